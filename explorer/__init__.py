@@ -1,0 +1,38 @@
+"""2D Diffusion Explorer: train, sample and look inside diffusion models on 2D point sets.
+
+    import explorer as dx
+    data = dx.datasets.load("smiley", n=2000, seed=0)
+    model = dx.train(data, dx.TrainConfig(objective="velocity", schedule="rectified"))
+    run = dx.sample(model, n=2000, sampler="heun", steps=50, seed=1)
+
+Time runs from t = 0 (data) to t = 1 (noise): x_t = alpha(t) x0 + sigma(t) eps.
+"""
+from . import datasets, density, metrics
+from .branching import BranchRun, branch
+from .checkpoints import load, save
+from .config import TrainConfig
+from .denoisers import Denoiser, GaussianDenoiser, OracleDenoiser
+from .errors import ExplorerError
+from .model import DiffusionModel
+from .objectives import OBJECTIVES
+from .pretrained import load_pretrained
+from .samplers import SAMPLERS, SampleRun, sample
+from .schedules import SCHEDULES, get_schedule
+from .training import train
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BranchRun", "Denoiser", "DiffusionModel", "ExplorerError", "GaussianDenoiser", "OBJECTIVES",
+    "OracleDenoiser", "SAMPLERS", "SCHEDULES", "SampleRun", "TrainConfig", "branch", "datasets",
+    "density", "get_schedule", "load", "load_pretrained", "metrics", "sample", "save", "train",
+]
+
+
+def __getattr__(name):
+    # The dashboard pulls in Panel; import it only when asked for.
+    if name == "Explorer":
+        from .ui.explorer import Explorer
+
+        return Explorer
+    raise AttributeError(f"module 'explorer' has no attribute {name!r}")

@@ -1,0 +1,91 @@
+"""Denoisers: anything that maps (x_t, t) to (x0_hat, eps_hat) on a schedule.
+
+A trained network (:class:`explorer.model.DiffusionModel`) is one; so are the two exact ones here,
+which the samplers, the density code and the tests use interchangeably:
+
+* :class:`GaussianDenoiser`: data N(mu, Sigma), E[x0 | x_t] = mu + a Sigma (a² Sigma + s² I)^-1 (x_t - a mu).
+* :class:`OracleDenoiser`: the empirical point set {x_i}, E[x0 | x_t] = sum_i w_i x_i with
+  w = softmax(-|x_t - a x_i|² / 2 s²). Sampling with it reproduces the training points (memorisation).
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .schedules import Schedule, get_schedule
+
+_SIGMA_FLOOR = 1e-6
+
+
+class Denoiser:
+    """Interface: `schedule` and `denoise(x, t) -> (x0_hat, eps_hat)`.
+
+    `x` is a float tensor (n, 2); `t` a float or a tensor broadcastable to (n, 1).
+    """
+
+    schedule: Schedule
+
+    def denoise(self, x: torch.Tensor, t) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def velocity(self, x: torch.Tensor, t) -> torch.Tensor:
+        """The probability-flow ODE drift dx/dt = alpha'(t) x0_hat + sigma'(t) eps_hat."""
+        t = torch.as_tensor(t, dtype=x.dtype)
+        x0, eps = self.denoise(x, t)
+        return self.schedule.d_alpha(t) * x0 + self.schedule.d_sigma(t) * eps
+
+
+def _as_t(t, x: torch.Tensor) -> torch.Tensor:
+    t = torch.as_tensor(t, dtype=x.dtype)
+    return t.reshape(-1, 1) if t.ndim >= 1 else t
+
+
+class GaussianDenoiser(Denoiser):
+    """The exact denoiser for Gaussian data N(mean, cov) (2D)."""
+
+    def __init__(self, mean, cov, schedule: str | Schedule = "rectified"):
+        self.schedule = get_schedule(schedule)
+        self.mean = torch.as_tensor(np.asarray(mean, dtype=np.float64))
+        self.cov = torch.as_tensor(np.asarray(cov, dtype=np.float64))
+
+    def denoise(self, x, t):
+        t = _as_t(t, x).to(torch.float64)
+        xd = x.to(torch.float64)
+        a = self.schedule.alpha(t).reshape(-1, 1, 1)
+        s = self.schedule.sigma(t).reshape(-1, 1, 1)
+        A = a**2 * self.cov + s**2 * torch.eye(2, dtype=torch.float64)  # (m, 2, 2), m = 1 or n
+        A_inv = torch.linalg.inv(A)  # 2x2, well conditioned while sigma > 0 or Sigma > 0
+        r = (xd - a[:, :, 0] * self.mean).unsqueeze(-1)  # x_t - a mu, as (n, 2, 1)
+        sol = (A_inv @ r).squeeze(-1)  # A^-1 (x_t - a mu)
+        x0 = self.mean + a[:, :, 0] * (sol @ self.cov.T)
+        eps = s[:, :, 0] * sol  # E[eps | x_t] = s A^-1 (x_t - a mu): no division by s
+        return x0.to(x.dtype), eps.to(x.dtype)
+
+
+class OracleDenoiser(Denoiser):
+    """The exact optimal denoiser of an empirical point set: it memorises the training points."""
+
+    def __init__(self, points, schedule: str | Schedule = "rectified", chunk: int = 4096):
+        from .datasets import validate
+
+        self.schedule = get_schedule(schedule)
+        self.points = torch.as_tensor(validate(points), dtype=torch.float32)
+        self.chunk = chunk
+
+    def denoise(self, x, t):
+        t = _as_t(t, x)
+        if t.ndim == 2 and t.shape[0] > 1:  # one time per point: chunk x and t together
+            parts = [self._x0(x[i : i + self.chunk], t[i : i + self.chunk]) for i in range(0, len(x), self.chunk)]
+        else:
+            parts = [self._x0(x[i : i + self.chunk], t) for i in range(0, len(x), self.chunk)]
+        x0 = torch.cat(parts) if parts else x.clone()
+        a, s = self.schedule.alpha(t), self.schedule.sigma(t)
+        eps = (x - a * x0) / s.clamp_min(_SIGMA_FLOOR)
+        return x0, eps
+
+    def _x0(self, x, t):
+        a = self.schedule.alpha(t).reshape(-1, 1, 1)  # (1 or m, 1, 1)
+        s = self.schedule.sigma(t).reshape(-1, 1)
+        d2 = ((x.unsqueeze(1) - a * self.points.unsqueeze(0)) ** 2).sum(-1)  # (m, N)
+        w = torch.softmax(-d2 / (2 * s.clamp_min(_SIGMA_FLOOR) ** 2), dim=1)
+        return w @ self.points

@@ -1,0 +1,45 @@
+"""Pretrained models for every built-in dataset, so the app starts with one already animating.
+
+Each lives in `explorer/pretrained/<dataset>/` (model.safetensors + config.json, ~150 kB).
+Regenerate them all with `python -m explorer.pretrained` (fixed seeds; about 5 s per dataset).
+"""
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from ..checkpoints import load, save
+from ..config import TrainConfig
+from ..errors import ExplorerError
+
+# The shipped models train longer than the interactive default: time is free offline.
+RECIPE = TrainConfig(steps=3000, seed=0)
+DATA_N, DATA_SEED = 2000, 0
+
+
+def folder(name: str) -> Path:
+    return Path(str(files("explorer") / "pretrained" / name))
+
+
+def available() -> list[str]:
+    from ..datasets import names
+
+    return [n for n in names() if (folder(n) / "model.safetensors").is_file()]
+
+
+def load_pretrained(name: str):
+    """The shipped model for built-in dataset `name`."""
+    if name not in available():
+        raise ExplorerError(f"no pretrained model for {name!r}; available: {', '.join(available()) or 'none'}")
+    return load(folder(name))
+
+
+def regenerate(names=None) -> None:
+    from ..datasets import load as load_data
+    from ..datasets import names as all_names
+    from ..training import train
+
+    for name in names or all_names():
+        model = train(load_data(name, n=DATA_N, seed=DATA_SEED), RECIPE)
+        save(model, folder(name))
+        print(f"{name}: {model.log.message}, final loss {model.log.losses[-1]:.4f}")

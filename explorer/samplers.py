@@ -20,7 +20,7 @@ import torch
 
 from .denoisers import Denoiser
 from .errors import ExplorerError
-from .training import prepare_thread
+from .runtime import flush_denormals
 
 SAMPLERS = ("ddpm", "ddim", "euler", "heun", "sde")
 SAMPLER_LABELS = {
@@ -95,11 +95,10 @@ def sample(
     gen = torch.Generator().manual_seed(_check_int("seed", seed, 0, 2**63 - 1))
     x = _start(x_init, n, grid[0], gen)
     _check_size(x.shape[0], len(grid))
-    prepare_thread()
     frames = np.empty((len(grid), x.shape[0], 2), np.float32)
     denoised = np.empty_like(frames)
     frames[0] = x.numpy()
-    with torch.no_grad():
+    with torch.no_grad(), flush_denormals():
         for k in range(len(grid) - 1):
             x, x0 = _step(model, sampler, x, float(grid[k]), float(grid[k + 1]), eta, noise, gen)
             frames[k + 1] = x.numpy()
@@ -216,3 +215,28 @@ def _check_float(name, value, lo, hi) -> float:
     if not np.isfinite(value) or not lo <= value <= hi:
         raise ExplorerError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}")
     return value
+
+
+def trace(model: Denoiser, point, t: float, steps: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """The probability-flow ODE trajectory (Heun) through `point` (2,) at time `t`: integrated up
+    to the noise (t = 1) and down to the data (t = 0). Returns (path (K, 2), times (K,)) from t = 1
+    to t = 0, so the path reads like a sampling run."""
+    t = _check_float("t", t, 0.0, 1.0)
+    steps = _check_int("steps", steps, 2, MAX_STEPS)
+    x = _start(point, 1, 1.0, None)
+    if x.shape[0] != 1:
+        raise ExplorerError("trace takes one point (x, y)")
+    t = min(max(t, 1e-3), 1.0 - 1e-3)  # sigma = 0 at t = 0 and alpha = 0 at t = 1 are singular for some pairs
+    up = np.linspace(t, 1.0, max(2, round(steps * (1 - t))) + 1)
+    down = np.linspace(t, 0.0, max(2, round(steps * t)) + 1)
+    paths = []
+    with torch.no_grad(), flush_denormals():
+        for grid in (up, down):
+            xs, cur = [x.numpy()[0]], x
+            for k in range(len(grid) - 1):
+                cur, _ = _step(model, "heun", cur, float(grid[k]), float(grid[k + 1]), 0.0, 0.0, None)
+                xs.append(cur.numpy()[0])
+            paths.append(np.array(xs, np.float32))
+    path = np.concatenate([paths[0][::-1], paths[1][1:]])
+    times = np.concatenate([up[::-1], down[1:]])
+    return path, times

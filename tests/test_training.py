@@ -59,19 +59,19 @@ def test_default_recipe_reaches_energy_threshold():
 def test_training_is_deterministic_for_a_seed(three_dots):
     cfg = dx.TrainConfig(steps=30, seed=3)
     a, b = dx.train(three_dots, cfg), dx.train(three_dots, cfg)
-    for pa, pb in zip(a.net.parameters(), b.net.parameters()):
+    for pa, pb in zip(a.net.parameters(), b.net.parameters(), strict=True):
         torch.testing.assert_close(pa, pb, rtol=0, atol=0)
 
 
 def test_callback_gets_step_loss_and_previews(three_dots):
     seen = []
-    dx.train(three_dots, dx.TrainConfig(steps=200), callback=lambda s, l, p: seen.append((s, l, p)),
+    dx.train(three_dots, dx.TrainConfig(steps=200), callback=lambda s, loss, p: seen.append((s, loss, p)),
              preview_every=100, preview_n=50)
     steps = [s for s, _, _ in seen]
     assert steps == list(range(10, 201, 10))
     previews = [p for s, _, p in seen if p is not None]
     assert len(previews) == 2 and previews[0].shape == (50, 2)
-    assert all(np.isfinite(l) for _, l, _ in seen)
+    assert all(np.isfinite(loss) for _, loss, _ in seen)
 
 
 def test_stop_event_stops_and_keeps_the_model(three_dots):

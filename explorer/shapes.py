@@ -25,17 +25,15 @@ _BLOB_STD = 0.1
 _BLOB_RING = 1.4
 
 
-def _split(n: int, weights) -> list[int]:
-    """Split n into integer counts proportional to ``weights`` that sum exactly to n.
+def _split(n: int, weights, rng: np.random.Generator) -> list[int]:
+    """Split n into random counts with probabilities proportional to ``weights`` (multinomial).
 
-    Deterministic (largest remainders), so three_dots gets equal blobs, not multinomial luck.
+    Random, not rounded: a draw must be an i.i.d. sample of the distribution, or two draws agree on
+    the part sizes exactly and the "training set vs fresh draw" floor in bench/ becomes too low for
+    any model (which samples i.i.d.) to reach.
     """
     w = np.asarray(weights, dtype=np.float64)
-    exact = n * w / w.sum()
-    counts = np.floor(exact).astype(np.int64)
-    short = n - int(counts.sum())
-    counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
-    return counts.tolist()
+    return rng.multinomial(n, w / w.sum()).tolist()
 
 
 def _finish(parts: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
@@ -68,7 +66,7 @@ def _disc(n: int, rng: np.random.Generator, radius: float, centre=(0.0, 0.0),
 
 def _blobs(n: int, rng: np.random.Generator, centres: np.ndarray, std: float = _BLOB_STD) -> np.ndarray:
     """n points shared equally among isotropic Gaussian blobs at the given centres."""
-    counts = _split(n, np.ones(len(centres)))
+    counts = _split(n, np.ones(len(centres)), rng)
     parts = [c + rng.normal(0.0, std, size=(k, 2)) for c, k in zip(centres, counts, strict=True)]
     return np.concatenate(parts, axis=0)
 
@@ -86,7 +84,7 @@ def smiley(n: int, rng: np.random.Generator) -> np.ndarray:
     look equally dense. Strokes are blurred by std 0.04: thin, which is what makes it a good test
     of whether a model sharpens detail. The app's default dataset.
     """
-    n_face, n_smile, n_left, n_right = _split(n, [0.64, 0.24, 0.06, 0.06])
+    n_face, n_smile, n_left, n_right = _split(n, [0.64, 0.24, 0.06, 0.06], rng)
     # Eyes: filled discs of radius 0.16, the same blur as the strokes.
     eyes = [_disc(k, rng, 0.16, centre=(x_eye, 0.5)) for k, x_eye in ((n_left, -0.55), (n_right, 0.55))]
     face = _arc(n_face, rng, 1.6)
@@ -115,7 +113,7 @@ def moons(n: int, rng: np.random.Generator) -> np.ndarray:
     centred by their mean (0.5, 0.25) and stretched by (1.2, 1.6), which turns their per-axis std
     (0.87, 0.50) into about (1.0, 0.8) without flattening the moons out of shape.
     """
-    n_up, n_down = _split(n, [1, 1])
+    n_up, n_down = _split(n, [1, 1], rng)
     t_up, t_down = rng.uniform(0, np.pi, n_up), rng.uniform(0, np.pi, n_down)
     up = np.stack([np.cos(t_up), np.sin(t_up)], axis=1)
     down = np.stack([1 - np.cos(t_down), 0.5 - np.sin(t_down)], axis=1)
@@ -130,7 +128,7 @@ def spiral(n: int, rng: np.random.Generator) -> np.ndarray:
     spreads points evenly along the arm instead of crowding the centre. Outer radius 2.1 gives
     per-axis std ~1; the second arm is the first turned by 180 degrees, so the set is centred.
     """
-    n_a, n_b = _split(n, [1, 1])
+    n_a, n_b = _split(n, [1, 1], rng)
     theta = 3 * np.pi * np.sqrt(rng.uniform(size=n_a + n_b))
     r = 2.1 * theta / (3 * np.pi)
     arm = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)
@@ -141,7 +139,7 @@ def spiral(n: int, rng: np.random.Generator) -> np.ndarray:
 def rings(n: int, rng: np.random.Generator) -> np.ndarray:
     """Three concentric circles of radius 0.6, 1.2 and 1.8, points in proportion to circumference."""
     radii = (0.6, 1.2, 1.8)
-    counts = _split(n, radii)
+    counts = _split(n, radii, rng)
     return _finish([_arc(k, rng, r) for k, r in zip(counts, radii, strict=True)], rng)
 
 

@@ -66,13 +66,13 @@ def test_smiley_has_an_outline_eyes_and_a_smile():
     assert len(smile) > 0.15 * len(a) and smile[:, 1].min() > -1.0
 
 
-def test_three_dots_are_three_tight_equal_blobs_on_a_triangle():
+def test_three_dots_are_three_tight_blobs_of_about_equal_weight_on_a_triangle():
     a = datasets.load("three_dots", 3000, 0).astype(np.float64)
     sector = np.floor(((np.arctan2(a[:, 1], a[:, 0]) - np.pi / 2) % (2 * np.pi)) / (2 * np.pi / 3) + 0.5) % 3
     centres = []
     for k in range(3):
         blob = a[sector == k]
-        assert len(blob) == 1000
+        assert abs(len(blob) - 1000) < 120  # multinomial: std ~26
         assert np.all(blob.std(axis=0) < 0.13) and np.all(blob.std(axis=0) > 0.07)
         centres.append(blob.mean(axis=0))
     sides = [np.linalg.norm(centres[i] - centres[j]) for i, j in ((0, 1), (1, 2), (0, 2))]

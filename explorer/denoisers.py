@@ -70,6 +70,8 @@ class OracleDenoiser(Denoiser):
 
         self.schedule = get_schedule(schedule)
         self.points = torch.as_tensor(validate(points), dtype=torch.float32)
+        self._p64 = self.points.double()
+        self._p_sq = (self._p64**2).sum(1)  # |p|² per training point
         self.chunk = chunk
 
     def denoise(self, x, t):
@@ -84,8 +86,11 @@ class OracleDenoiser(Denoiser):
         return x0, eps
 
     def _x0(self, x, t):
-        a = self.schedule.alpha(t).reshape(-1, 1, 1)  # (1 or m, 1, 1)
-        s = self.schedule.sigma(t).reshape(-1, 1)
-        d2 = ((x.unsqueeze(1) - a * self.points.unsqueeze(0)) ** 2).sum(-1)  # (m, N)
-        w = torch.softmax(-d2 / (2 * s.clamp_min(_SIGMA_FLOOR) ** 2), dim=1)
-        return w @ self.points
+        a = self.schedule.alpha(t).reshape(-1, 1).double()  # (1 or m, 1)
+        s = self.schedule.sigma(t).reshape(-1, 1).double().clamp_min(_SIGMA_FLOOR)
+        # -|x - a p|² / 2s² = (a x.p - a²|p|²/2) / s² - |x|²/2s², and the last term is the same for
+        # every p, so it cancels in the softmax: one matmul instead of an (m, N, 2) difference tensor.
+        # float64: at small sigma the logits reach ~1e6 and need the digits.
+        logits = (a * (x.double() @ self._p64.T) - 0.5 * a**2 * self._p_sq) / s**2
+        w = torch.softmax(logits, dim=1)
+        return (w @ self._p64).to(x.dtype)

@@ -2,9 +2,12 @@
 
     diffusion-explorer                 same as ``diffusion-explorer serve``
     diffusion-explorer serve [--port 5006] [--address 127.0.0.1] [--no-show]
+    diffusion-explorer train [--dataset NAME | --csv FILE] [--steps N] ... --out DIR
+    diffusion-explorer sample DIR [--sampler heun] [--steps 50] [--n 2000] [--gif FILE] [--csv FILE]
 
-Each subcommand is a ``_cmd_<name>(args) -> int`` function registered in :func:`build_parser`;
-``train`` and ``sample`` will join ``serve`` there.
+Each subcommand is a ``(args) -> int`` function registered in :func:`build_parser`; ``train`` and
+``sample`` live in cli_commands.py. Bad input (an ExplorerError or a file that cannot be read or
+written) ends with a one-line message on stderr and exit code 2, never a traceback.
 """
 from __future__ import annotations
 
@@ -14,6 +17,9 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+
+from .cli_commands import add_sample_parser, add_train_parser
+from .errors import ExplorerError
 
 APP_PATH = Path(__file__).resolve().with_name("app.py")
 # Open a browser tab only where there is a screen to show it on; on a headless Linux box Python's
@@ -80,12 +86,27 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="open the dashboard in the browser (the default)")
     _add_serve_options(serve, top_level=False)
     serve.set_defaults(func=_cmd_serve)
+    add_train_parser(sub)
+    add_sample_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    """Run the command line `argv` (default: sys.argv[1:]) and return the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its usage message (or --help)
+        return 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 2
+    try:
+        return args.func(args)
+    except (ExplorerError, OSError) as err:
+        message = str(err) if isinstance(err, ExplorerError) else (
+            f"{err.strerror}: {err.filename}" if err.strerror and err.filename else str(err))
+        print(f"diffusion-explorer: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ndiffusion-explorer: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

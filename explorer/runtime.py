@@ -1,29 +1,41 @@
-"""Per-thread CPU settings for the library's hot loops.
+"""Per-thread CPU settings for the library's hot loops (training and sampling).
 
-Denormal floats make small MLPs crawl on x86 (one flow-matching run: 53 s with them, 3 s flushed
-to zero; GUIDE §2). `flush_denormals()` turns flushing on for the duration of a train/sample call
-in the calling thread and restores it after, so the caller's own numerics (and e.g. hypothesis,
-which checks for this) are untouched. Re-entrant: nested uses restore only at the outermost exit.
+* Denormal floats make small MLPs crawl on x86 (one flow-matching run: 53 s with them, 3 s flushed
+  to zero; GUIDE §2).
+* torch's intra-op threads: on this 2-core machine one thread beat two by 10x when anything else
+  was running (200 training steps: 1.7 s vs 18.7 s), because two threads spin-wait on each other's
+  tiny matmuls. `EXPLORER_TORCH_THREADS` overrides the count (bench/ measures both).
+
+`cpu_settings()` applies both for the duration of a train/sample call and restores them after, so
+the caller's own numerics (and e.g. hypothesis, which checks for flushed denormals) are untouched.
+Re-entrant: nested uses restore only at the outermost exit.
 """
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 
 import torch
 
-_depth = threading.local()
+THREADS = int(os.environ.get("EXPLORER_TORCH_THREADS", "1"))
+_local = threading.local()
 
 
 @contextmanager
-def flush_denormals():
-    level = getattr(_depth, "level", 0)
+def cpu_settings():
+    level = getattr(_local, "level", 0)
     if level == 0:
         torch.set_flush_denormal(True)
-    _depth.level = level + 1
+        _local.threads = torch.get_num_threads()
+        if THREADS > 0 and _local.threads != THREADS:
+            torch.set_num_threads(THREADS)
+    _local.level = level + 1
     try:
         yield
     finally:
-        _depth.level -= 1
-        if _depth.level == 0:
+        _local.level -= 1
+        if _local.level == 0:
             torch.set_flush_denormal(False)
+            if torch.get_num_threads() != _local.threads:
+                torch.set_num_threads(_local.threads)

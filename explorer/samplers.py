@@ -20,7 +20,7 @@ import torch
 
 from .denoisers import Denoiser
 from .errors import ExplorerError
-from .runtime import flush_denormals
+from .runtime import cpu_settings
 
 SAMPLERS = ("ddpm", "ddim", "euler", "heun", "sde")
 SAMPLER_LABELS = {
@@ -98,7 +98,7 @@ def sample(
     frames = np.empty((len(grid), x.shape[0], 2), np.float32)
     denoised = np.empty_like(frames)
     frames[0] = x.numpy()
-    with torch.no_grad(), flush_denormals():
+    with torch.no_grad(), cpu_settings():
         for k in range(len(grid) - 1):
             x, x0 = _step(model, sampler, x, float(grid[k]), float(grid[k + 1]), eta, noise, gen)
             frames[k + 1] = x.numpy()
@@ -230,7 +230,7 @@ def trace(model: Denoiser, point, t: float, steps: int = 50) -> tuple[np.ndarray
     up = np.linspace(t, 1.0, max(2, round(steps * (1 - t))) + 1)
     down = np.linspace(t, 0.0, max(2, round(steps * t)) + 1)
     paths = []
-    with torch.no_grad(), flush_denormals():
+    with torch.no_grad(), cpu_settings():
         for grid in (up, down):
             xs, cur = [x.numpy()[0]], x
             for k in range(len(grid) - 1):

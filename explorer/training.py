@@ -20,7 +20,7 @@ from .config import TrainConfig
 from .datasets import validate
 from .model import DiffusionModel
 from .objectives import training_target
-from .runtime import flush_denormals
+from .runtime import cpu_settings
 
 # Keep t away from 0, where sigma = 0 and the VP velocity target sigma' blows up.
 T_MIN = 1e-3
@@ -50,7 +50,7 @@ def train(
     """
     data = torch.from_numpy(validate(points))
     config = (config or TrainConfig()).validate()
-    with flush_denormals():
+    with cpu_settings():
         return _train(data, config, callback, stop, preview_every, preview_n)
 
 

@@ -1,0 +1,77 @@
+"""The command line, run in-process: ``main([...])`` returns the exit code."""
+import numpy as np
+import pytest
+from PIL import Image
+
+import explorer as dx
+from explorer.cli import main
+
+STEPS = 30
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "model"
+    code = main(["train", "--dataset", "smiley", "--steps", str(STEPS), "--seed", "3", "--width", "32",
+                 "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def test_train_saves_a_model_that_samples_like_the_in_process_one(trained):
+    assert (trained / "model.safetensors").is_file() and (trained / "config.json").is_file()
+    loaded = dx.load(trained)
+    config = dx.TrainConfig(steps=STEPS, seed=3, width=32)
+    assert loaded.config == config
+    model = dx.train(dx.datasets.load("smiley", n=2000, seed=0), config)
+    a = dx.sample(loaded, n=200, sampler="euler", steps=10, seed=5).samples
+    b = dx.sample(model, n=200, sampler="euler", steps=10, seed=5).samples
+    np.testing.assert_array_equal(a, b)
+
+
+def test_train_prints_a_progress_bar(tmp_path, capsys):
+    assert main(["train", "--steps", "20", "--width", "16", "--depth", "1", "--out", str(tmp_path / "m")]) == 0
+    err = capsys.readouterr().err
+    assert "train [" in err and "20/20" in err and "saved to" in err
+
+
+def test_sample_writes_gif_and_csvs(trained, tmp_path, capsys):
+    gif, csv, paths = tmp_path / "run.gif", tmp_path / "run.csv", tmp_path / "paths.csv"
+    args = ["sample", str(trained), "--sampler", "ddim", "--eta", "0.5", "--steps", "12", "--n", "100",
+            "--seed", "0"]
+    assert main([*args, "--gif", str(gif), "--csv", str(csv), "--size", "160"]) == 0
+    with Image.open(gif) as im:
+        assert im.n_frames == 13 and im.size == (160, 160)
+    expected = dx.sample(dx.load(trained), n=100, sampler="ddim", eta=0.5, steps=12, seed=0).samples
+    np.testing.assert_allclose(dx.datasets.read_csv(csv), expected, atol=1e-6)
+    assert main([*args, "--csv", str(paths), "--trajectories"]) == 0
+    assert len(paths.read_text().splitlines()) == 1 + 13 * 100
+    capsys.readouterr()
+    assert main(["sample", "smiley", "--steps", "3", "--n", "4"]) == 0  # a pretrained model, CSV on stdout
+    assert capsys.readouterr().out.splitlines()[0] == "x,y"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--dataset", "smileyy", "--out", "{tmp}/m"], "unknown dataset 'smileyy'"),
+    (["train", "--csv", "{tmp}/none.csv", "--out", "{tmp}/m"], "could not read"),
+    (["train", "--objective", "v", "--schedule", "rectified", "--out", "{tmp}/m"], "error"),
+    (["train", "--steps", "lots", "--out", "{tmp}/m"], "invalid int value"),
+    (["sample", "{tmp}/no_model"], "no model folder"),
+    (["sample", "smiley", "--sampler", "heun", "--eta", "0.5"], "eta"),
+    (["sample", "smiley", "--gif", "{tmp}/missing/run.gif"], "does not exist"),
+])
+def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, argv, message):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_serve_stays_the_default_command():
+    from explorer.cli import _cmd_serve, build_parser
+
+    args = build_parser().parse_args([])
+    assert args.func is _cmd_serve and args.port == 5006
+    args = build_parser().parse_args(["serve", "--port", "7000", "--no-show"])
+    assert args.func is _cmd_serve and args.port == 7000 and args.show is False

@@ -35,10 +35,10 @@ def load_pretrained(name: str):
 
 
 def regenerate(names=None) -> None:
-    from ..datasets import load as load_data
-    from ..datasets import names as all_names
     import torch
 
+    from ..datasets import load as load_data
+    from ..datasets import names as all_names
     from ..training import train
 
     torch.set_num_threads(1)  # measured faster than 2 on this 2-core machine (bench/)

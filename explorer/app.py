@@ -1,15 +1,45 @@
 """The dashboard page, served by ``panel serve explorer/app.py`` (or ``diffusion-explorer serve``).
 
-A placeholder until the dashboard lands: it only proves that the serving, packaging and browser-test
-plumbing work end to end.
+Panel runs this file once per browser session, so everything mutable (state, models, Bokeh
+sources) is created inside :func:`create_app`, never at module level.
 """
 import panel as pn
+import torch
+from panel.theme import Fast
 
-pn.extension()
+from explorer.ui.explorer import TITLE, Explorer
 
-TITLE = "2D Diffusion Explorer"
+pn.extension(notifications=True)
+# One torch thread per session: faster on a busy 2-core machine and fair when several sessions train.
+torch.set_num_threads(1)
+# Torch's first optimiser costs ~1 s of lazy imports; pay it while the page loads, not on the first Train.
+torch.optim.Adam([torch.zeros(1, requires_grad=True)])
 
-pn.Column(
-    pn.pane.Markdown(f"# {TITLE}"),
-    pn.pane.Markdown("The dashboard is coming soon."),
-).servable(title=TITLE)
+HOW_TO = """
+**How to use.** Pick a dataset (or press **Draw** and sketch one), choose what the network predicts
+and the noise schedule, then press **Train** and watch the loss fall. Below, drag **Time** or press
+play to watch noise flow into data; change the sampler on the left to see how the paths change.
+"""
+
+
+# Panel's Fast design links a Google web font; offline (a classroom, this project's closed CI network)
+# that link fails and the browser logs an error. The same design without it: the class keeps the name
+# "Fast" because Panel finds the design's bundled files by the lower-cased class name.
+FastWithoutWebFont = type("Fast", (Fast,), {"_resources": {**Fast._resources, "font": {}}})
+
+
+def create_app() -> pn.template.FastListTemplate:
+    """A fresh dashboard for one session."""
+    explorer = Explorer().start()
+    return pn.template.FastListTemplate(
+        title=TITLE,
+        sidebar=[explorer.controls],
+        main=[pn.pane.Markdown(HOW_TO, sizing_mode="stretch_width"), explorer.main],
+        sidebar_width=340,
+        accent="#1f5fa8",
+        design=FastWithoutWebFont,
+        font="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+    )
+
+
+create_app().servable(title=TITLE)

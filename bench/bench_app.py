@@ -1,0 +1,177 @@
+"""How fast the dashboard's main view is, in figures (no asserts): ``python bench/bench_app.py``.
+
+1. Start-up: from launching ``panel serve explorer/app.py`` to the first animated frame in headless Chromium
+   (the browser is started beforehand; its own start-up is not the app's).
+2. A sampler change on the server, in-process: ExplorerState.recompute (the new run) + frames.pack_run (what
+   the page receives), median of several, with the optional layers off and on.
+3. Playback in the browser: redraws of the samples per second (window.__explorer_frames, counted by the
+   view's own JS) and painted frames per second (requestAnimationFrame), with 2000 samples, WebGL and
+   canvas; plus the server's CPU use while the page plays (it only hears the Player's ~12 steps a second).
+
+Targets: start-up <= 3 s, sampler change <= 250 ms, playback >= 55 fps.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+REPEATS = 5
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(script: Path) -> tuple[subprocess.Popen, str, float]:
+    """Start ``panel serve script``; returns (process, app url, seconds until it served a static file). Polling a
+    static file, not the app, leaves the browser's visit as the first session (the one that pays the imports)."""
+    port = _port()
+    url = f"http://127.0.0.1:{port}/{script.stem}"
+    probe = f"http://127.0.0.1:{port}/static/js/bokeh.min.js"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(script), "--port", str(port),
+                             "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    while True:
+        try:
+            with urllib.request.urlopen(probe, timeout=5) as r:
+                if r.status == 200:
+                    return proc, url, time.perf_counter() - t0
+        except OSError:
+            time.sleep(0.05)
+        if proc.poll() is not None:
+            raise RuntimeError(f"panel serve {script} exited")
+
+
+def _stop(proc):
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bench_startup(browser) -> dict:
+    t0 = time.perf_counter()
+    proc, url, up = _serve(REPO / "explorer" / "app.py")
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        t1 = time.perf_counter()
+        page.goto(url)
+        page.wait_for_function("() => (window.__explorer_frames || 0) > 0", timeout=60_000, polling=10)
+        t2 = time.perf_counter()
+        page.close()
+    finally:
+        _stop(proc)
+    return {"server answers (static file)": up, "page open to first animated frame": t2 - t1,
+            "serve start to first animated frame": t2 - t0}
+
+
+def bench_sampler_change() -> list[tuple[str, float, int]]:
+    import torch
+
+    from explorer.ui import frames
+    from explorer.ui.state import ExplorerState
+
+    torch.set_num_threads(1)
+    st = ExplorerState()
+    rows = []
+    for sampler in ("heun", "euler", "ddim"):
+        times = []
+        for _ in range(REPEATS):
+            st.sampler = "heun" if sampler != "heun" else "euler"  # move away, then time the change to `sampler`
+            t = time.perf_counter()
+            st.sampler = sampler
+            times.append(time.perf_counter() - t)
+        rows.append((f"recompute: sampler -> {sampler} (n={st.n_samples}, {st.sample_steps} steps)",
+                     statistics.median(times), 0))
+    from explorer.ui.main_view import MainView
+
+    MainView(state=st)  # now a sampler change also repacks and updates the view's Bokeh models
+    for sampler in ("heun", "euler"):
+        times = []
+        for _ in range(REPEATS):
+            st.sampler = "heun" if sampler != "heun" else "euler"
+            t = time.perf_counter()
+            st.sampler = sampler
+            times.append(time.perf_counter() - t)
+        rows.append((f"sampler -> {sampler} with MainView attached (default toggles)", statistics.median(times), 0))
+    for label, flags in (("pack: points only (default toggles)", (False, False, False)),
+                         ("pack: + density & contours", (True, False, False)),
+                         ("pack: + vector field", (False, True, False)),
+                         ("pack: + mesh (a 17x17 sampler run)", (False, False, True)),
+                         ("pack: everything", (True, True, True))):
+        times = []
+        for _ in range(REPEATS):
+            t = time.perf_counter()
+            packed = frames.pack_run(st.run, st.model, *flags)
+            times.append(time.perf_counter() - t)
+        rows.append((label, statistics.median(times), frames.payload_bytes(packed)))
+    return rows
+
+
+def bench_playback(browser, backend: str, n: int = 2000, seconds: float = 3.0) -> dict:
+    proc, url, _ = _serve(REPO / "tests" / "apps" / "main_view_app.py")
+    try:
+        page = browser.new_page(viewport={"width": 800, "height": 900})
+        page.goto(f"{url}?backend={backend}&n={n}")
+        page.wait_for_function("() => (window.__explorer_frames || 0) > 10", timeout=60_000)
+        page.evaluate("() => { window.__raf = 0; const f = () => { window.__raf++; requestAnimationFrame(f) };"
+                      " requestAnimationFrame(f) }")
+        probe = "() => [window.__explorer_frames, window.__raf, window.__explorer_render_ms, performance.now()]"
+        a, cpu0 = page.evaluate(probe), _cpu_seconds(proc.pid)
+        time.sleep(seconds)
+        b, cpu1 = page.evaluate(probe), _cpu_seconds(proc.pid)
+        page.close()
+    finally:
+        _stop(proc)
+    dt = (b[3] - a[3]) / 1000
+    redraws = b[0] - a[0]
+    return {"redraws/s": redraws / dt, "painted/s": (b[1] - a[1]) / dt,
+            "js ms/redraw": (b[2] - a[2]) / max(redraws, 1), "server cpu %": 100 * (cpu1 - cpu0) / dt}
+
+
+def main():
+    from playwright.sync_api import sync_playwright
+
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (other work slows every figure below)\n")
+    rows = bench_sampler_change()
+    print(f"{'server-side, in-process (median of ' + str(REPEATS) + ')':<58}{'ms':>8}{'payload kB':>12}")
+    for label, sec, size in rows:
+        print(f"  {label:<56}{1000 * sec:>8.1f}" + (f"{size / 1e3:>12.0f}" if size else f"{'-':>12}"))
+    print("  target <= 250 ms for a sampler change with the view attached (heun is the default and slowest)\n")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        s = bench_startup(browser)
+        print(f"{'start-up (explorer/app.py)':<58}{'s':>8}")
+        for k, v in s.items():
+            print(f"  {k:<56}{v:>8.2f}")
+        print("  target <= 3 s from serve start to first frame\n")
+        print(f"{'playback, 2000 samples, 3 s':<30}{'redraws/s':>10}{'painted/s':>10}{'JS ms':>8}{'server CPU':>11}")
+        for backend in ("webgl", "canvas"):
+            r = bench_playback(browser, backend)
+            print(f"  {backend:<28}{r['redraws/s']:>10.1f}{r['painted/s']:>10.1f}{r['js ms/redraw']:>8.2f}"
+                  f"{r['server cpu %']:>10.0f}%")
+        print("  target >= 55 redraws/s (one per animation frame; the Player itself steps ~12 times a second)\n"
+              "  headless Chromium runs WebGL in software (SwiftShader) here: a GPU machine paints far faster")
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""The sidebar: what to learn (data, objective, schedule), how (advanced knobs), and how to sample.
+
+Every widget is linked two-way to one `ExplorerState` parameter with `from_param`, so the state
+stays the single source of truth: a test or a notebook can set `state.sampler = "ddim"` and the
+widgets follow. The buttons call the state's methods.
+"""
+from __future__ import annotations
+
+import panel as pn
+import param
+
+from ..objectives import OBJECTIVE_LABELS
+from ..samplers import SAMPLER_LABELS
+from .state import DRAWN, ExplorerState
+
+DRAWN_LABEL = "Your drawing"
+SCHEDULE_LABELS = {
+    "linear": "VP linear (DDPM)",
+    "cosine": "VP cosine (improved DDPM)",
+    "rectified": "Rectified flow (straight paths)",
+}
+# Tooltips for the advanced knobs: what each one does, and what to expect when you turn it.
+ADVANCED_HELP = {
+    "width": "Units in each hidden layer of the network. Wider nets can draw finer detail but train slower.",
+    "depth": "Number of hidden layers. Deeper nets can bend the flow more; 3 is plenty for 2D shapes.",
+    "lr": "Adam's step size (it decays to 0 on a cosine). 1e-3 to 1e-2 works; too large and training diverges.",
+    "batch_size": "Training points per step. Bigger batches give a smoother loss but each step costs more.",
+    "train_steps": "How many optimiser steps the Train button runs (about 1-2 ms each on one core).",
+    "seed": "Seed of the initial weights and the training noise: the same seed gives the same model.",
+    "fourier_features": "Random Fourier features of x fed to the network (0 = off). They help thin "
+                        "strokes come out sharp, at a little extra cost per step.",
+}
+
+
+def _labels(values, labels: dict) -> dict:
+    """Options for a Select: {friendly label: value}, in the order of `values`."""
+    return {labels.get(v, v): v for v in values}
+
+
+def _with_help(widget, text: str) -> pn.Row:
+    """`widget` with a hover tooltip icon after it (for widgets without a `description`)."""
+    widget.sizing_mode = "stretch_width"
+    return pn.Row(widget, pn.widgets.TooltipIcon(value=text, margin=(22, 5, 0, 0)), sizing_mode="stretch_width")
+
+
+class Controls(pn.viewable.Viewer):
+    """The sidebar of one session. Construct with the session's state: `Controls(state=state)`."""
+
+    state = param.ClassSelector(class_=ExplorerState, constant=True)
+
+    def __init__(self, **params):
+        if "state" not in params:
+            params["state"] = ExplorerState()
+        super().__init__(**params)
+        s = self.state
+        self.dataset = pn.widgets.Select.from_param(
+            s.param.dataset, label="Dataset", options=_labels(s.param.dataset.objects, {DRAWN: DRAWN_LABEL}),
+            description="The training points: a built-in shape, or your own drawing.")
+        self.dataset.sizing_mode = "stretch_width"
+        self.draw = pn.widgets.Button(label="Draw", color="default", width=80, margin=(27, 10, 5, 0),
+                                      description="Draw your own training set with the mouse.")
+        self.draw.on_click(self._on_draw)
+        self.objective = pn.widgets.Select.from_param(
+            s.param.objective, label="Objective", options=_labels(s.param.objective.objects, OBJECTIVE_LABELS),
+            description="What the network learns to predict from a noisy point: the noise (ε), the clean "
+                        "point (x0), v = αε − σx0, or the flow-matching velocity.")
+        self.schedule = pn.widgets.Select.from_param(
+            s.param.schedule, label="Schedule", options=_labels(s.param.schedule.objects, SCHEDULE_LABELS),
+            description="How data turns into noise, x_t = α(t)·x0 + σ(t)·ε: DDPM's variance-preserving "
+                        "paths (linear or cosine) or the straight lines of rectified flow.")
+        self.train = pn.widgets.Button(label="Train", color="primary",
+                                       sizing_mode="stretch_width")
+        self.stop = pn.widgets.Button(label="Stop", color="default",
+                                      sizing_mode="stretch_width", disabled=True)
+        self.train.on_click(self._on_train)
+        self.stop.on_click(self._on_stop)
+        s.param.watch(self._on_training, "training")
+        self._on_training()
+        self.advanced = pn.Card(*self._advanced_widgets(), title="Advanced", collapsed=True,
+                                sizing_mode="stretch_width", margin=(10, 5))
+        self.sampler = pn.widgets.Select.from_param(
+            s.param.sampler, label="Sampler", options=_labels(s.param.sampler.objects, SAMPLER_LABELS),
+            description="How to walk from noise back to data. DDPM, DDIM with η > 0 and the SDE are "
+                        "random; Euler and Heun follow the deterministic probability-flow ODE.")
+        self.eta = pn.widgets.FloatSlider.from_param(s.param.eta, label="DDIM η", throttled=True)
+        self.noise = pn.widgets.FloatSlider.from_param(s.param.noise, label="SDE noise", throttled=True)
+        self.sample_steps = pn.widgets.IntSlider.from_param(s.param.sample_steps, label="Sampler steps",
+                                                            throttled=True)
+        self.n_samples = pn.widgets.IntSlider.from_param(s.param.n_samples, label="Samples", step=10,
+                                                         throttled=True)
+        # Sliders have no `description`: a tooltip icon beside each one says what it does.
+        self._eta_row = _with_help(self.eta, s.param.eta.doc)
+        self._noise_row = _with_help(self.noise, s.param.noise.doc)
+        self._steps_row = _with_help(self.sample_steps, "Steps from noise to data: few steps are fast but coarse.")
+        self._n_row = _with_help(self.n_samples, "How many points to generate.")
+        s.param.watch(self._on_sampler, "sampler")
+        self._on_sampler()
+
+    def _advanced_widgets(self) -> list:
+        s, h = self.state, ADVANCED_HELP
+        return [
+            pn.widgets.IntInput.from_param(s.param.width, label="Width", step=32, description=h["width"]),
+            pn.widgets.IntInput.from_param(s.param.depth, label="Depth", description=h["depth"]),
+            pn.widgets.FloatInput.from_param(s.param.lr, label="Learning rate", step=1e-3, format="0.00000",
+                                             description=h["lr"]),
+            pn.widgets.IntInput.from_param(s.param.batch_size, label="Batch size", step=128,
+                                           description=h["batch_size"]),
+            pn.widgets.IntInput.from_param(s.param.train_steps, label="Training steps", step=100,
+                                           description=h["train_steps"]),
+            pn.widgets.IntInput.from_param(s.param.seed, label="Seed", description=h["seed"]),
+            pn.widgets.IntInput.from_param(s.param.fourier_features, label="Fourier features", step=16,
+                                           description=h["fourier_features"]),
+        ]
+
+    # Button clicks arrive without Bokeh's document lock; pn.io.hold() lets every view that reacts to
+    # the state (and writes to its Bokeh sources) do so safely, in one batch.
+    def _on_draw(self, _event=None) -> None:
+        with pn.io.hold():
+            self.state.dataset = DRAWN
+
+    def _on_train(self, _event=None) -> None:
+        with pn.io.hold():
+            self.state.start_training()
+
+    def _on_stop(self, _event=None) -> None:
+        with pn.io.hold():
+            self.state.stop_training()
+
+    def _on_training(self, *_events) -> None:
+        busy = self.state.training
+        self.train.disabled, self.stop.disabled = busy, not busy
+
+    def _on_sampler(self, *_events) -> None:
+        self._eta_row.visible = self.state.sampler == "ddim"
+        self._noise_row.visible = self.state.sampler == "sde"
+
+    def __panel__(self):
+        heading = pn.pane.Markdown
+        return pn.Column(
+            heading("### Data"),
+            pn.Row(self.dataset, self.draw, sizing_mode="stretch_width"),
+            heading("### Model"),
+            self.objective, self.schedule,
+            pn.Row(self.train, self.stop, sizing_mode="stretch_width"),
+            self.advanced,
+            heading("### Sampling"),
+            self.sampler, self._eta_row, self._noise_row, self._steps_row, self._n_row,
+            sizing_mode="stretch_width",
+        )

@@ -1,0 +1,139 @@
+"""Draw your own training set: freehand strokes become points (or upload / download a CSV).
+
+The FreehandDrawTool owns `stroke_source`: the browser fills its `xs`/`ys` and we only read them
+(writing to it while the user draws would fight the tool). Each change is converted at once with
+`datasets.from_strokes` and handed to `state.set_drawn`; the resulting training points come back
+through `state.data` and are shown as dots from a separate `point_source`.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, FreehandDrawTool
+from bokeh.plotting import figure
+
+from .. import datasets
+from ..errors import ExplorerError
+from .state import DRAWN, ExplorerState
+
+CANVAS_RANGE = (-4.0, 4.0)
+HINT = "Draw with the mouse; the dots are the training set."
+
+
+def _no_strokes() -> dict:
+    return {"xs": [], "ys": []}
+
+
+class DrawView(pn.viewable.Viewer):
+    """The drawing canvas of one session, with density/jitter, undo/clear and CSV upload/download."""
+
+    state = param.ClassSelector(class_=ExplorerState, constant=True)
+
+    def __init__(self, **params):
+        if "state" not in params:
+            params["state"] = ExplorerState()
+        super().__init__(**params)
+        self.stroke_source = ColumnDataSource(_no_strokes(), name="strokes")
+        self.point_source = ColumnDataSource({"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32)},
+                                             name="drawn_points")
+        self.figure = self._canvas()
+        self.density = pn.widgets.FloatSlider(label="Density", start=5, end=200, step=5, value=40,
+                                              sizing_mode="stretch_width")
+        self.jitter = pn.widgets.FloatSlider(label="Jitter", start=0.0, end=0.3, step=0.01, value=0.03,
+                                             sizing_mode="stretch_width")
+        self.undo = pn.widgets.Button(label="Undo", description="Remove the last stroke.")
+        self.clear = pn.widgets.Button(label="Clear", description="Remove every stroke.")
+        self.upload = pn.widgets.FileInput(label="Upload CSV", accept=".csv", multiple=False,
+                                           description="A CSV with two columns x,y (a header row is fine).")
+        self.download = pn.widgets.FileDownload(label="Download CSV", filename="training_points.csv",
+                                                callback=self._csv, color="default",
+                                                description="The current training points as x,y CSV.")
+        self.stroke_source.on_change("data", self._on_strokes)
+        self.density.param.watch(self._convert, "value_throttled")
+        self.jitter.param.watch(self._convert, "value_throttled")
+        self.undo.on_click(self._on_undo)
+        self.clear.on_click(self._on_clear)
+        self.upload.param.watch(self._on_upload, "value")
+        self.state.param.watch(self._show_points, ["data", "dataset"])
+        self._show_points()
+
+    def _canvas(self):
+        fig = figure(x_range=CANVAS_RANGE, y_range=CANVAS_RANGE, match_aspect=True, height=360, width=360,
+                     title="Your drawing", tools="reset", toolbar_location="right", name="draw_canvas")
+        fig.scatter("x", "y", source=self.point_source, size=3, color="#ff7f0e", alpha=0.7, name="drawn_dots")
+        strokes = fig.multi_line("xs", "ys", source=self.stroke_source, line_width=3, color="#333333",
+                                 alpha=0.35, name="stroke_lines")
+        tool = FreehandDrawTool(renderers=[strokes], num_objects=0, description="Draw")
+        fig.add_tools(tool)
+        fig.toolbar.active_drag = tool
+        fig.title.text_font_size = "13px"
+        return fig
+
+    # --- strokes -> points --------------------------------------------------------------------
+    def _strokes(self) -> tuple[list, list]:
+        data = self.stroke_source.data
+        return list(data.get("xs", [])), list(data.get("ys", []))
+
+    def _on_strokes(self, _attr, _old, _new) -> None:
+        self._convert()
+
+    def _convert(self, *_events) -> None:
+        """Turn the strokes into points and make them the training set (needs a stroke of >= 2 vertices)."""
+        xs, ys = self._strokes()
+        if not any(len(x) >= 2 for x in xs):
+            return
+        try:
+            points = datasets.from_strokes(xs, ys, density=float(self.density.value), jitter=float(self.jitter.value))
+        except ExplorerError as err:
+            self.state.error = str(err)
+            return
+        self.state.set_drawn(points)
+
+    # Button clicks arrive without Bokeh's document lock: pn.io.hold() makes writing to sources safe.
+    def _on_undo(self, _event=None) -> None:
+        xs, ys = self._strokes()
+        if xs:
+            with pn.io.hold():
+                self.stroke_source.data = {"xs": xs[:-1], "ys": ys[:-1]}  # a button press: nobody is drawing
+
+    def _on_clear(self, _event=None) -> None:
+        with pn.io.hold():
+            self.stroke_source.data = _no_strokes()
+        self.state.status = "Canvas cleared; the training set stays your last drawing until you draw again."
+
+    # --- files --------------------------------------------------------------------------------
+    def _on_upload(self, event) -> None:
+        if not event.new:
+            return
+        try:
+            points = datasets.read_csv(event.new)
+        except ExplorerError as err:
+            self.state.error = f"{self.upload.filename or 'the file'}: {err}"
+            return
+        if self.state.set_drawn(points):
+            self.stroke_source.data = _no_strokes()  # the dots are now the upload, not the old strokes
+            self.state.status = f"Loaded {len(points)} points from {self.upload.filename or 'the file'}. Press Train."
+
+    def _csv(self):
+        data = self.state.data
+        if data is None:
+            self.state.error = "There are no training points to download yet."
+            return io.StringIO("x,y\n")
+        return io.StringIO(datasets.write_csv(data))
+
+    def _show_points(self, *_events) -> None:
+        data = self.state.drawn
+        if data is None or self.state.dataset != DRAWN:
+            data = np.zeros((0, 2), np.float32)
+        pts = np.asarray(data, np.float32)
+        with pn.io.hold():
+            self.point_source.data = {"x": pts[:, 0], "y": pts[:, 1]}
+
+    def __panel__(self):
+        hint = pn.pane.Markdown(HINT, margin=(0, 10))
+        side = pn.Column(self.density, self.jitter, pn.Row(self.undo, self.clear), self.upload, self.download,
+                         width=260)
+        return pn.Column(hint, pn.Row(pn.pane.Bokeh(self.figure), side), name="draw_view")

@@ -1,0 +1,102 @@
+"""The whole dashboard for ONE session: state, sidebar, drawing canvas, main plot and training view.
+
+    import panel as pn
+    from explorer.ui.explorer import Explorer
+    pn.extension()
+    Explorer()          # in a notebook cell; `panel serve explorer/app.py` for the full page
+
+Explorer itself is a plain Row (sidebar, main column) so it embeds anywhere; app.py puts its
+`controls` and `main` into a FastListTemplate instead. Whichever is shown, `start()` hooks the
+session up: a periodic callback moves the training thread's news into the state (GUIDE §3), and
+closing the session stops the thread.
+"""
+from __future__ import annotations
+
+import panel as pn
+import param
+
+from .controls import Controls
+from .draw_view import DrawView
+from .main_view import MainView
+from .state import DRAWN, ExplorerState
+from .training_view import TrainingView
+
+TITLE = "2D Diffusion Explorer"
+POLL_MS = 150  # how often the training thread's buffer is drained into the page
+
+
+class Explorer(pn.viewable.Viewer):
+    """One session's dashboard. `Explorer()` makes a fresh state; `Explorer(state=s)` shows an existing one."""
+
+    state = param.ClassSelector(class_=ExplorerState, constant=True)
+
+    def __init__(self, **params):
+        if "state" not in params:
+            params["state"] = ExplorerState()
+        super().__init__(**params)
+        s = self.state
+        self.controls = Controls(state=s)
+        self.draw_view = DrawView(state=s)
+        self.main_view = MainView(state=s)
+        self.training_view = TrainingView(state=s)
+        self.status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10), name="status")
+        self.alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
+        self._draw_area = pn.Column(self.draw_view, visible=s.dataset == DRAWN, sizing_mode="stretch_width")
+        self.main = pn.Column(self.status, self.alert, self._draw_area, self.main_view, self.training_view,
+                              sizing_mode="stretch_width")
+        self._callback = None
+        s.param.watch(self._on_status, "status")
+        s.param.watch(self._on_error, "error")
+        s.param.watch(self._on_dataset, "dataset")
+        self._on_status()
+        if s.error:
+            self._on_error()
+
+    # --- session wiring -----------------------------------------------------------------------
+    def start(self) -> Explorer:
+        """Start polling the training thread and stop it when the session closes (idempotent)."""
+        if self._callback is None:
+            self._callback = pn.state.add_periodic_callback(self._tick, period=POLL_MS)
+            try:
+                pn.state.on_session_destroyed(self._on_destroyed)
+            except Exception:  # noqa: BLE001 - outside a server session (a notebook) there is no such hook
+                pass
+        return self
+
+    def _tick(self) -> None:
+        with pn.io.hold():
+            self.state.poll()
+
+    def _on_destroyed(self, _session_context=None) -> None:
+        callback, self._callback = self._callback, None
+        try:
+            if callback is not None:
+                callback.stop()
+        finally:
+            self.state.shutdown()  # the training thread must stop even if the page is already gone
+
+    # --- reactions to the state ---------------------------------------------------------------
+    def _on_status(self, *_events) -> None:
+        self.status.object = f"**Status:** {self.state.status}" if self.state.status else ""
+        if self.alert.visible and self.state.training:
+            self.alert.visible = False  # the user has moved on since the last error
+
+    def _on_error(self, *_events) -> None:
+        message = self.state.error
+        if not message:
+            return
+        notifications = pn.state.notifications
+        if notifications is not None:
+            notifications.error(message, duration=6000)
+        else:  # no notification area (e.g. a notebook without notifications=True): an alert box
+            self.alert.object = message
+            self.alert.visible = True
+        self.state.error = ""
+
+    def _on_dataset(self, *_events) -> None:
+        self._draw_area.visible = self.state.dataset == DRAWN
+
+    def __panel__(self):
+        self.start()
+        sidebar = pn.Column(pn.pane.Markdown(f"## {TITLE}"), self.controls, width=320)
+        return pn.Row(sidebar, self.main, sizing_mode="stretch_width")

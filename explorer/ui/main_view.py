@@ -1,0 +1,302 @@
+"""The main animated view: samples flowing from noise to data, with tails, density, velocity field and mesh.
+
+Every frame of a run goes to the page once, in a hidden `store` ColumnDataSource (frames.pack_run and
+frames.store_columns); the Time slider and the Player then redraw in the browser alone (main_view_js), which
+also interpolates between frames so playback is smooth whatever the number of sampler steps. Display sources
+are set with ``setv(..., {sync: false})``: nothing flows back to the server but the slider's value, which
+becomes `state.frame` (throttled while playing). A new run, or a layer switched on, repacks and sends once.
+The Player is only a clock (~12 steps a second); the page draws at the display's rate in between.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.events import Tap
+from bokeh.models import ColumnDataSource, CustomJS, CustomJSTickFormatter, Label, LinearColorMapper
+from bokeh.plotting import figure
+
+from .. import samplers
+from ..errors import ExplorerError
+from . import frames
+from .main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS, TIME_FORMAT_JS
+
+SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
+SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step count (the speed buttons change it)
+HOLD_MS = 800  # the player rests this long on the data before looping
+TAIL_SAMPLES, TAIL_FRAMES = 150, 6
+MAX_TRACES = 5
+PLAY_SYNC_S = 0.25  # while playing, tell state.frame at most this often
+COLORS = dict(ghost="#9aa0a6", samples="#1f4e9c", tails="#3b6fc9", density="#e8590c", field="#455a64",
+              mesh="#8e44ad", traces=("#d62828", "#2a9d8f", "#f77f00", "#6a4c93", "#3a86ff"))
+CAPTION = ("**t = 1 is pure noise, t = 0 the data.** Grey: training data; blue: the model's samples at time t, "
+           "with short tails. Tap the plot to trace the ODE path through that point at the current t "
+           "(a ring marks the tap, a dot rides the path as time runs, the arrowhead is where it lands).")
+
+
+def _empty(*cols) -> dict:
+    return {c: np.zeros(0, np.float32) for c in cols}
+
+
+def _density_palette(n: int = 64) -> list[str]:
+    """Near-white to the density colour, alpha rising with the value (below the colour range: invisible)."""
+    r, g, b = (int(COLORS["density"][i:i + 2], 16) for i in (1, 3, 5))
+    out = []
+    for s in np.linspace(0, 1, n):
+        mix = [round(255 + (c - 255) * (0.3 + 0.7 * s)) for c in (r, g, b)]
+        out.append("#{:02x}{:02x}{:02x}{:02x}".format(*mix, round(255 * (0.06 + 0.5 * s))))
+    return out
+
+
+class MainView(pn.viewable.Viewer):
+    """`MainView(state=state)`: the animated scatter of `state.run`, its Time slider, player and toggles."""
+
+    state = param.Parameter(doc="The session's ExplorerState.")
+    backend = param.Selector(default="webgl", objects=["webgl", "canvas"],
+                             doc="Bokeh's output backend (webgl: GPU drawing; canvas is quicker without a GPU).")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._packed: dict | None = None
+        self._traces: list[tuple] = []
+        self._trace_model = None
+        self._last_sync = 0.0
+        self._build_figure()
+        self._build_widgets()
+        st = self.state
+        st.param.watch(self._on_run, ["run"])
+        st.param.watch(self._on_data, ["data"])
+        st.param.watch(self._on_frame, ["frame"])
+        st.param.watch(self._on_toggle, ["show_trajectories", "show_density", "show_field", "show_mesh"])
+        self._on_data()
+        self._on_run()
+
+    # --- construction -----------------------------------------------------------------------
+    def _build_figure(self):
+        b = frames.BOUNDS
+        fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=520, frame_height=520,
+                     match_aspect=True, output_backend=self.backend, tools="pan,wheel_zoom,reset,save,tap",
+                     toolbar_location="right", min_border=4)
+        fig.toolbar.logo = None
+        fig.grid.grid_line_color = "#eef0f2"
+        fig.axis.axis_line_color = fig.axis.major_tick_line_color = "#c8ccd0"
+        fig.axis.minor_tick_line_color = None
+        fig.axis.major_label_text_color = "#80868b"
+        fig.outline_line_color = "#dadce0"
+        self._store = ColumnDataSource(self._columns(None), name="main_view_store")
+        self._dens = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []}, name="density")
+        mapper = LinearColorMapper(palette=_density_palette(), low=frames.DENSITY_LEVELS[0], high=1.0,
+                                   low_color="#00000000")
+        self._dens_r = fig.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self._dens,
+                                 color_mapper=mapper, visible=False)
+        self._ghost = ColumnDataSource(_empty("x", "y"), name="data")
+        fig.scatter("x", "y", source=self._ghost, size=3.5, color=COLORS["ghost"], alpha=0.3)
+        self._mesh = ColumnDataSource(_empty("x", "y"), name="mesh")
+        self._mesh_r = fig.line("x", "y", source=self._mesh, color=COLORS["mesh"], alpha=0.5, line_width=1.1,
+                                visible=False)
+        self._conts = [ColumnDataSource(_empty("x", "y"), name=f"density_contour_{j}")
+                       for j in range(len(frames.DENSITY_LEVELS))]
+        self._cont_rs = [fig.line("x", "y", source=src, color=COLORS["density"], alpha=0.45 + 0.1 * j,
+                                  line_width=1.0 + 0.25 * j, visible=False) for j, src in enumerate(self._conts)]
+        self._field = ColumnDataSource(_empty("x0", "y0", "x1", "y1"), name="field")
+        self._field_r = fig.segment("x0", "y0", "x1", "y1", source=self._field, color=COLORS["field"],
+                                    alpha=0.6, line_width=1.1, visible=False)
+        self._tails = ColumnDataSource(_empty("x0", "y0", "x1", "y1", "alpha"), name="tails")
+        self._tails_r = fig.segment("x0", "y0", "x1", "y1", source=self._tails, color=COLORS["tails"],
+                                    line_alpha="alpha", line_width=1.4)
+        self._samples = ColumnDataSource(_empty("x", "y"), name="samples")
+        fig.scatter("x", "y", source=self._samples, size=4, color=COLORS["samples"], alpha=0.72, line_color=None)
+        self._trace_src = ColumnDataSource({"xs": [], "ys": [], "ts": [], "color": []}, name="traces")
+        fig.multi_line("xs", "ys", source=self._trace_src, color="color", line_width=2.6, alpha=0.9)
+        self._tap_src = ColumnDataSource({"x": [], "y": [], "color": []}, name="taps")
+        fig.scatter("x", "y", source=self._tap_src, size=12, fill_color="white", fill_alpha=0.6,
+                    line_color="color", line_width=2.5)
+        self._ends = ColumnDataSource({"x": [], "y": [], "angle": [], "color": []}, name="trace_ends")
+        fig.scatter("x", "y", source=self._ends, marker="triangle", angle="angle", size=11, color="color")
+        self._dots = ColumnDataSource({"x": [], "y": [], "color": []}, name="trace_dots")
+        fig.scatter("x", "y", source=self._dots, size=9, color="color", line_color="white", line_width=1.5)
+        self._label = Label(x=10, y=10, x_units="screen", y_units="screen", text="", text_font_size="15px",
+                            text_color="#3c4043", background_fill_color="white", background_fill_alpha=0.8)
+        fig.add_layout(self._label)
+        fig.on_event(Tap, self._on_tap)
+        self._fig = fig
+        self._js_args = dict(store=self._store, samples=self._samples, tails=self._tails, tails_r=self._tails_r,
+                             dens=self._dens, dens_r=self._dens_r, conts=self._conts, field=self._field,
+                             field_r=self._field_r, mesh=self._mesh, mesh_r=self._mesh_r, label=self._label,
+                             traces=self._trace_src, dots=self._dots)
+        redraw = CustomJS(args=self._js_args, code=DEFINE_RENDER_JS + "store._render(store._tick);")
+        self._store.js_on_change("data", redraw)
+        self._trace_src.js_on_change("data", redraw)
+        for r in (self._tails_r, self._dens_r, self._field_r, self._mesh_r):
+            r.js_on_change("visible", redraw)
+
+    def _build_widgets(self):
+        fmt = CustomJSTickFormatter(args=dict(store=self._store), code=TIME_FORMAT_JS)
+        self._slider = pn.widgets.IntSlider(label="Time", start=0, end=SWEEP_TICKS, value=0, format=fmt,
+                                            tooltips=False, sizing_mode="stretch_width", bar_color=COLORS["samples"])
+        self._player = pn.widgets.Player(
+            start=0, end=SWEEP_TICKS, value=0, interval=SWEEP_MS // SWEEP_TICKS, loop_policy="loop",
+            show_loop_controls=False, show_value=False, preview_duration=0, width=250, height=44, scale_buttons=0.8,
+            visible_buttons=["slower", "first", "pause", "play", "last", "faster"],
+            stylesheets=["input[type='range'] {display: none;}"])
+        args = {**self._js_args, "player": self._player, "slider": self._slider}
+        # two calls: Panel keeps only one of several callbacks given to one jscallback()
+        self._player.jscallback(args=args, value=DEFINE_RENDER_JS + PLAYER_JS + LOOP_JS)
+        self._player.jscallback(args=args, direction=DEFINE_RENDER_JS + LOOP_JS)
+        self._slider.jscallback(args=args, value=DEFINE_RENDER_JS + SLIDER_JS)
+        self._slider.param.watch(self._on_tick, "value")
+        self._player.param.watch(self._on_direction, "direction")
+        st = self.state
+        self._toggles = [pn.widgets.Checkbox.from_param(st.param[p], name=label, margin=(8, 12, 8, 5)) for p, label
+                         in (("show_trajectories", "Trajectories"), ("show_density", "Density"),
+                             ("show_field", "Vector field"), ("show_mesh", "Mesh"))]
+        self._clear = pn.widgets.Button(label="Clear traces", color="primary", variant="outline", disabled=True,
+                                        width=110)
+        self._clear.on_click(self._clear_traces)
+
+    # --- packing ------------------------------------------------------------------------------
+    @staticmethod
+    def _columns(packed):
+        return frames.store_columns(packed, SWEEP_TICKS, TAIL_SAMPLES, TAIL_FRAMES)
+
+    def _pack(self, run) -> dict:
+        st = self.state
+        return frames.pack_run(run, st.model, st.show_density, st.show_field, st.show_mesh)
+
+    # --- state -> view ------------------------------------------------------------------------
+    def _on_data(self, *_):
+        data = self.state.data
+        if data is not None:
+            self._ghost.data = {"x": data[:, 0].astype(np.float32), "y": data[:, 1].astype(np.float32)}
+
+    def _on_run(self, *_):
+        st = self.state
+        if st.run is None:
+            return
+        first = self._packed is None
+        frac = (self._slider.value or 0) / max(self._slider.end, 1)
+        self._packed = self._pack(st.run)
+        cols = self._columns(self._packed)
+        end = cols["S"][0] * (len(self._packed["t"]) - 1)
+        tick = 0 if first else round(frac * end)  # a new run keeps the shown t ...
+        sweep = SWEEP_MS if first else self._player.interval * self._slider.end  # ... and the player's speed
+        interval = int(np.clip(round(sweep / end), 16, 2000))
+        with pn.io.hold():
+            self._slider.param.update(value=min(self._slider.value, end), end=end)
+            self._player.param.update(end=end + max(1, round(HOLD_MS / interval)), interval=interval,
+                                      value=min(self._player.value, end))
+            self._store.data = cols
+            self._slider.value = tick
+            self._sync_frame(tick)
+            if st.model is not self._trace_model:  # traces belong to the model, not the run
+                self._trace_model = st.model
+                self._clear_traces()
+            self._apply_visibility()
+            if first:
+                self._player.value = 0
+                self._player.direction = 1  # open animating
+
+    def _apply_visibility(self):
+        st = self.state
+        self._tails_r.visible = st.show_trajectories
+        for r in (self._dens_r, *self._cont_rs):
+            r.visible = st.show_density
+        self._field_r.visible = st.show_field
+        self._mesh_r.visible = st.show_mesh
+
+    def _on_toggle(self, *_):
+        st, p = self.state, self._packed
+        with pn.io.hold():
+            need = p is not None and st.run is not None and [
+                st.show_density and "density" not in p, st.show_field and "field" not in p,
+                st.show_mesh and "mesh_x" not in p]
+            if need and any(need):
+                extra = frames.pack_run(st.run, st.model, *need)
+                p.update({k: v for k, v in extra.items() if k not in p})
+                cols = frames.layer_columns(p)
+                self._store.data.update({k: v for k, v in cols.items() if v[0] is not self._store.data[k][0]})
+            self._apply_visibility()
+
+    # --- frames and time ------------------------------------------------------------------------
+    def _frame_and_t(self, tick: int) -> tuple[int, float]:
+        """(the run's frame nearest to slider `tick`, the interpolated time there)."""
+        p, S = self._packed, int(self._store.data["S"][0])
+        pos = min(max(tick / S, 0.0), len(p["t"]) - 1)
+        return int(p["index"][round(pos)]), float(np.interp(pos, np.arange(len(p["t"])), p["t"]))
+
+    def _on_tick(self, event):
+        now = time.monotonic()
+        if self._player.direction != 0 and now - self._last_sync < PLAY_SYNC_S:
+            return
+        self._last_sync = now
+        self._sync_frame(event.new)
+
+    def _on_direction(self, event):
+        if event.new == 0:  # paused: tell the exact frame
+            self._sync_frame(self._slider.value)
+
+    def _sync_frame(self, tick):
+        if self._packed is None or tick is None:
+            return
+        frame, _ = self._frame_and_t(tick)
+        if frame != self.state.frame:
+            self.state.frame = frame
+
+    def _on_frame(self, event):
+        """Follow `state.frame` moved by someone else (when paused), once the change has settled: a sampler
+        change moves `frame` just before it replaces `run`, and then _on_run has already placed the slider."""
+        if self._packed is None or self._player.direction != 0:
+            return
+        run = self.state.run
+
+        def follow():
+            if self.state.run is not run or self.state.frame != event.new or self._packed is None:
+                return
+            if self._frame_and_t(self._slider.value)[0] != event.new:
+                k = int(np.argmin(np.abs(self._packed["index"] - event.new)))
+                self._slider.value = k * int(self._store.data["S"][0])
+
+        pn.state.execute(follow, schedule=True)  # next tick on a server; at once elsewhere
+
+    # --- taps ---------------------------------------------------------------------------------
+    def _on_tap(self, event):
+        st = self.state
+        if st.model is None or self._packed is None or event.x is None:
+            return
+        _, t = self._frame_and_t(self._slider.value)
+        try:
+            path, times = samplers.trace(st.model, (float(event.x), float(event.y)), t)
+        except ExplorerError as err:
+            st.error = str(err)
+            return
+        used = {c for *_, c in self._traces[-(MAX_TRACES - 1):]}
+        color = next(c for c in COLORS["traces"] if c not in used)
+        self._traces = (self._traces + [(path, times.astype(np.float32), (event.x, event.y), color)])[-MAX_TRACES:]
+        self._draw_traces()
+
+    def _draw_traces(self):
+        tr = self._traces
+        with pn.io.hold():
+            colors = [c for *_, c in tr]
+            self._tap_src.data = {"x": [xy[0] for *_, xy, _ in tr], "y": [xy[1] for *_, xy, _ in tr],
+                                  "color": colors}
+            # an arrowhead where the path lands (t = 0), pointing along its last step
+            heads = [(p[-1], p[-1] - p[-3]) for p, *_ in tr]
+            self._ends.data = {"x": [h[0][0] for h in heads], "y": [h[0][1] for h in heads],
+                               "angle": [float(np.arctan2(d[1], d[0]) - np.pi / 2) for _, d in heads],
+                               "color": colors}
+            self._trace_src.data = {"xs": [p[:, 0] for p, *_ in tr], "ys": [p[:, 1] for p, *_ in tr],
+                                    "ts": [ts for _, ts, *_ in tr], "color": [c for *_, c in tr]}
+            self._clear.disabled = not tr
+
+    def _clear_traces(self, *_):
+        self._traces = []
+        self._draw_traces()
+
+    def __panel__(self):
+        controls = pn.Row(self._slider, self._player, sizing_mode="stretch_width", align="center")
+        caption = pn.pane.Markdown(CAPTION, styles={"color": "#5f6368"}, width=560, margin=(0, 10))
+        return pn.Column(self._fig, controls, pn.Row(*self._toggles, self._clear, align="start"), caption,
+                         width=590)

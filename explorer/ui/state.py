@@ -1,0 +1,205 @@
+"""ExplorerState: everything one dashboard session knows, as `param` parameters. No Panel here.
+
+Data flows one way: dataset (or drawing) -> training job -> model -> sampler run -> views.
+Every failure lands in `error` (the views show it as a notification) and leaves the last good
+data, model and run in place.
+"""
+from __future__ import annotations
+
+import numpy as np
+import param
+
+from .. import datasets
+from ..config import TrainConfig
+from ..errors import ExplorerError
+from ..objectives import OBJECTIVES, check_pair
+from ..pretrained import available, load_pretrained
+from ..samplers import SAMPLERS, is_stochastic, sample
+from ..schedules import SCHEDULES
+from .training_job import TrainingJob
+
+DRAWN = "drawn"  # the dataset name of the user's own drawing / upload
+# Per-session caps so one student cannot starve a class on a shared laptop (README: serving a class).
+MAX_TRAIN_STEPS = 5000
+MAX_SAMPLES = 5000
+MAX_SAMPLE_STEPS = 500
+
+
+class ExplorerState(param.Parameterized):
+    dataset = param.Selector(default="smiley", objects=[*datasets.names(), DRAWN],
+                             doc="Training data: a built-in shape, or your own drawing ('drawn').")
+    objective = param.Selector(default="velocity", objects=list(OBJECTIVES),
+                               doc="What the network predicts: eps (DDPM), x0, v, or the flow-matching velocity.")
+    schedule = param.Selector(default="rectified", objects=list(SCHEDULES),
+                              doc="The noise path x_t = alpha(t) x0 + sigma(t) eps: DDPM 'linear', 'cosine', "
+                                  "or 'rectified' (straight lines, flow matching).")
+    sampler = param.Selector(default="heun", objects=list(SAMPLERS),
+                             doc="How to walk from noise to data: DDPM, DDIM, Euler or Heun (ODE), or an SDE.")
+    eta = param.Number(default=0.0, bounds=(0.0, 1.0), step=0.05,
+                       doc="DDIM's noise: 0 is deterministic, 1 is DDPM's ancestral sampling.")
+    noise = param.Number(default=1.0, bounds=(0.0, 2.0), step=0.05,
+                         doc="The SDE sampler's noise level: 0 is the probability-flow ODE, 1 the reverse SDE.")
+    sample_steps = param.Integer(default=50, bounds=(1, MAX_SAMPLE_STEPS),
+                                 doc="Sampler steps from noise to data.")
+    n_samples = param.Integer(default=1000, bounds=(10, MAX_SAMPLES), doc="How many samples to draw.")
+    sample_seed = param.Integer(default=1, bounds=(0, 2**31 - 1), doc="Seed of the sampler's noise.")
+
+    width = param.Integer(default=TrainConfig.width, bounds=(8, 512), doc="Units per hidden layer.")
+    depth = param.Integer(default=TrainConfig.depth, bounds=(1, 6), doc="Hidden layers of the MLP.")
+    lr = param.Number(default=TrainConfig.lr, bounds=(1e-5, 10.0),
+                      doc="Adam's learning rate (decays to 0 on a cosine). Too large and training diverges.")
+    batch_size = param.Integer(default=TrainConfig.batch_size, bounds=(8, 4096), doc="Points per training step.")
+    train_steps = param.Integer(default=TrainConfig.steps, bounds=(1, MAX_TRAIN_STEPS), doc="Training steps.")
+    seed = param.Integer(default=0, bounds=(0, 2**31 - 1), doc="Seed of the weights and the training noise.")
+    fourier_features = param.Integer(default=TrainConfig.fourier_features, bounds=(0, 256),
+                                     doc="Random Fourier features of x: sharper thin strokes, a little slower.")
+
+    frame = param.Integer(default=0, bounds=(0, None), doc="Index of the shown frame of the run (0 = noise).")
+    show_trajectories = param.Boolean(default=True, doc="Fading tails behind a subset of samples.")
+    show_density = param.Boolean(default=False, doc="Density of the samples at the shown time, as contours.")
+    show_field = param.Boolean(default=False, doc="The model's velocity field at the shown time.")
+    show_mesh = param.Boolean(default=False, doc="A lattice of start points flowing as a deforming mesh.")
+
+    data = param.Array(default=None, doc="The training points (n, 2).")
+    model = param.Parameter(default=None, doc="The last good model (a DiffusionModel).")
+    run = param.Parameter(default=None, doc="The current SampleRun of `model`.")
+    training = param.Boolean(default=False, doc="Whether a training job is running.")
+    progress = param.Number(default=0.0, bounds=(0.0, 100.0), doc="Training progress in %.")
+    losses = param.List(default=[], doc="[(step, loss)] of the current/last training run.")
+    preview = param.Array(default=None, doc="Samples from the model being trained (every ~100 steps).")
+    status = param.String(default="", doc="One line about what just happened.")
+    error = param.String(default="", doc="The last error, for a notification; cleared by the view.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._job: TrainingJob | None = None
+        self._drawn: np.ndarray | None = None
+        self._load_dataset()
+
+    # --- data ---------------------------------------------------------------------------------
+    @param.depends("dataset", watch=True)
+    def _load_dataset(self):
+        if self.dataset == DRAWN:
+            if self._drawn is None:
+                self.status = "Draw a shape on the canvas (or upload a CSV), then press Train."
+                return
+            self.data = self._drawn
+            return
+        self.data = datasets.load(self.dataset, n=2000, seed=0)
+        if self.dataset in available() and not self.training:
+            self.model = load_pretrained(self.dataset)
+            self.status = f"Loaded the pretrained {self.dataset} model. Press Train to learn it yourself."
+
+    @property
+    def drawn(self) -> np.ndarray | None:
+        """The user's drawing / upload (the 'drawn' dataset), or None if there is none yet."""
+        return self._drawn
+
+    def set_drawn(self, points) -> bool:
+        """Use `points` (a drawing or an upload) as the training data. False (and `error`) if invalid."""
+        try:
+            pts = datasets.validate(points)
+        except ExplorerError as err:
+            self.error = str(err)
+            return False
+        self._drawn = pts
+        if self.dataset != DRAWN:
+            self.dataset = DRAWN  # triggers _load_dataset
+        else:
+            self.data = pts
+        self.status = f"Your drawing: {len(pts)} points. Press Train."
+        return True
+
+    # --- training -----------------------------------------------------------------------------
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(objective=self.objective, schedule=self.schedule, width=self.width, depth=self.depth,
+                           lr=self.lr, batch_size=self.batch_size, steps=self.train_steps, seed=self.seed,
+                           fourier_features=self.fourier_features)
+
+    def start_training(self) -> bool:
+        if self.training:
+            self.status = "Already training: press Stop first."
+            return False
+        if self.data is None or (self.dataset == DRAWN and self._drawn is None):
+            self.error = "There is no training data yet: draw a shape (or upload a CSV), or pick a dataset."
+            return False
+        try:
+            config = self.train_config()
+        except ExplorerError as err:
+            self.error = str(err)
+            return False
+        self.losses, self.progress, self.preview = [], 0.0, None
+        self._job = TrainingJob(self.data, config).start()
+        self.training = True
+        self.status = f"Training {config.objective} on {config.schedule} for {config.steps} steps..."
+        return True
+
+    def stop_training(self) -> None:
+        if self._job is not None:
+            self._job.stop()
+
+    def poll(self) -> bool:
+        """Move the job's news into parameters (call from the UI thread). True if anything changed."""
+        job = self._job
+        if job is None:
+            return False
+        news = job.drain()
+        if news["losses"]:
+            self.losses = self.losses + news["losses"]
+            self.progress = min(100.0, 100.0 * news["step"] / job.config.steps)
+        if news["preview"] is not None:
+            self.preview = news["preview"]
+        if news["done"]:
+            self._job = None
+            self.training = False
+            if news["error"]:
+                self.error = news["error"]
+            elif news["model"] is not None:
+                model = news["model"]
+                if model.log.diverged:
+                    # The rolled-back weights are at best a half-trained net: keep showing the last good model.
+                    self.error = model.log.message
+                    self.status = "Training diverged; the previous model is still shown. Try a smaller learning rate."
+                    return True
+                if model.log.steps_done > 0:
+                    self.model = model  # triggers recompute
+                self.status = model.log.message
+        return bool(news["losses"] or news["preview"] is not None or news["done"])
+
+    def shutdown(self) -> None:
+        """Stop the training thread (session closed)."""
+        if self._job is not None:
+            self._job.stop()
+            self._job.join(timeout=2.0)
+
+    # --- sampling -----------------------------------------------------------------------------
+    @property
+    def stochastic(self) -> bool:
+        return is_stochastic(self.sampler, self.eta, self.noise)
+
+    @param.depends("model", "sampler", "eta", "noise", "sample_steps", "n_samples", "sample_seed", watch=True,
+                   on_init=True)
+    def recompute(self):
+        if self.model is None:
+            return
+        kw = {"eta": self.eta} if self.sampler == "ddim" else {"noise": self.noise} if self.sampler == "sde" else {}
+        try:
+            run = sample(self.model, n=self.n_samples, sampler=self.sampler, steps=self.sample_steps,
+                         seed=self.sample_seed, **kw)
+        except ExplorerError as err:
+            self.error = str(err)
+            return
+        if self.run is None:
+            frame = len(run.times) - 1  # first run: show the samples
+        else:  # keep the shown t: the frame of the new grid nearest to the old frame's time
+            t = self.run.times[min(self.frame, len(self.run.times) - 1)]
+            frame = int(np.abs(run.times - t).argmin())
+        self.frame = frame
+        self.run = run
+
+    @param.depends("objective", "schedule", watch=True)
+    def _check_pair(self):
+        try:
+            check_pair(self.objective, self.schedule)
+        except ExplorerError as err:
+            self.error = str(err)

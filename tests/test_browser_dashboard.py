@@ -1,0 +1,153 @@
+"""The dashboard in headless Chromium, used the way a student would: pick, train, stop, draw, upload.
+
+Numbers are read back from the page's Bokeh document (sources have `name`s: "losses", "preview",
+"drawn_points"), so the assertions check what the browser shows, not the server's state.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.browser
+
+TITLE = "2D Diffusion Explorer"
+STROKE_Y = 1.0  # the drawn stroke: a horizontal line y = 1 from x = -2.5 to 2.5
+STROKE_X = (-2.5, 2.5)
+
+
+def _open(page, url) -> list[str]:
+    """Load the app; return the list that collects console errors from now on."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.set_viewport_size({"width": 1400, "height": 2200})
+    page.goto(url)
+    page.get_by_text(TITLE).first.wait_for(state="visible", timeout=30_000)
+    page.get_by_text("Status:").first.wait_for(state="visible", timeout=30_000)
+    return errors
+
+
+def _source_column(page, name: str, column: str) -> list:
+    return page.evaluate(
+        "([name, column]) => { const m = Bokeh.documents[0].get_model_by_name(name);"
+        " return m ? Array.from(m.data[column] ?? []) : null; }", [name, column])
+
+
+def _wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def _set_training_steps(page, steps: int) -> None:
+    page.get_by_text("Advanced", exact=True).click()
+    box = page.get_by_label("Training steps")
+    box.wait_for(state="visible", timeout=5_000)
+    box.fill(str(steps))
+    box.press("Enter")
+    page.wait_for_timeout(300)
+
+
+def _status(page) -> str:
+    return page.get_by_text("Status:").first.locator("xpath=..").inner_text()
+
+
+def test_switch_dataset_train_and_stop(page, app_server, artifacts_dir):
+    errors = _open(page, app_server)
+    page.get_by_label("Dataset").select_option("three_dots")
+    page.wait_for_timeout(500)
+    _set_training_steps(page, 5000)  # long enough that Stop really interrupts it
+
+    train, stop = page.get_by_role("button", name="Train"), page.get_by_role("button", name="Stop")
+    assert stop.is_disabled()
+    train.click()
+    _wait_for(lambda: stop.is_enabled(), 5, "Stop to become enabled")
+    assert train.is_disabled()
+    n_before = _wait_for(lambda: len(_source_column(page, "losses", "step") or []), 10, "the first loss points")
+    page.wait_for_timeout(700)
+    stop.click()
+    _wait_for(lambda: train.is_enabled(), 3, "Train to come back after Stop")
+    n_after = len(_source_column(page, "losses", "step"))
+    assert n_after > n_before > 0, "the loss curve did not grow while training"
+    assert "stopped after" in _status(page)
+    assert page.get_by_text("steps:").first.is_visible()
+    page.screenshot(path=artifacts_dir / "dashboard_stopped.png")
+
+    # Still alive: another sampler re-samples the kept model without complaint.
+    page.get_by_label("Sampler").select_option("DDIM (η)")
+    page.get_by_text("DDIM η").first.wait_for(state="visible", timeout=5_000)
+    page.wait_for_timeout(800)
+    assert errors == [], "browser console errors:\n" + "\n".join(errors)
+
+
+def _canvas_geometry(page) -> dict:
+    return page.evaluate("""() => {
+        const fig = Bokeh.documents[0].get_model_by_name('draw_canvas');
+        const view = Bokeh.index.find_one(fig);
+        const r = view.canvas_view.el.getBoundingClientRect();
+        const sx = (x) => r.left + view.frame.x_scale.compute(x);
+        const sy = (y) => r.top + view.frame.y_scale.compute(y);
+        return {x0: sx(%r), x1: sx(%r), y: sy(%r)};
+    }""" % (STROKE_X[0], STROKE_X[1], STROKE_Y))
+
+
+def _drag_stroke(page) -> bool:
+    """Drag the mouse along the stroke on the drawing canvas; True if the browser recorded a stroke."""
+    geo = _canvas_geometry(page)
+    page.mouse.move(geo["x0"], geo["y"])
+    page.mouse.down()
+    for i in range(1, 31):
+        page.mouse.move(geo["x0"] + (geo["x1"] - geo["x0"]) * i / 30, geo["y"])
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    return bool(page.evaluate("() => Bokeh.documents[0].get_model_by_name('strokes').data.xs.length"))
+
+
+def test_draw_a_line_train_and_samples_land_on_it(page, app_server, artifacts_dir):
+    errors = _open(page, app_server)
+    page.get_by_role("button", name="Draw").click()
+    page.get_by_text("Draw with the mouse; the dots are the training set.").wait_for(state="visible")
+    page.wait_for_timeout(500)
+    # A drag can be lost while the page is still busy starting up (the animation renders in software
+    # GL here): try again, up to three times, until the browser has recorded the stroke.
+    assert any(_drag_stroke(page) for _ in range(3)), "the canvas recorded no stroke"
+    dots = _wait_for(lambda: _source_column(page, "drawn_points", "y"), 15, "the drawing's dots")
+    assert len(dots) > 50 and abs(np.median(dots) - STROKE_Y) < 0.1
+    assert "Your drawing" in _status(page)
+
+    _set_training_steps(page, 600)
+    train = page.get_by_role("button", name="Train")
+    train.click()
+    _wait_for(lambda: "trained 600 steps" in _status(page), 30, "training to finish")
+    x = np.array(_source_column(page, "preview", "x"))
+    y = np.array(_source_column(page, "preview", "y"))
+    page.screenshot(path=artifacts_dir / "dashboard_drawn.png")
+    assert len(x) >= 100
+    # The samples lie on the stroke: close to the line, and spread along it.
+    assert np.median(np.abs(y - STROKE_Y)) < 0.15
+    assert np.mean(np.abs(y - STROKE_Y) < 0.5) > 0.9
+    assert np.mean((x > STROKE_X[0] - 0.5) & (x < STROKE_X[1] + 0.5)) > 0.9
+    assert x.min() < -1.5 and x.max() > 1.5
+    assert errors == [], "browser console errors:\n" + "\n".join(errors)
+
+
+def test_bad_csv_upload_shows_an_error(page, app_server, tmp_path, artifacts_dir):
+    errors = _open(page, app_server)
+    page.get_by_role("button", name="Draw").click()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n3,oops\n")
+    page.locator("input[type=file]").set_input_files(bad)
+    page.get_by_text("line 3").first.wait_for(state="visible", timeout=10_000)
+    good = tmp_path / "good.csv"
+    good.write_text("x,y\n" + "".join(f"{t:.3f},{-t:.3f}\n" for t in np.linspace(-2, 2, 50)))
+    page.locator("input[type=file]").set_input_files(good)
+    _wait_for(lambda: "Loaded 50 points" in _status(page), 10, "the upload to load")
+    assert len(_source_column(page, "drawn_points", "x")) == 50
+    page.screenshot(path=artifacts_dir / "dashboard_upload.png")
+    assert errors == [], "browser console errors:\n" + "\n".join(errors)

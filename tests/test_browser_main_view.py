@@ -1,0 +1,196 @@
+"""The main view in headless Chromium: it plays by itself, the Time slider reaches noise and data, the layers
+switch on, a tap traces a path, a new run is sent once. Serves tests/apps/main_view_app.py (the view alone,
+with a sampler and a steps knob) so that it does not depend on the rest of the dashboard."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "tests" / "apps" / "main_view_app.py"
+
+# Mean distance from each sample to its nearest training point, and the samples' mean and std, in the page.
+STATS_JS = """() => {
+  const doc = Bokeh.documents[0], s = doc.get_model_by_name('samples').data, g = doc.get_model_by_name('data').data;
+  const n = s.x.length; let mx = 0, my = 0, vx = 0, vy = 0, nn = 0;
+  for (let i = 0; i < n; i++) { mx += s.x[i] / n; my += s.y[i] / n; }
+  for (let i = 0; i < n; i++) {
+    vx += (s.x[i] - mx) ** 2 / n; vy += (s.y[i] - my) ** 2 / n;
+    let best = Infinity;
+    for (let j = 0; j < g.x.length; j++) best = Math.min(best, (s.x[i] - g.x[j]) ** 2 + (s.y[i] - g.y[j]) ** 2);
+    nn += Math.sqrt(best) / n;
+  }
+  return {n, mx, my, sx: Math.sqrt(vx), sy: Math.sqrt(vy), nn};
+}"""
+RENDERER_JS = """(name) => {
+  const r = [...Bokeh.documents[0]._all_models.values()].find(m => m.data_source && m.data_source.name === name);
+  return {visible: r.visible, n: r.data_source.get_length()};
+}"""
+
+
+@pytest.fixture(scope="module")
+def main_view_url(free_port, tmp_path_factory):
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("main-view") / "server.log"
+    cmd = [sys.executable, "-m", "panel", "serve", str(APP), "--port", str(port), "--address", "127.0.0.1",
+           "--allow-websocket-origin", f"127.0.0.1:{port}"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+    url = f"http://127.0.0.1:{port}/main_view_app"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the main view app did not start:\n" + log_path.read_text(errors="replace"))
+            time.sleep(0.25)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log = log_path.read_text(errors="replace")  # no traceback through our code (closed sockets are fine)
+        assert not [line for line in log.splitlines() if line.strip().startswith("File") and "/explorer/" in line], log
+
+
+@pytest.fixture
+def view(page, main_view_url):
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_viewport_size({"width": 700, "height": 820})
+    page.goto(main_view_url)
+    page.wait_for_function("() => (window.__explorer_frames || 0) > 3", timeout=30_000)
+    yield page
+    assert not errors, errors
+
+
+def _pause(page):
+    page.locator("button.pause").click()
+    time.sleep(0.3)
+
+
+def _drag_time(page, fraction):
+    """Drag the Time slider's handle to `fraction` of its track (beyond the ends clamps to them)."""
+    slider = page.locator(".bk-input-group").filter(has_text="Time:")
+    handle, track = slider.locator(".noUi-handle").first, slider.locator(".noUi-base").first.bounding_box()
+    hb = handle.bounding_box()
+    y = hb["y"] + hb["height"] / 2
+    page.mouse.move(hb["x"] + hb["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(track["x"] + fraction * track["width"], y, steps=6)
+    page.mouse.up()
+    time.sleep(0.4)
+
+
+def _checkbox(page, label):
+    boxes = page.locator("input[type=checkbox]")
+    for i in range(boxes.count()):
+        if boxes.nth(i).evaluate("e => e.nextElementSibling && e.nextElementSibling.textContent") == label:
+            return boxes.nth(i)
+    raise LookupError(label)
+
+
+def _time_label(page):
+    return page.evaluate("() => [...Bokeh.documents[0]._all_models.values()].find(m => m.type == 'Label'"
+                         " || (m.text !== undefined && m.x_units === 'screen')).text")
+
+
+SLIDER_JS = "() => [...Bokeh.documents[0]._all_models.values()].find(m => m.title === 'Time').value"
+PROBE_JS = ("() => [window.__explorer_frames, Array.from(Bokeh.documents[0].get_model_by_name('samples')"
+            ".data.x.slice(0, 50))]")
+
+
+def test_opens_animating(view, artifacts_dir):
+    first, tick = view.evaluate(PROBE_JS), view.evaluate(SLIDER_JS)
+    time.sleep(1.0)
+    later = view.evaluate(PROBE_JS)
+    assert later[0] - first[0] >= 5, "the page should redraw many times a second"
+    assert first[1] != later[1], "the samples should move without any input"
+    assert len(first[1]) == 50
+    assert view.evaluate(SLIDER_JS) != tick, "the Time slider follows the player"
+    view.screenshot(path=str(artifacts_dir / "main_view_playing.png"))
+
+
+def test_time_slider_reaches_the_data_and_the_noise(view, artifacts_dir):
+    _pause(view)
+    _drag_time(view, 1.2)
+    end = view.evaluate(STATS_JS)
+    assert _time_label(view) == "t = 0.00"
+    view.screenshot(path=str(artifacts_dir / "main_view_t0.png"))
+    _drag_time(view, -0.2)
+    start = view.evaluate(STATS_JS)
+    assert _time_label(view) == "t = 1.00"
+    view.screenshot(path=str(artifacts_dir / "main_view_t1.png"))
+    assert end["n"] == start["n"] == 1000
+    assert end["nn"] < 0.08, end  # the samples sit on the training data ...
+    assert start["nn"] > 3 * end["nn"], (start, end)  # ... and at t = 1 they do not
+    assert abs(start["mx"]) < 0.12 and abs(start["my"]) < 0.12, start  # N(0, I): 1000 draws, mean within 4 sd
+    assert 0.9 < start["sx"] < 1.1 and 0.9 < start["sy"] < 1.1, start
+
+
+def test_layers_switch_on(view, artifacts_dir):
+    _pause(view)
+    _drag_time(view, 0.5)
+    for name in ("density", "field", "mesh"):
+        assert not view.evaluate(RENDERER_JS, name)["visible"]
+    for label in ("Density", "Vector field", "Mesh"):
+        _checkbox(view, label).click()
+    view.wait_for_function("() => Bokeh.documents[0].get_model_by_name('mesh').get_length() > 0", timeout=10_000)
+    time.sleep(0.5)
+    dens, field, mesh = (view.evaluate(RENDERER_JS, n) for n in ("density", "field", "mesh"))
+    assert dens["visible"] and dens["n"] == 1
+    assert field["visible"] and field["n"] == 3 * 17 * 17  # a shaft and two head strokes per arrow
+    assert mesh["visible"] and mesh["n"] == 2 * 17 * 18  # 17 rows and 17 columns, NaN after each
+    assert view.evaluate(RENDERER_JS, "density_contour_0")["n"] > 10
+    view.screenshot(path=str(artifacts_dir / "main_view_layers.png"))
+    for label in ("Density", "Vector field", "Mesh"):
+        _checkbox(view, label).click()
+    time.sleep(0.5)
+    assert not view.evaluate(RENDERER_JS, "mesh")["visible"]
+
+
+def test_tap_traces_a_path_through_the_point(view, artifacts_dir):
+    _pause(view)
+    _drag_time(view, 0.5)
+    box = view.locator(".bk-events").first.bounding_box()
+    view.mouse.click(box["x"] + box["width"] * 0.72, box["y"] + box["height"] * 0.3)
+    view.wait_for_function("() => Bokeh.documents[0].get_model_by_name('traces').get_length() == 1", timeout=15_000)
+    tr = view.evaluate("""() => { const d = Bokeh.documents[0], t = d.get_model_by_name('traces').data,
+        p = d.get_model_by_name('taps').data, dot = d.get_model_by_name('trace_dots').data;
+        return {xs: Array.from(t.xs[0]), ys: Array.from(t.ys[0]), tap: [p.x[0], p.y[0]],
+                dot: [dot.x[0], dot.y[0]]} }""")
+    # the dot on the path at the shown t is the tapped point
+    assert abs(tr["dot"][0] - tr["tap"][0]) < 0.05 and abs(tr["dot"][1] - tr["tap"][1]) < 0.05, tr
+    # the path starts far out in the noise and ends near the training data
+    to_data = """([x, y]) => { const g = Bokeh.documents[0].get_model_by_name('data').data; let b = 1e9;
+        for (let j = 0; j < g.x.length; j++) b = Math.min(b, Math.hypot(g.x[j] - x, g.y[j] - y)); return b }"""
+    start, end = (view.evaluate(to_data, [tr["xs"][i], tr["ys"][i]]) for i in (0, -1))
+    assert end < 0.3 and start > 2 * end and len(tr["xs"]) > 40, (start, end)
+    view.screenshot(path=str(artifacts_dir / "main_view_trace.png"))
+    view.get_by_role("button", name="Clear traces").click()
+    view.wait_for_function("() => Bokeh.documents[0].get_model_by_name('traces').get_length() == 0", timeout=5_000)
+
+
+def test_a_new_run_is_sent_once_and_keeps_playing(view):
+    steps = view.locator("input.bk-input[type=text]").first  # the app's Steps box
+    steps.fill("20")
+    steps.press("Enter")
+    view.wait_for_function("() => Bokeh.documents[0].get_model_by_name('main_view_store').data.t[0].length == 21",
+                           timeout=15_000)
+    f0 = view.evaluate("window.__explorer_frames")
+    time.sleep(0.6)
+    assert view.evaluate("window.__explorer_frames") > f0
+    assert view.evaluate(STATS_JS)["n"] == 1000

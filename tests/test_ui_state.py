@@ -1,0 +1,230 @@
+"""The dashboard's logic without a browser: ExplorerState and its TrainingJob.
+
+The state is driven the way the page drives it: set parameters, call start/stop, and call `poll()`
+in a loop as the periodic callback does. Budgets are small (a few hundred steps, few samples).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from explorer import datasets
+from explorer.config import TrainConfig
+from explorer.pretrained import available
+from explorer.ui.state import DRAWN, ExplorerState
+from explorer.ui.training_job import TrainingJob
+
+FAST = {"n_samples": 200, "sample_steps": 10, "train_steps": 200}
+
+
+def _poll_until_done(state: ExplorerState, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while state.training:
+        assert time.monotonic() < deadline, f"training did not finish within {timeout} s"
+        state.poll()
+        time.sleep(0.02)
+
+
+def _line(n: int = 200) -> np.ndarray:
+    x = np.linspace(-2, 2, n)
+    return np.stack([x, 0.5 * x], axis=1)
+
+
+@pytest.fixture
+def state():
+    s = ExplorerState(**FAST)
+    yield s
+    s.shutdown()
+
+
+def test_dataset_switch_loads_data_and_pretrained_model(state):
+    state.dataset = "moons"
+    np.testing.assert_array_equal(state.data, datasets.load("moons", n=2000, seed=0))
+    if "moons" not in available():
+        pytest.skip("no pretrained moons model shipped yet (python -m explorer.pretrained)")
+    assert state.model is not None and "pretrained" in state.status
+    assert state.run is not None and state.run.samples.shape == (state.n_samples, 2)
+
+
+def test_train_to_the_end(state):
+    state.dataset = "three_dots"
+    old_model, old_run = state.model, state.run
+    assert state.start_training()
+    assert state.training and state.losses == [] and state.progress == 0
+    _poll_until_done(state)
+    assert not state.training and state.error == ""
+    assert state.progress == 100
+    steps = [s for s, _ in state.losses]
+    assert steps == sorted(steps) and steps[-1] == FAST["train_steps"]
+    assert all(np.isfinite(loss) for _, loss in state.losses)
+    assert state.model is not old_model and state.model.log.steps_done == FAST["train_steps"]
+    assert state.run is not old_run and state.run.samples.shape == (FAST["n_samples"], 2)
+    assert state.preview is not None and state.preview.shape[1] == 2
+    assert "trained" in state.status
+
+
+def test_stop_is_quick_and_keeps_a_model(state):
+    state.train_steps = 5000
+    state.start_training()
+    while not state.losses:  # wait until it is really running
+        state.poll()
+        time.sleep(0.01)
+    started = time.monotonic()
+    state.stop_training()
+    _poll_until_done(state, timeout=2.0)
+    elapsed = time.monotonic() - started
+    assert elapsed < 0.5, f"stop took {elapsed:.2f} s"
+    assert state.model is not None and state.model.log.stopped
+    assert 0 < state.model.log.steps_done < 5000
+    assert state.progress < 100 and "stopped" in state.status
+
+
+def test_second_start_is_refused_while_training(state):
+    state.train_steps = 2000
+    assert state.start_training()
+    job = state._job
+    assert not state.start_training()
+    assert "Already training" in state.status
+    assert state._job is job  # the first run goes on
+    state.stop_training()
+    _poll_until_done(state)
+
+
+def test_one_drawn_point_is_refused(state):
+    before = state.data.copy()
+    assert not state.set_drawn([[0.0, 0.0]])
+    assert "single point" in state.error
+    np.testing.assert_array_equal(state.data, before)
+    assert state.dataset != DRAWN
+
+
+def test_drawing_becomes_the_training_set(state):
+    assert state.set_drawn(_line())
+    assert state.dataset == DRAWN and state.data.shape == (200, 2)
+    np.testing.assert_allclose(state.drawn, _line(), atol=1e-6)
+    assert "200 points" in state.status
+
+
+def test_train_needs_a_drawing_when_drawn_is_selected(state):
+    state.dataset = DRAWN
+    assert not state.start_training()
+    assert "draw a shape" in state.error and not state.training
+
+
+def test_v_on_rectified_is_an_error(state):
+    state.schedule = "rectified"
+    state.objective = "v"
+    assert "variance-preserving" in state.error
+    state.error = ""
+    assert not state.start_training()  # and Train refuses it too
+    assert "variance-preserving" in state.error and not state.training
+
+
+def test_divergence_reports_and_keeps_the_previous_model(state):
+    state.dataset = "three_dots"
+    state.train_steps = 100
+    state.start_training()
+    _poll_until_done(state)
+    good_model, good_run = state.model, state.run
+    state.lr = 10.0
+    state.train_steps = 300
+    state.start_training()
+    _poll_until_done(state)
+    assert "diverged" in state.error and "learning rate" in state.error
+    assert state.model is good_model and state.run is good_run
+    assert "previous model" in state.status
+
+
+def test_sampler_change_resamples(state):
+    state.dataset = "three_dots"
+    state.start_training()
+    _poll_until_done(state)
+    run = state.run
+    state.sampler = "ddim"
+    state.eta = 0.5
+    assert state.run is not run and state.run.sampler == "ddim" and state.run.eta == 0.5
+    assert state.stochastic
+
+
+def test_sessions_do_not_share_state():
+    a, b = ExplorerState(**FAST), ExplorerState(**FAST)
+    a.set_drawn(_line())
+    assert b.dataset != DRAWN and b.drawn is None
+    assert a.losses is not b.losses
+
+
+def test_training_job_drains_news_once():
+    job = TrainingJob(datasets.load("three_dots", n=500), TrainConfig(steps=50), preview_every=25).start()
+    job.join(timeout=30)
+    assert not job.alive
+    news = job.drain()
+    assert news["done"] and news["error"] is None and news["model"] is not None
+    assert [s for s, _ in news["losses"]] == [10, 20, 30, 40, 50]
+    assert news["preview"] is not None and news["step"] == 50
+    again = job.drain()
+    assert again["losses"] == [] and again["preview"] is None and again["done"]
+
+
+def test_training_job_reports_errors_instead_of_raising():
+    bad = np.full((10, 2), np.nan)
+    job = TrainingJob(bad, TrainConfig(steps=5)).start()
+    job.join(timeout=10)
+    news = job.drain()
+    assert news["done"] and news["model"] is None and "NaN" in news["error"]
+
+
+# --- the Panel views' wiring, still without a browser ------------------------------------------------
+
+def test_controls_follow_the_state_both_ways(state):
+    from explorer.ui.controls import Controls
+
+    controls = Controls(state=state)
+    controls.objective.value = "eps"
+    assert state.objective == "eps"
+    state.sampler = "sde"
+    assert controls.sampler.value == "sde"
+    assert controls._noise_row.visible and not controls._eta_row.visible
+    state.training = True
+    assert controls.train.disabled and not controls.stop.disabled
+    state.training = False
+    controls.draw.clicks += 1
+    assert state.dataset == DRAWN and controls.dataset.value == DRAWN
+
+
+def test_closing_the_session_stops_training(state):
+    from explorer.ui.explorer import Explorer
+
+    view = Explorer(state=state)
+    state.train_steps = 5000
+    state.start_training()
+    job = state._job
+    view._on_destroyed(None)
+    assert not job.alive
+
+
+def test_drawing_strokes_become_points(state):
+    from explorer.ui.draw_view import DrawView
+
+    view = DrawView(state=state)
+    view.stroke_source.data = {"xs": [[0.5]], "ys": [[0.5]]}  # a click, not a stroke: ignored
+    assert state.drawn is None
+    view.stroke_source.data = {"xs": [[-2.0, 2.0]], "ys": [[1.0, 1.0]]}
+    assert state.dataset == DRAWN and abs(float(np.median(state.data[:, 1])) - 1.0) < 0.05
+    assert len(view.point_source.data["x"]) == len(state.data)
+    view.upload.param.update(value=b"x,y\n0,0\n1,1\n2,2\n", filename="three.csv")
+    assert len(state.data) == 3 and "three.csv" in state.status
+    view.upload.param.update(value=b"x,y\n0,zero\n", filename="bad.csv")
+    assert "bad.csv" in state.error and len(state.data) == 3
+
+
+def test_recompute_keeps_the_shown_time():
+    from explorer.ui.state import ExplorerState
+
+    state = ExplorerState()
+    state.sample_steps = 50
+    state.frame = 25  # t = 0.5
+    state.sample_steps = 10
+    assert len(state.run.times) == 11
+    assert state.run.times[state.frame] == 0.5

@@ -42,7 +42,10 @@ class Explorer(pn.viewable.Viewer):
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10), name="status")
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
         self._draw_area = pn.Column(self.draw_view, visible=s.dataset == DRAWN, sizing_mode="stretch_width")
-        self.main = pn.Column(self.status, self.alert, self._draw_area, self.main_view, self.training_view,
+        # The plot and the training panel side by side on a laptop screen, stacked when narrow.
+        self.main = pn.Column(self.status, self.alert, self._draw_area,
+                              pn.FlexBox(self.main_view, self.training_view,
+                                         flex_wrap="wrap", align_items="flex-start"),
                               sizing_mode="stretch_width")
         self._callback = None
         s.param.watch(self._on_status, "status")

@@ -70,8 +70,8 @@ class TrainingView(pn.viewable.Viewer):
         return fig
 
     def _preview_figure(self):
-        fig = figure(width=200, height=200, x_range=_PREVIEW_RANGE, y_range=_PREVIEW_RANGE, match_aspect=True,
-                     title="Preview (samples now)", tools="", toolbar_location=None, name="preview_figure")
+        fig = figure(width=180, height=180, x_range=_PREVIEW_RANGE, y_range=_PREVIEW_RANGE, match_aspect=True,
+                     title="Samples now", tools="", toolbar_location=None, name="preview_figure")
         fig.scatter("x", "y", source=self.preview_source, size=2, alpha=0.5, color="#d62728", name="preview_points")
         fig.title.text_font_size = "13px"
         fig.axis.visible = False
@@ -155,4 +155,4 @@ class TrainingView(pn.viewable.Viewer):
 
     def __panel__(self):
         return pn.Column(pn.pane.Markdown("### Training", margin=(0, 10)), self.progress, self.summary,
-                         self._plots, sizing_mode="stretch_width")
+                         self._plots, width=420)

@@ -15,9 +15,13 @@ from __future__ import annotations
 import panel as pn
 import param
 
+from .branch_view import BranchView
+from .compare_view import CompareView
 from .controls import Controls
+from .density_view import DensityView
 from .draw_view import DrawView
 from .main_view import MainView
+from .schedule_view import ScheduleView
 from .state import DRAWN, ExplorerState
 from .training_view import TrainingView
 
@@ -43,10 +47,13 @@ class Explorer(pn.viewable.Viewer):
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
         self._draw_area = pn.Column(self.draw_view, visible=s.dataset == DRAWN, sizing_mode="stretch_width")
         # The plot and the training panel side by side on a laptop screen, stacked when narrow.
-        self.main = pn.Column(self.status, self.alert, self._draw_area,
-                              pn.FlexBox(self.main_view, self.training_view,
-                                         flex_wrap="wrap", align_items="flex-start"),
-                              sizing_mode="stretch_width")
+        explore = pn.Column(self._draw_area, pn.FlexBox(self.main_view, self.training_view, flex_wrap="wrap",
+                                                        align_items="flex-start"), sizing_mode="stretch_width")
+        # The views other explorers lack, one tab each; dynamic: a tab is built only when opened.
+        self.tabs = pn.Tabs(("Explore", explore), ("Paths not taken", BranchView(state=s)),
+                            ("Densities", DensityView(state=s)), ("A/B compare", CompareView(state=s)),
+                            ("Schedule", ScheduleView(state=s)), dynamic=True, sizing_mode="stretch_width")
+        self.main = pn.Column(self.status, self.alert, self.tabs, sizing_mode="stretch_width")
         self._callback = None
         s.param.watch(self._on_status, "status")
         s.param.watch(self._on_error, "error")

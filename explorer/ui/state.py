@@ -11,6 +11,8 @@ import param
 
 from .. import datasets
 from ..config import TrainConfig
+from ..denoisers import OracleDenoiser
+from ..metrics import energy_distance
 from ..errors import ExplorerError
 from ..objectives import OBJECTIVES, check_pair
 from ..pretrained import available, load_pretrained
@@ -23,6 +25,7 @@ DRAWN = "drawn"  # the dataset name of the user's own drawing / upload
 MAX_TRAIN_STEPS = 5000
 MAX_SAMPLES = 5000
 MAX_SAMPLE_STEPS = 500
+FRESH_SEED = 12345  # a draw of a built-in set that the models never trained on (they use seed 0)
 
 
 class ExplorerState(param.Parameterized):
@@ -53,6 +56,13 @@ class ExplorerState(param.Parameterized):
     seed = param.Integer(default=0, bounds=(0, 2**31 - 1), doc="Seed of the weights and the training noise.")
     fourier_features = param.Integer(default=TrainConfig.fourier_features, bounds=(0, 256),
                                      doc="Random Fourier features of x: sharper thin strokes, a little slower.")
+
+    use_oracle = param.Boolean(default=False,
+                               doc="Sample with the exact denoiser of the training points instead of the network: "
+                                   "it memorises (samples land on training points); the network generalises.")
+    quality = param.Dict(default={}, doc="Energy distances of the current run's samples: 'to_training' (the "
+                                         "training points), 'to_fresh' (a new draw of a built-in set), 'floor' "
+                                         "(training set vs that fresh draw).")
 
     frame = param.Integer(default=0, bounds=(0, None), doc="Index of the shown frame of the run (0 = noise).")
     show_trajectories = param.Boolean(default=True, doc="Fading tails behind a subset of samples.")
@@ -177,14 +187,15 @@ class ExplorerState(param.Parameterized):
     def stochastic(self) -> bool:
         return is_stochastic(self.sampler, self.eta, self.noise)
 
-    @param.depends("model", "sampler", "eta", "noise", "sample_steps", "n_samples", "sample_seed", watch=True,
-                   on_init=True)
+    @param.depends("model", "sampler", "eta", "noise", "sample_steps", "n_samples", "sample_seed", "use_oracle",
+                   watch=True, on_init=True)
     def recompute(self):
-        if self.model is None:
+        denoiser = self.denoiser()
+        if denoiser is None:
             return
         kw = {"eta": self.eta} if self.sampler == "ddim" else {"noise": self.noise} if self.sampler == "sde" else {}
         try:
-            run = sample(self.model, n=self.n_samples, sampler=self.sampler, steps=self.sample_steps,
+            run = sample(denoiser, n=self.n_samples, sampler=self.sampler, steps=self.sample_steps,
                          seed=self.sample_seed, **kw)
         except ExplorerError as err:
             self.error = str(err)
@@ -196,6 +207,28 @@ class ExplorerState(param.Parameterized):
             frame = int(np.abs(run.times - t).argmin())
         self.frame = frame
         self.run = run
+        self.quality = self._quality(run.samples)
+
+    def denoiser(self):
+        """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule."""
+        if self.model is None:
+            return None
+        if not self.use_oracle or self.data is None:
+            return self.model
+        key = (id(self.data), self.model.schedule.name)
+        if getattr(self, "_oracle_key", None) != key:
+            self._oracle, self._oracle_key = OracleDenoiser(self.data, self.model.schedule), key
+        return self._oracle
+
+    def _quality(self, samples) -> dict:
+        if self.data is None:
+            return {}
+        out = {"to_training": energy_distance(samples, self.data)}
+        if self.dataset != DRAWN:
+            fresh = datasets.load(self.dataset, n=len(self.data), seed=FRESH_SEED)
+            out["to_fresh"] = energy_distance(samples, fresh)
+            out["floor"] = energy_distance(self.data, fresh)
+        return out
 
     @param.depends("objective", "schedule", watch=True)
     def _check_pair(self):

@@ -12,8 +12,8 @@ import param
 from .. import datasets
 from ..config import TrainConfig
 from ..denoisers import OracleDenoiser
-from ..metrics import energy_distance
 from ..errors import ExplorerError
+from ..metrics import energy_distance
 from ..objectives import OBJECTIVES, check_pair
 from ..pretrained import available, load_pretrained
 from ..samplers import SAMPLERS, is_stochastic, sample

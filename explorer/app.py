@@ -8,6 +8,8 @@ import torch
 from panel.theme import Fast
 
 from explorer.ui.explorer import TITLE, Explorer
+from explorer.ui.export_view import ExportView
+from explorer.ui.url_state import sync_url
 
 pn.extension(notifications=True)
 # One torch thread per session: faster on a busy 2-core machine and fair when several sessions train.
@@ -31,9 +33,13 @@ FastWithoutWebFont = type("Fast", (Fast,), {"_resources": {**Fast._resources, "f
 def create_app() -> pn.template.FastListTemplate:
     """A fresh dashboard for one session."""
     explorer = Explorer().start()
+    export = pn.Card(ExportView(state=explorer.state), title="Export & share", collapsed=True,
+                     sizing_mode="stretch_width", margin=(10, 5))
+    if pn.state.location is not None:  # the setup lives in the page's address (None outside a server)
+        sync_url(explorer.state)
     return pn.template.FastListTemplate(
         title=TITLE,
-        sidebar=[explorer.controls],
+        sidebar=[explorer.controls, export],
         main=[pn.pane.Markdown(HOW_TO, sizing_mode="stretch_width"), explorer.main],
         sidebar_width=340,
         accent="#1f5fa8",

@@ -39,6 +39,10 @@ def test_page_renders_without_console_errors(page, app_server, artifacts_dir):
     page.goto(app_server)
     # Not exact: Panel's Markdown headings end in a "¶" anchor link.
     page.get_by_text(TITLE).first.wait_for(state="visible", timeout=30_000)
+    # The document must settle: a layout that never goes idle silently disables Panel's onload hooks
+    # (it happened once with a FlexBox inside Tabs).
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length && Bokeh.documents[0].is_idle",
+                           timeout=30_000)
     page.wait_for_timeout(1_000)  # let late errors (websocket, lazy bundles) surface
     page.screenshot(path=artifacts_dir / "smoke.png", full_page=True)
 

@@ -31,6 +31,10 @@ ADVANCED_HELP = {
                         "strokes come out sharp, at a little extra cost per step.",
 }
 
+ORACLE_HELP = ("Sample with the exact denoiser of the training points, E[x0 | x_t], instead of the network. "
+               "It memorises: every sample lands on a training point. The network's failure to do so is "
+               "generalisation.")
+
 
 def _labels(values, labels: dict) -> dict:
     """Options for a Select: {friendly label: value}, in the order of `values`."""
@@ -93,6 +97,9 @@ class Controls(pn.viewable.Viewer):
         self._noise_row = _with_help(self.noise, s.param.noise.doc)
         self._steps_row = _with_help(self.sample_steps, "Steps from noise to data: few steps are fast but coarse.")
         self._n_row = _with_help(self.n_samples, "How many points to generate.")
+        self.oracle = pn.widgets.Checkbox.from_param(s.param.use_oracle, label="Exact denoiser (oracle)")
+        self._oracle_row = pn.Row(self.oracle, pn.widgets.TooltipIcon(value=ORACLE_HELP, margin=(6, 5, 0, -4)),
+                                  margin=(8, 0, 0, 0))
         s.param.watch(self._on_sampler, "sampler")
         self._on_sampler()
 
@@ -144,6 +151,6 @@ class Controls(pn.viewable.Viewer):
             pn.Row(self.train, self.stop, sizing_mode="stretch_width"),
             self.advanced,
             heading("### Sampling"),
-            self.sampler, self._eta_row, self._noise_row, self._steps_row, self._n_row,
+            self.sampler, self._eta_row, self._noise_row, self._steps_row, self._n_row, self._oracle_row,
             sizing_mode="stretch_width",
         )

@@ -46,9 +46,10 @@ class Explorer(pn.viewable.Viewer):
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10), name="status")
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
         self._draw_area = pn.Column(self.draw_view, visible=s.dataset == DRAWN, sizing_mode="stretch_width")
-        # The plot and the training panel side by side on a laptop screen, stacked when narrow.
-        explore = pn.Column(self._draw_area, pn.FlexBox(self.main_view, self.training_view, flex_wrap="wrap",
-                                                        align_items="flex-start"), sizing_mode="stretch_width")
+        # The plot and the training panel side by side. (Not a FlexBox: a FlexBox next to the drawing area
+        # inside Tabs leaves the Bokeh document never idle, so Panel's onload never fires; measured in
+        # headless Chromium, Panel 1.9.4 / Bokeh 3.9.2.)
+        explore = pn.Column(self._draw_area, pn.Row(self.main_view, self.training_view), sizing_mode="stretch_width")
         # The views other explorers lack, one tab each; dynamic: a tab is built only when opened.
         self.tabs = pn.Tabs(("Explore", explore), ("Paths not taken", BranchView(state=s)),
                             ("Densities", DensityView(state=s)), ("A/B compare", CompareView(state=s)),

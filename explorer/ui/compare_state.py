@@ -1,0 +1,341 @@
+"""CompareState: two configurations (arms A and B) trained on the same data, for the "A/B compare" tab. No Panel.
+
+Both arms share the session's training points, network (width, depth, Fourier features), learning rate, batch
+size, seed and training budget; each has its own objective, schedule, sampler and sampler steps. Both samplers
+start from the same noise (one sample seed), so frame 0 is identical and every difference is the arms' doing.
+
+Training runs both arms in turns of 10 steps: two worker threads pass a baton at every `train` callback, so
+only one ever computes (one core, as with a single training thread) and both loss curves grow together.
+Each arm keeps its own seeded generator, so the turns change nothing: the same config twice gives the same
+model bit for bit. The UI thread calls `poll()` from a periodic callback; no Bokeh here (GUIDE §3).
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import param
+
+from .. import datasets
+from ..config import TrainConfig
+from ..errors import ExplorerError
+from ..metrics import energy_distance
+from ..objectives import OBJECTIVES, check_pair
+from ..samplers import MAX_STEPS, SAMPLERS, sample
+from ..schedules import SCHEDULES
+from .state import DRAWN, FRESH_SEED, MAX_TRAIN_STEPS, ExplorerState
+from .training_job import TrainingJob
+
+DEFAULT_BUDGET = 800  # training steps per arm: both arms in ~3-6 s on one busy core
+N_SAMPLES = 1000  # samples per arm (the same noise for both)
+SAMPLE_SEED = 1
+TIE = 0.1  # energy distances within 10 % of each other: no winner at this sample size
+SAMPLER_KNOBS = ("sampler", "sample_steps", "eta", "noise")
+
+
+class Arm(param.Parameterized):
+    """One configuration: what to train (objective, schedule), how to sample, and what came out."""
+
+    label = param.String(default="A", constant=True)
+    objective = param.Selector(default="velocity", objects=list(OBJECTIVES), doc="What the network predicts.")
+    schedule = param.Selector(default="rectified", objects=list(SCHEDULES), doc="The noise path.")
+    sampler = param.Selector(default="heun", objects=list(SAMPLERS), doc="How to walk from noise to data.")
+    sample_steps = param.Integer(default=10, bounds=(1, MAX_STEPS), doc="Sampler steps from noise to data.")
+    eta = param.Number(default=0.0, bounds=(0.0, 1.0), doc="DDIM's noise (0: deterministic).")
+    noise = param.Number(default=1.0, bounds=(0.0, 2.0), doc="The SDE's noise level (0: the ODE).")
+
+    model = param.Parameter(default=None, doc="The trained DiffusionModel, or None.")
+    trained_as = param.Tuple(default=None, allow_None=True, length=2, doc="(objective, schedule) of `model`.")
+    run = param.Parameter(default=None, doc="The SampleRun of `model` with this arm's sampler.")
+    losses = param.List(default=[], doc="[(step, loss)] of the current/last training run.")
+    preview = param.Array(default=None, doc="Samples of the model being trained (every ~100 steps).")
+    steps_done = param.Integer(default=0, doc="Training steps reached.")
+    seconds = param.Number(default=0.0, doc="Wall time of the last training run (both arms' turns).")
+    quality = param.Dict(default={}, doc="Energy distances: 'to_training', and 'to_fresh' and 'floor' for "
+                                         "built-in data (the floor: training points vs a fresh draw).")
+
+    def sampler_kwargs(self) -> dict:
+        return {"eta": self.eta} if self.sampler == "ddim" else {"noise": self.noise} if self.sampler == "sde" else {}
+
+    @property
+    def stale(self) -> bool:
+        """The model was trained for another objective or schedule than the arm now says."""
+        return self.model is not None and self.trained_as != (self.objective, self.schedule)
+
+    def describe(self) -> str:
+        steps = f"{self.sample_steps} step" + ("s" if self.sample_steps != 1 else "")
+        return f"{self.objective} · {self.schedule} · {self.sampler} {steps}"
+
+    def clear(self) -> None:
+        self.param.update(model=None, trained_as=None, run=None, losses=[], preview=None, steps_done=0,
+                          seconds=0.0, quality={})
+
+
+class _Baton:
+    """Turns between the arms' threads: whoever holds the turn trains; the other waits."""
+
+    def __init__(self, labels):
+        self._cond = threading.Condition()
+        self._active = list(labels)
+        self._turn = labels[0]
+        self._halted = False
+
+    def wait(self, me: str) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._turn == me or self._halted)
+
+    def pass_on(self, me: str) -> None:
+        with self._cond:
+            others = [a for a in self._active if a != me]
+            if others:
+                self._turn = others[0]
+                self._cond.notify_all()
+                self._cond.wait_for(lambda: self._turn == me or self._halted)
+
+    def finish(self, me: str) -> None:
+        with self._cond:
+            if me in self._active:
+                self._active.remove(me)
+            self._turn = self._active[0] if self._active else None
+            self._cond.notify_all()
+
+    def halt(self) -> None:
+        with self._cond:
+            self._halted = True
+            self._cond.notify_all()
+
+
+class _TurnJob(TrainingJob):
+    """A TrainingJob that trains only while it holds the baton and hands it on every 10 steps."""
+
+    def __init__(self, points, config, baton: _Baton, label: str):
+        super().__init__(points, config)
+        self.baton, self.label = baton, label
+
+    def _run(self) -> None:
+        try:
+            self.baton.wait(self.label)
+            super()._run()
+        finally:
+            self.baton.finish(self.label)
+
+    def _on_progress(self, step, loss, preview) -> None:
+        super()._on_progress(step, loss, preview)
+        self.baton.pass_on(self.label)
+
+
+class CompareState(param.Parameterized):
+    """`CompareState(state=s)`: arms `a` and `b` trained on `s.data`; errors go to `s.error`."""
+
+    state = param.ClassSelector(class_=ExplorerState, constant=True)
+    a = param.ClassSelector(class_=Arm, constant=True)
+    b = param.ClassSelector(class_=Arm, constant=True)
+    train_steps = param.Integer(default=DEFAULT_BUDGET, bounds=(10, MAX_TRAIN_STEPS),
+                                doc="Training steps for each arm (the rest of the network settings: the sidebar's).")
+    training = param.Boolean(default=False, doc="Whether the arms are training.")
+    progress = param.Number(default=0.0, bounds=(0.0, 100.0), doc="Training progress of both arms in %.")
+    message = param.String(default="", doc="One line about the comparison (what happened, or what to do).")
+
+    def __init__(self, **params):
+        params.setdefault("a", Arm(label="A"))
+        params.setdefault("b", Arm(label="B", objective="eps", schedule="cosine", sampler="ddpm", sample_steps=50))
+        if "train_steps" not in params and "state" in params:
+            params["train_steps"] = min(DEFAULT_BUDGET, params["state"].train_steps)
+        super().__init__(**params)
+        self._jobs: dict[str, _TurnJob] = {}
+        self._baton: _Baton | None = None
+        self._started = 0.0
+        self._floor_key, self._fresh, self._floor = None, None, None
+        self.message = "Press Train both: each arm trains on the same points, then samples from the same noise."
+        for arm in self.arms:
+            arm.param.watch(lambda e, arm=arm: self._resample(arm), list(SAMPLER_KNOBS))
+            arm.param.watch(lambda e, arm=arm: self._check(arm), ["objective", "schedule"])
+        self.state.param.watch(self._on_data, "data")
+
+    @property
+    def arms(self) -> tuple[Arm, Arm]:
+        return self.a, self.b
+
+    # --- training -------------------------------------------------------------------------------
+    def config(self, arm: Arm) -> TrainConfig:
+        s = self.state
+        return TrainConfig(objective=arm.objective, schedule=arm.schedule, width=s.width, depth=s.depth, lr=s.lr,
+                           batch_size=s.batch_size, steps=self.train_steps, seed=s.seed,
+                           fourier_features=s.fourier_features)
+
+    def train_both(self) -> bool:
+        """Start training both arms (False, and `state.error`, if that cannot be done)."""
+        if self.training:
+            self.message = "Already training: press Stop first."
+            return False
+        data = self.state.data
+        if data is None or (self.state.dataset == DRAWN and self.state.drawn is None):
+            self.state.error = "There is no training data yet: draw a shape or pick a dataset first."
+            return False
+        try:
+            configs = {arm.label: self.config(arm) for arm in self.arms}
+        except ExplorerError as err:
+            bad = next((arm.label for arm in self.arms if not self._valid(arm)), None)
+            self.state.error = f"{bad}: {err}" if bad else str(err)
+            return False
+        self._baton = _Baton([arm.label for arm in self.arms])
+        for arm in self.arms:
+            arm.clear()  # the old results belong to the old settings
+        self._jobs = {label: _TurnJob(data, cfg, self._baton, label) for label, cfg in configs.items()}
+        self._started = time.perf_counter()
+        for job in self._jobs.values():
+            job.start()
+        self.param.update(training=True, progress=0.0,
+                          message=f"Training both arms, {self.train_steps} steps each, in turns...")
+        return True
+
+    def stop(self) -> None:
+        for job in self._jobs.values():
+            job.stop()
+        if self._baton is not None:
+            self._baton.halt()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Join the training threads (tests; shutdown)."""
+        for job in list(self._jobs.values()):
+            job.join(timeout)
+
+    def shutdown(self) -> None:
+        """Stop the training threads (session closed)."""
+        self.stop()
+        self.wait(timeout=2.0)
+
+    def poll(self) -> bool:
+        """Move the jobs' news into the arms (call from the UI thread). True if anything changed."""
+        changed = False
+        for arm in self.arms:
+            job = self._jobs.get(arm.label)
+            if job is None:
+                continue
+            news = job.drain()
+            if news["losses"]:
+                arm.param.update(losses=arm.losses + news["losses"], steps_done=news["step"])
+            if news["preview"] is not None:
+                arm.preview = news["preview"]
+            if news["done"]:
+                del self._jobs[arm.label]
+                self._finish(arm, news)
+            changed = changed or bool(news["losses"] or news["preview"] is not None or news["done"])
+        if self.training:
+            done = sum(arm.steps_done for arm in self.arms)
+            self.progress = min(100.0, 100.0 * done / (2 * self.train_steps))
+            if not self._jobs:
+                took = max(arm.seconds for arm in self.arms)
+                self.param.update(training=False, progress=100.0, message=f"{self.verdict()} (trained in {took:.1f} s)")
+        return changed
+
+    def _finish(self, arm: Arm, news: dict) -> None:
+        arm.seconds = time.perf_counter() - self._started
+        if news["error"]:
+            self.state.error = f"{arm.label}: {news['error']}"
+            return
+        model = news["model"]
+        if model is None or model.log.steps_done == 0:
+            return
+        if model.log.diverged:
+            self.state.error = f"{arm.label}: {model.log.message}"
+            return
+        arm.param.update(model=model, trained_as=(model.objective, model.schedule.name), preview=None)
+        self._resample(arm)
+
+    # --- sampling and scoring --------------------------------------------------------------------
+    def _resample(self, arm: Arm) -> None:
+        """Sample the arm's model with its sampler settings: no retraining."""
+        if arm.model is None:
+            return
+        try:
+            run = sample(arm.model, n=N_SAMPLES, sampler=arm.sampler, steps=arm.sample_steps, seed=SAMPLE_SEED,
+                         **arm.sampler_kwargs())
+        except ExplorerError as err:
+            self.state.error = f"{arm.label}: {err}"
+            return
+        arm.param.update(run=run, quality=self._quality(run.samples))
+        if not self.training:
+            self.message = self.verdict()
+
+    def _quality(self, samples: np.ndarray) -> dict:
+        data = self.state.data
+        if data is None:
+            return {}
+        out = {"to_training": energy_distance(samples, data)}
+        if self.state.dataset != DRAWN:
+            fresh, floor = self._fresh_and_floor(len(samples))
+            out.update(to_fresh=energy_distance(samples, fresh), floor=floor)
+        return out
+
+    def _fresh_and_floor(self, n: int):
+        """A fresh draw of the built-in set, and the floor: n training points (as many as the samples,
+        chosen at random) against it, so a perfect model scores about 1x floor whatever n is."""
+        data, name = self.state.data, self.state.dataset
+        key = (name, id(data), n)
+        if self._floor_key != key:
+            self._fresh = datasets.load(name, n=len(data), seed=FRESH_SEED)
+            keep = np.random.default_rng(0).permutation(len(data))[:n]
+            self._floor, self._floor_key = energy_distance(data[keep], self._fresh), key
+        return self._fresh, self._floor
+
+    @staticmethod
+    def score(arm: Arm) -> tuple[float, float | None] | None:
+        """(energy distance shown, its ratio to the floor or None), or None before any samples."""
+        q = arm.quality
+        if not q:
+            return None
+        if "to_fresh" in q:
+            return q["to_fresh"], q["to_fresh"] / q["floor"] if q["floor"] > 0 else None
+        return q["to_training"], None
+
+    def verdict(self) -> str:
+        """'A: ED 0.0041 (1.3× floor) · B: ED 0.0098 (3.1× floor) → A is closer' (or what is missing)."""
+        scores = {arm.label: self.score(arm) for arm in self.arms}
+        if not any(scores.values()):
+            return "Press Train both: each arm trains on the same points, then samples from the same noise."
+        parts = []
+        for label, sc in scores.items():
+            if sc is None:
+                parts.append(f"{label}: not trained")
+                continue
+            ratio = f" ({sc[1]:.1f}× floor)" if sc[1] is not None else ""
+            parts.append(f"{label}: ED {sc[0]:.4f}{ratio}")
+        line = " · ".join(parts)
+        if all(scores.values()):
+            (ea, _), (eb, _) = scores["A"], scores["B"]
+            if abs(ea - eb) <= TIE * max(ea, eb):
+                line += " → a tie at this sample size"
+            else:
+                line += f" → {'A' if ea < eb else 'B'} is closer"
+        stale = [arm.label for arm in self.arms if arm.stale]
+        if stale:
+            line += f" ({' and '.join(stale)} changed objective/schedule: press Train both)"
+        return line
+
+    # --- checks and data --------------------------------------------------------------------------
+    @staticmethod
+    def _valid(arm: Arm) -> bool:
+        try:
+            check_pair(arm.objective, arm.schedule)
+        except ExplorerError:
+            return False
+        return True
+
+    def _check(self, arm: Arm) -> None:
+        try:
+            check_pair(arm.objective, arm.schedule)
+        except ExplorerError as err:
+            self.state.error = f"{arm.label}: {err}"
+        if not self.training:
+            self.message = self.verdict()
+
+    def _on_data(self, *_):
+        """New training points: the arms' models belong to the old ones."""
+        self.stop()
+        self.wait(timeout=2.0)
+        self._jobs = {}
+        for arm in self.arms:
+            arm.clear()
+        self.param.update(training=False, progress=0.0, message=self.verdict())

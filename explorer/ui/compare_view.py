@@ -1,0 +1,309 @@
+"""The "A/B compare" tab: two configurations trained on the same points, side by side, on one time slider.
+
+Each arm's run goes to the page once, in its own hidden one-row store (frames.pack_points: flat float32
+frames); the shared Time slider redraws both plots in the browser alone, each at its own frame nearest to
+the slider's t (the arms may take different numbers of sampler steps). A resampled arm resends only its own
+store. Loss curves are streamed. The logic lives in CompareState; this file only draws it.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, CustomJS, CustomJSTickFormatter, Label, Legend, LegendItem
+from bokeh.plotting import figure
+
+from . import frames
+from .compare_state import CompareState
+from .state import ExplorerState
+
+TICKS = 100  # slider positions from noise (0) to data (TICKS)
+POLL_MS = 150
+COLORS = {"A": "#1f5fa8", "B": "#d9480f"}
+GHOST = "#9aa0a6"
+PLOT_PX = 420
+WIDE = 2 * (PLOT_PX + 60)  # the two plots' columns
+OBJECTIVES = {"eps": "ε (DDPM)", "x0": "x0", "v": "v", "velocity": "velocity (FM)"}
+NAMES = {"eps": "ε-prediction", "x0": "x0-prediction", "v": "v-prediction", "velocity": "flow matching"}
+SCHEDULES = {"linear": "VP linear", "cosine": "VP cosine", "rectified": "rectified"}
+SAMPLERS = {"ddpm": "DDPM", "ddim": "DDIM (η)", "euler": "Euler", "heun": "Heun", "sde": "SDE"}
+INTRO = ("Train two configurations on **the same points** and watch them side by side at the same time t. "
+         "Both samplers start from **the same noise**; network size, learning rate, batch and seed come from "
+         "the sidebar's *Advanced* card. Changing a sampler re-samples at once, without retraining.")
+LOSS_NOTE = ("Each objective regresses a different target, so the loss *heights* are not comparable, only their "
+             "shapes; the energy distance (ED) of the samples to the data is the fair score (lower is better; "
+             "the floor is what a perfect model would get).")
+
+# Both plots at the slider's t: each arm shows its packed frame nearest to t (no interpolation: with 10 steps
+# you see the 10 jumps). Display sources are set with {sync: false}: nothing goes back to the server.
+RENDER_JS = """
+const tick = store_a._tick != null ? store_a._tick : store_a.data.tick[0];
+const t = 1 - tick / TICKS, quiet = {sync: false};
+for (const [store, src, info] of [[store_a, samples_a, info_a], [store_b, samples_b, info_b]]) {
+  const d = store.data, T = d.t[0];
+  if (T == null || T.length == 0) { src.setv({data: {x: [], y: []}}, quiet); info.setv({text: ''}, quiet); continue; }
+  let k = 0;
+  for (let j = 1; j < T.length; j++) if (Math.abs(T[j] - t) < Math.abs(T[k] - t) - 1e-9) k = j;
+  const n = d.n[0], X = d.x[0], Y = d.y[0], I = d.i[0];
+  const view = (A) => new Float32Array(A.buffer, A.byteOffset + 4 * k * n, n);
+  src.setv({data: {x: view(X), y: view(Y)}}, quiet);
+  info.setv({text: `step ${I[k]} of ${I[I.length - 1]} · t = ${Math.abs(T[k]).toFixed(2)}`}, quiet);
+}
+"""
+TIME_FORMAT_JS = "const t = 1 - tick / %d; return 't = ' + t.toFixed(2) + '  (' + Math.round(100 * (1 - t)) + " \
+                 "'%% denoised)';" % TICKS
+
+
+def _empty_store() -> dict:
+    z = np.zeros(0, np.float32)
+    return {"x": [z], "y": [z], "t": [z], "i": [np.zeros(0, np.int32)], "n": [0], "tick": [TICKS]}
+
+
+def _empty(*cols) -> dict:
+    return {c: np.zeros(0, np.float32) for c in cols}
+
+
+class CompareView(pn.viewable.Viewer):
+    """`CompareView(state=s)`: the A/B comparison of the session `s`."""
+
+    state = param.ClassSelector(class_=ExplorerState, constant=True)
+
+    def __init__(self, **params):
+        if "state" not in params:
+            params["state"] = ExplorerState()
+        super().__init__(**params)
+        self.compare = CompareState(state=self.state)
+        self._layout = None
+        self._callback = None
+        self._arm_parts = {arm.label: self._build_arm(arm) for arm in self.compare.arms}
+        self._build_shared()
+        cs = self.compare
+        for arm in cs.arms:
+            lab = arm.label
+            arm.param.watch(lambda e, a=arm: self._hold(self._show_run, a), ["run"])
+            arm.param.watch(lambda e, a=arm: self._hold(self._show_losses, a), ["losses"])
+            arm.param.watch(lambda e, a=arm: self._hold(self._show_preview, a), ["preview", "steps_done"])
+            arm.param.watch(lambda e, a=arm: self._show_title(a), ["objective", "schedule", "sampler", "sample_steps"])
+            arm.param.watch(lambda e, lab=lab: self._show_knobs(lab), ["sampler"])
+            self._show_title(arm)
+            self._show_knobs(lab)
+        cs.param.watch(lambda e: self._show_message(), ["message"])
+        cs.param.watch(lambda e: self._show_progress(), ["training", "progress"])
+        self.state.param.watch(lambda e: self._hold(self._show_data), ["data"])
+        self._show_data()
+        self._show_message()
+        self._show_progress()
+
+    # --- construction -------------------------------------------------------------------------
+    def _build_arm(self, arm) -> dict:
+        lab, color = arm.label, COLORS[arm.label]
+        b = frames.BOUNDS
+        fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=PLOT_PX, frame_height=PLOT_PX,
+                     match_aspect=True, output_backend="webgl", tools="pan,wheel_zoom,reset,save",
+                     toolbar_location=None, min_border=6, name=f"compare_plot_{lab.lower()}")
+        fig.grid.grid_line_color = "#eef0f2"
+        fig.axis.axis_line_color = fig.axis.major_tick_line_color = "#c8ccd0"
+        fig.axis.minor_tick_line_color = None
+        fig.axis.major_label_text_color = "#80868b"
+        fig.outline_line_color = color
+        fig.outline_line_width = 2
+        fig.title.text_color, fig.title.text_font_size = color, "15px"
+        ghost = ColumnDataSource(_empty("x", "y"), name=f"compare_data_{lab.lower()}")
+        fig.scatter("x", "y", source=ghost, size=3.5, color=GHOST, alpha=0.28, line_color=None)
+        preview = ColumnDataSource(_empty("x", "y"), name=f"compare_preview_{lab.lower()}")
+        fig.scatter("x", "y", source=preview, size=3.5, color=color, alpha=0.35, line_color=None)
+        samples = ColumnDataSource(_empty("x", "y"), name=f"compare_samples_{lab.lower()}")
+        fig.scatter("x", "y", source=samples, size=4, color=color, alpha=0.7, line_color=None)
+        info = Label(x=8, y=8, x_units="screen", y_units="screen", text="", text_font_size="14px",
+                     text_color="#3c4043", background_fill_color="white", background_fill_alpha=0.85)
+        hint = Label(x=PLOT_PX / 2, y=PLOT_PX - 34, x_units="screen", y_units="screen", text="Press Train both",
+                     text_align="center", text_font_size="15px", text_color=color, background_fill_color="white",
+                     background_fill_alpha=0.85)
+        fig.add_layout(info)
+        fig.add_layout(hint)
+        store = ColumnDataSource(_empty_store(), name=f"compare_store_{lab.lower()}")
+        w = dict(width=122, margin=(5, 4))
+        widgets = [
+            pn.widgets.Select.from_param(arm.param.objective, name=f"{lab}: Objective", options={
+                v: k for k, v in OBJECTIVES.items()}, width=170, margin=(5, 4)),
+            pn.widgets.Select.from_param(arm.param.schedule, name=f"{lab}: Schedule",
+                                         options={v: k for k, v in SCHEDULES.items()}, **w),
+            pn.widgets.Select.from_param(arm.param.sampler, name=f"{lab}: Sampler",
+                                         options={v: k for k, v in SAMPLERS.items()}, width=100, margin=(5, 4)),
+            pn.widgets.IntInput.from_param(arm.param.sample_steps, name=f"{lab}: Steps", width=76, margin=(5, 4)),
+        ]
+        eta = pn.widgets.FloatSlider.from_param(arm.param.eta, name=f"{lab}: DDIM η", step=0.05, throttled=True,
+                                                width=200, margin=(0, 8))
+        noise = pn.widgets.FloatSlider.from_param(arm.param.noise, name=f"{lab}: SDE noise", step=0.05,
+                                                  throttled=True, width=200, margin=(0, 8))
+        return dict(fig=fig, ghost=ghost, preview=preview, samples=samples, info=info, hint=hint, store=store,
+                    widgets=widgets, eta=eta, noise=noise)
+
+    def _build_shared(self):
+        a, b, cs = self._arm_parts["A"], self._arm_parts["B"], self.compare
+        fmt = CustomJSTickFormatter(code=TIME_FORMAT_JS)
+        self._slider = pn.widgets.IntSlider(name="Time (shared)", start=0, end=TICKS, value=TICKS, format=fmt,
+                                            tooltips=False, sizing_mode="stretch_width", bar_color="#5f6368")
+        self._player = pn.widgets.Player(start=0, end=TICKS, value=TICKS, interval=40, loop_policy="once",
+                                         show_loop_controls=False, show_value=False, width=190, height=40,
+                                         scale_buttons=0.75, visible_buttons=["first", "pause", "play", "last"],
+                                         stylesheets=["input[type='range'] {display: none;}"])
+        args = dict(store_a=a["store"], store_b=b["store"], samples_a=a["samples"], samples_b=b["samples"],
+                    info_a=a["info"], info_b=b["info"], TICKS=TICKS)
+        # The slider's position lives on store_a's JS object: a store's own CustomJS cannot take a Panel widget.
+        self._slider.jscallback(args={**args, "player": self._player}, value=(
+            "store_a._tick = cb_obj.value; if (player.value !== cb_obj.value) player.value = cb_obj.value;"
+            + RENDER_JS))
+        self._player.jscallback(args={"slider": self._slider}, value="slider.value = cb_obj.value;")
+        # Play from the data end starts again from the noise (instead of doing nothing).
+        self._player.jscallback(direction="if (cb_obj.direction > 0 && cb_obj.value >= cb_obj.end) "
+                                          "cb_obj.value = cb_obj.start;")
+        render = CustomJS(args=args, code=RENDER_JS)
+        for part in (a, b):
+            part["store"].js_on_change("data", render)
+        self._train = pn.widgets.Button(name="Train both", button_type="primary", width=130, align="end")
+        self._stop = pn.widgets.Button(name="Stop", width=80, disabled=True, align="end")
+        self._train.on_click(lambda e: self._hold(cs.train_both))
+        self._stop.on_click(lambda e: self._hold(cs.stop))
+        self._budget = pn.widgets.IntInput.from_param(cs.param.train_steps, name="Training steps (each arm)",
+                                                      step=100, width=170)
+        self._progress = pn.indicators.Progress(value=0, max=100, width=220, height=14, margin=(0, 10, 14, 10),
+                                                align="end",
+                                                bar_color="primary", visible=False)
+        self._result = pn.pane.HTML("", name="compare_result", sizing_mode="stretch_width", margin=(4, 10),
+                                    styles={"font-size": "16px"})
+        self._loss = {lab: ColumnDataSource({"step": np.zeros(0, np.int64), "loss": np.zeros(0)},
+                                            name=f"compare_loss_{lab.lower()}") for lab in COLORS}
+        fig = figure(height=220, width=WIDE, y_axis_type="log", title="Training loss",
+                     x_axis_label="training step", y_axis_label="loss (log)", tools="pan,wheel_zoom,reset",
+                     toolbar_location=None, name="compare_loss_figure")
+        items = [LegendItem(label=lab, renderers=[fig.line("step", "loss", source=self._loss[lab], line_width=2,
+                                                           color=COLORS[lab])]) for lab in COLORS]
+        fig.add_layout(Legend(items=items, location="center_right", background_fill_alpha=0.8))
+        fig.yaxis.ticker.desired_num_ticks = 4
+        fig.title.text_font_size = "13px"
+        self._legend_items = items
+        # Shown from the first loss on: an empty log-scale plot is a grey box (and Bokeh warns about its range).
+        self._loss_pane = pn.pane.Bokeh(fig)
+        self._loss_slot = pn.Column(margin=0)
+
+    # --- state -> view ------------------------------------------------------------------------
+    @staticmethod
+    def _hold(fn, *args):
+        with pn.io.hold():  # button clicks arrive without the document lock (Panel 1.9)
+            fn(*args)
+
+    def _show_data(self):
+        data = self.state.data
+        cols = _empty("x", "y") if data is None else {"x": data[:, 0].astype(np.float32),
+                                                       "y": data[:, 1].astype(np.float32)}
+        for part in self._arm_parts.values():
+            part["ghost"].data = dict(cols)
+
+    def _show_run(self, arm):
+        part = self._arm_parts[arm.label]
+        if arm.run is None:
+            part["store"].data = _empty_store()
+            part["hint"].text = "Press Train both"
+            return
+        p = frames.pack_points(arm.run)
+        part["store"].data = {"x": [p["x"]], "y": [p["y"]], "t": [p["t"]], "i": [p["index"].astype(np.int32)],
+                              "n": [p["n"]], "tick": [self._slider.value]}
+        part["hint"].text = ""
+
+    def _show_preview(self, arm):
+        part = self._arm_parts[arm.label]
+        pts = arm.preview
+        part["preview"].data = _empty("x", "y") if pts is None else {"x": pts[:, 0].astype(np.float32),
+                                                                     "y": pts[:, 1].astype(np.float32)}
+        if self.compare.training and arm.run is None:
+            part["hint"].text = f"training: step {arm.steps_done} of {self.compare.train_steps}"
+
+    def _show_losses(self, arm):
+        src, losses = self._loss[arm.label], arm.losses
+        shown = len(src.data["step"])
+        if len(losses) < shown:
+            src.data = {"step": np.zeros(0, np.int64), "loss": np.zeros(0)}
+            shown = 0
+        new = losses[shown:]
+        if new:
+            steps, values = zip(*new, strict=True)
+            src.stream({"step": np.asarray(steps, np.int64), "loss": np.asarray(values, np.float64)})
+        if new and not self._loss_slot.objects:
+            self._loss_slot.append(self._loss_pane)
+
+    def _show_title(self, arm):
+        text = f"{arm.label}: {NAMES[arm.objective]} · {SCHEDULES[arm.schedule]} · " \
+               f"{SAMPLERS[arm.sampler]}, {arm.sample_steps} step{'s' if arm.sample_steps != 1 else ''}"
+        self._arm_parts[arm.label]["fig"].title.text = text
+        self._legend_items["AB".index(arm.label)].label = {"value": f"{arm.label}: {NAMES[arm.objective]} · "
+                                                                    f"{SCHEDULES[arm.schedule]}"}
+
+    def _show_knobs(self, label):
+        part, arm = self._arm_parts[label], getattr(self.compare, label.lower())
+        part["eta"].visible = arm.sampler == "ddim"
+        part["noise"].visible = arm.sampler == "sde"
+
+    def _show_message(self):
+        text = html.escape(self.compare.message)
+        text = re.sub(r"\b([AB])(?=:| is closer| and | changed)", lambda m: (
+            f'<b style="color:{COLORS[m.group(1)]}">{m.group(1)}</b>'), text)
+        text = text.replace("→", "<b>→</b>")
+        self._result.object = f"<div>{text}</div>"
+
+    def _show_progress(self):
+        cs = self.compare
+        self._train.disabled, self._stop.disabled = cs.training, not cs.training
+        self._progress.visible = cs.training
+        self._progress.value = int(round(cs.progress))
+
+    # --- session wiring -------------------------------------------------------------------------
+    def _tick(self):
+        with pn.io.hold():
+            self.compare.poll()
+
+    def _start(self):
+        """Poll the training threads while this tab is served; stop them when the session closes."""
+        if self._callback is not None:
+            return
+        self._callback = pn.state.add_periodic_callback(self._tick, period=POLL_MS)
+        try:
+            pn.state.on_session_destroyed(self._on_destroyed)
+        except Exception:  # noqa: BLE001 - outside a server session (a notebook) there is no such hook
+            pass
+
+    def _on_destroyed(self, _session_context=None):
+        callback, self._callback = self._callback, None
+        try:
+            if callback is not None:
+                callback.stop()
+        finally:
+            self.compare.shutdown()
+
+    def __panel__(self):
+        self._start()
+        if self._layout is None:
+            self._layout = self._build_layout()
+        return self._layout
+
+    def _build_layout(self):
+        def column(lab):
+            part = self._arm_parts[lab]
+            return pn.Column(pn.Row(*part["widgets"]), pn.Row(part["eta"], part["noise"]),
+                             pn.pane.Bokeh(part["fig"]), margin=(0, 8))
+
+        muted = {"color": "#5f6368"}
+        buttons = pn.Row(self._train, self._stop, self._budget, self._progress)
+        return pn.Column(
+            pn.pane.Markdown(INTRO, styles=muted, sizing_mode="stretch_width", margin=(0, 10)),
+            buttons,
+            pn.Row(column("A"), column("B")),
+            pn.Row(self._slider, self._player, width=WIDE),
+            self._result,
+            self._loss_slot,
+            pn.pane.Markdown(LOSS_NOTE, styles=muted, width=WIDE, margin=(0, 10)),
+            sizing_mode="stretch_width",
+        )

@@ -1,0 +1,145 @@
+"""The setup in the address bar and the Export & share card, in headless Chromium.
+
+Serves explorer/app.py once it wires `sync_url` and `ExportView`, else tests/apps/url_app.py (the same page
+with both wired). Numbers are read back from the page's Bokeh document and from real downloads.
+"""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from explorer import datasets
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+APP_PY = REPO / "explorer" / "app.py"
+APP = APP_PY if all(w in APP_PY.read_text() for w in ("sync_url", "ExportView")) \
+    else REPO / "tests" / "apps" / "url_app.py"
+
+
+@pytest.fixture(scope="module")
+def url_app(free_port, tmp_path_factory):
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("url-app") / "server.log"
+    cmd = [sys.executable, "-m", "panel", "serve", str(APP), "--port", str(port), "--address", "127.0.0.1",
+           "--allow-websocket-origin", f"127.0.0.1:{port}"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+    url = f"http://127.0.0.1:{port}/{APP.stem}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{APP.name} did not start:\n" + log_path.read_text(errors="replace"))
+            time.sleep(0.25)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log = log_path.read_text(errors="replace")
+        assert "Traceback" not in log, log
+
+
+def _open(page, url) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.set_viewport_size({"width": 1400, "height": 1300})
+    page.goto(url)
+    page.get_by_text("Status:").first.wait_for(state="visible", timeout=30_000)
+    return errors
+
+
+def _frames(page) -> int:
+    """Frames of the run the main view holds (its store's time column)."""
+    return page.evaluate("() => { const m = Bokeh.documents[0].get_model_by_name('main_view_store');"
+                         " return m && m.data.t.length ? m.data.t[0].length : 0; }")
+
+
+def _search(page) -> str:
+    return page.evaluate("() => window.location.search")
+
+
+def _export_card(page):
+    page.get_by_text("Export & share", exact=True).click()
+    page.get_by_role("button", name="Samples CSV").wait_for(state="visible", timeout=5_000)
+
+
+def test_a_link_opens_its_setup_and_follows_changes(page, url_app, artifacts_dir):
+    errors = _open(page, url_app + "?dataset=moons&sampler=ddim&eta=0.5&sample_steps=20&n_samples=300")
+    assert page.get_by_label("Dataset").input_value() == "moons"
+    assert "DDIM" in page.get_by_label("Sampler").input_value()
+    assert "0.50" in page.get_by_text("DDIM η:").first.inner_text()
+    page.wait_for_function("() => { const m = Bokeh.documents[0].get_model_by_name('main_view_store');"
+                           " return m && m.data.t.length && m.data.t[0].length > 0; }", timeout=10_000)
+    assert _frames(page) == 21  # 20 sampler steps: the served state used the link
+    page.get_by_label("Sampler").select_option(label="Euler (ODE)")
+    page.wait_for_function("() => window.location.search.includes('sampler=euler')", timeout=10_000)
+    query = _search(page)
+    assert "dataset=moons" in query and "sample_steps=20" in query
+    page.screenshot(path=artifacts_dir / "url_setup.png")
+    assert not errors, errors
+
+
+def test_a_garbage_link_still_opens_with_a_notification(page, url_app, artifacts_dir):
+    errors = _open(page, url_app + "?eta=banana&dataset=nope&sampler=ddim&n_samples=300")
+    note = page.locator(".notyf__message").filter(has_text="not used")
+    note.first.wait_for(state="visible", timeout=10_000)
+    text = note.first.inner_text()
+    assert "banana" in text and "nope" in text
+    assert page.get_by_label("Dataset").input_value() == "smiley"
+    assert "DDIM" in page.get_by_label("Sampler").input_value()  # the good value in a bad link still counts
+    page.wait_for_function("() => window.location.search.includes('eta=0.0')", timeout=10_000)
+    assert "banana" not in _search(page) and "nope" not in _search(page)
+    page.screenshot(path=artifacts_dir / "url_garbage.png")
+    assert not errors, errors
+
+
+def test_download_samples_csv_and_gif(page, url_app, artifacts_dir, tmp_path):
+    errors = _open(page, url_app + "?n_samples=300&sample_steps=10")
+    page.wait_for_function("() => { const m = Bokeh.documents[0].get_model_by_name('main_view_store');"
+                           " return m && m.data.t.length && m.data.t[0].length == 11; }", timeout=10_000)
+    _export_card(page)
+    with page.expect_download(timeout=15_000) as download:
+        page.get_by_role("button", name="Samples CSV").click()
+    assert download.value.suggested_filename == "samples.csv"
+    points = datasets.read_csv(download.value.path())
+    assert points.shape == (300, 2)
+    shown = page.evaluate("() => { const d = Bokeh.documents[0].get_model_by_name('main_view_store').data;"
+                          " return [Array.from(d.x[0]), Array.from(d.y[0])]; }")
+    last = np.stack([shown[0][-300:], shown[1][-300:]], 1)  # the store's last frame: the samples at t = 0
+    np.testing.assert_allclose(points, last, atol=1e-5)
+
+    page.get_by_role("button", name="Render GIF").click()
+    gif_button = page.get_by_role("button", name="Download GIF")
+    expect(gif_button).to_contain_text("kB)", timeout=20_000)  # the label gets the size once it is drawn
+    expect(gif_button).to_be_enabled()
+    with page.expect_download(timeout=15_000) as download:
+        gif_button.click()
+    gif = Image.open(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert gif.format == "GIF" and gif.n_frames == 11
+    page.get_by_text("Export & share", exact=True).scroll_into_view_if_needed()
+    page.screenshot(path=artifacts_dir / "export_card.png")
+    assert not errors, errors

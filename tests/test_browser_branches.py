@@ -43,9 +43,11 @@ def _open(page, url) -> list[str]:
 
 
 def _column(page, name: str, column: str):
+    """A column of a named ColumnDataSource as plain lists (typed arrays and lists converted, strings kept)."""
     return page.evaluate(
-        "([name, column]) => { const m = Bokeh.documents[0].get_model_by_name(name);"
-        " return m ? Array.from(m.data[column] ?? [], (v) => (ArrayBuffer.isView(v) || Array.isArray(v) ? Array.from(v) : v)) : null; }",
+        "([name, column]) => { const m = Bokeh.documents[0].get_model_by_name(name); if (!m) return null;"
+        " const list = (v) => (ArrayBuffer.isView(v) || Array.isArray(v) ? Array.from(v) : v);"
+        " return Array.from(m.data[column] ?? [], list); }",
         [name, column])
 
 

@@ -32,6 +32,7 @@ N_SAMPLES = 1000  # samples per arm (the same noise for both)
 SAMPLE_SEED = 1
 TIE = 0.1  # energy distances within 10 % of each other: no winner at this sample size
 SAMPLER_KNOBS = ("sampler", "sample_steps", "eta", "noise")
+HINT = "Press Train both: each arm trains on the same points, then samples from the same noise."
 
 
 class Arm(param.Parameterized):
@@ -62,10 +63,6 @@ class Arm(param.Parameterized):
     def stale(self) -> bool:
         """The model was trained for another objective or schedule than the arm now says."""
         return self.model is not None and self.trained_as != (self.objective, self.schedule)
-
-    def describe(self) -> str:
-        steps = f"{self.sample_steps} step" + ("s" if self.sample_steps != 1 else "")
-        return f"{self.objective} · {self.schedule} · {self.sampler} {steps}"
 
     def clear(self) -> None:
         self.param.update(model=None, trained_as=None, run=None, losses=[], preview=None, steps_done=0,
@@ -145,12 +142,12 @@ class CompareState(param.Parameterized):
         super().__init__(**params)
         self._jobs: dict[str, _TurnJob] = {}
         self._baton: _Baton | None = None
-        self._started = 0.0
+        self._started, self._took = 0.0, None
         self._floor_key, self._fresh, self._floor = None, None, None
-        self.message = "Press Train both: each arm trains on the same points, then samples from the same noise."
+        self.message = HINT
         for arm in self.arms:
-            arm.param.watch(lambda e, arm=arm: self._resample(arm), list(SAMPLER_KNOBS))
-            arm.param.watch(lambda e, arm=arm: self._check(arm), ["objective", "schedule"])
+            arm.param.watch(lambda *_, arm=arm: self._resample(arm), list(SAMPLER_KNOBS))
+            arm.param.watch(lambda *_, arm=arm: self._check(arm), ["objective", "schedule"])
         self.state.param.watch(self._on_data, "data")
 
     @property
@@ -173,17 +170,18 @@ class CompareState(param.Parameterized):
         if data is None or (self.state.dataset == DRAWN and self.state.drawn is None):
             self.state.error = "There is no training data yet: draw a shape or pick a dataset first."
             return False
-        try:
-            configs = {arm.label: self.config(arm) for arm in self.arms}
-        except ExplorerError as err:
-            bad = next((arm.label for arm in self.arms if not self._valid(arm)), None)
-            self.state.error = f"{bad}: {err}" if bad else str(err)
-            return False
+        configs = {}
+        for arm in self.arms:
+            try:
+                configs[arm.label] = self.config(arm)
+            except ExplorerError as err:
+                self.state.error = f"{arm.label}: {err}"
+                return False
         self._baton = _Baton([arm.label for arm in self.arms])
         for arm in self.arms:
             arm.clear()  # the old results belong to the old settings
         self._jobs = {label: _TurnJob(data, cfg, self._baton, label) for label, cfg in configs.items()}
-        self._started = time.perf_counter()
+        self._started, self._took = time.perf_counter(), None
         for job in self._jobs.values():
             job.start()
         self.param.update(training=True, progress=0.0,
@@ -196,13 +194,11 @@ class CompareState(param.Parameterized):
         if self._baton is not None:
             self._baton.halt()
 
-    def wait(self, timeout: float | None = None) -> None:
-        """Join the training threads (tests; shutdown)."""
+    def wait(self, timeout: float | None = None) -> None:  # join the training threads
         for job in list(self._jobs.values()):
             job.join(timeout)
 
-    def shutdown(self) -> None:
-        """Stop the training threads (session closed)."""
+    def shutdown(self) -> None:  # the session closed
         self.stop()
         self.wait(timeout=2.0)
 
@@ -226,8 +222,8 @@ class CompareState(param.Parameterized):
             done = sum(arm.steps_done for arm in self.arms)
             self.progress = min(100.0, 100.0 * done / (2 * self.train_steps))
             if not self._jobs:
-                took = max(arm.seconds for arm in self.arms)
-                self.param.update(training=False, progress=100.0, message=f"{self.verdict()} (trained in {took:.1f} s)")
+                self._took = max(arm.seconds for arm in self.arms)
+                self.param.update(training=False, progress=100.0, message=self.verdict())
         return changed
 
     def _finish(self, arm: Arm, news: dict) -> None:
@@ -294,7 +290,7 @@ class CompareState(param.Parameterized):
         """'A: ED 0.0041 (1.3× floor) · B: ED 0.0098 (3.1× floor) → A is closer' (or what is missing)."""
         scores = {arm.label: self.score(arm) for arm in self.arms}
         if not any(scores.values()):
-            return "Press Train both: each arm trains on the same points, then samples from the same noise."
+            return HINT
         parts = []
         for label, sc in scores.items():
             if sc is None:
@@ -309,20 +305,14 @@ class CompareState(param.Parameterized):
                 line += " → a tie at this sample size"
             else:
                 line += f" → {'A' if ea < eb else 'B'} is closer"
+        if self._took is not None:
+            line += f" (both trained in {self._took:.1f} s)"
         stale = [arm.label for arm in self.arms if arm.stale]
         if stale:
             line += f" ({' and '.join(stale)} changed objective/schedule: press Train both)"
         return line
 
     # --- checks and data --------------------------------------------------------------------------
-    @staticmethod
-    def _valid(arm: Arm) -> bool:
-        try:
-            check_pair(arm.objective, arm.schedule)
-        except ExplorerError:
-            return False
-        return True
-
     def _check(self, arm: Arm) -> None:
         try:
             check_pair(arm.objective, arm.schedule)
@@ -335,7 +325,7 @@ class CompareState(param.Parameterized):
         """New training points: the arms' models belong to the old ones."""
         self.stop()
         self.wait(timeout=2.0)
-        self._jobs = {}
+        self._jobs, self._took = {}, None
         for arm in self.arms:
             arm.clear()
         self.param.update(training=False, progress=0.0, message=self.verdict())

@@ -66,6 +66,18 @@ def _empty(*cols) -> dict:
     return {c: np.zeros(0, np.float32) for c in cols}
 
 
+def _style(fig) -> None:
+    fig.grid.grid_line_color = "#eef0f2"
+    fig.axis.axis_line_color = fig.axis.major_tick_line_color = "#c8ccd0"
+    fig.axis.minor_tick_line_color = None
+    fig.axis.major_label_text_color = "#80868b"
+    fig.axis.axis_label_text_color = "#5f6368"
+    fig.axis.axis_label_text_font_size = "12px"
+    fig.axis.axis_label_text_font_style = "normal"
+    fig.title.text_font_size = "13px"
+    fig.outline_line_color = "#dadce0"
+
+
 class CompareView(pn.viewable.Viewer):
     """`CompareView(state=s)`: the A/B comparison of the session `s`."""
 
@@ -83,16 +95,16 @@ class CompareView(pn.viewable.Viewer):
         cs = self.compare
         for arm in cs.arms:
             lab = arm.label
-            arm.param.watch(lambda e, a=arm: self._hold(self._show_run, a), ["run"])
-            arm.param.watch(lambda e, a=arm: self._hold(self._show_losses, a), ["losses"])
-            arm.param.watch(lambda e, a=arm: self._hold(self._show_preview, a), ["preview", "steps_done"])
-            arm.param.watch(lambda e, a=arm: self._show_title(a), ["objective", "schedule", "sampler", "sample_steps"])
-            arm.param.watch(lambda e, lab=lab: self._show_knobs(lab), ["sampler"])
+            arm.param.watch(lambda *_, a=arm: self._hold(self._show_run, a), ["run"])
+            arm.param.watch(lambda *_, a=arm: self._hold(self._show_losses, a), ["losses"])
+            arm.param.watch(lambda *_, a=arm: self._hold(self._show_preview, a), ["preview", "steps_done"])
+            arm.param.watch(lambda *_, a=arm: self._show_title(a), ["objective", "schedule", "sampler", "sample_steps"])
+            arm.param.watch(lambda *_, lab=lab: self._show_knobs(lab), ["sampler"])
             self._show_title(arm)
             self._show_knobs(lab)
-        cs.param.watch(lambda e: self._show_message(), ["message"])
-        cs.param.watch(lambda e: self._show_progress(), ["training", "progress"])
-        self.state.param.watch(lambda e: self._hold(self._show_data), ["data"])
+        cs.param.watch(lambda *_: self._show_message(), ["message"])
+        cs.param.watch(lambda *_: self._show_progress(), ["training", "progress"])
+        self.state.param.watch(lambda *_: self._hold(self._show_data), ["data"])
         self._show_data()
         self._show_message()
         self._show_progress()
@@ -104,10 +116,7 @@ class CompareView(pn.viewable.Viewer):
         fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=PLOT_PX, frame_height=PLOT_PX,
                      match_aspect=True, output_backend="webgl", tools="pan,wheel_zoom,reset,save",
                      toolbar_location=None, min_border=6, name=f"compare_plot_{lab.lower()}")
-        fig.grid.grid_line_color = "#eef0f2"
-        fig.axis.axis_line_color = fig.axis.major_tick_line_color = "#c8ccd0"
-        fig.axis.minor_tick_line_color = None
-        fig.axis.major_label_text_color = "#80868b"
+        _style(fig)
         fig.outline_line_color = color
         fig.outline_line_width = 2
         fig.title.text_color, fig.title.text_font_size = color, "15px"
@@ -165,9 +174,9 @@ class CompareView(pn.viewable.Viewer):
         for part in (a, b):
             part["store"].js_on_change("data", render)
         self._train = pn.widgets.Button(name="Train both", button_type="primary", width=130, align="end")
-        self._stop = pn.widgets.Button(name="Stop", width=80, disabled=True, align="end")
-        self._train.on_click(lambda e: self._hold(cs.train_both))
-        self._stop.on_click(lambda e: self._hold(cs.stop))
+        self._stop = pn.widgets.Button(name="Stop both", width=100, disabled=True, align="end")
+        self._train.on_click(lambda *_: self._hold(cs.train_both))
+        self._stop.on_click(lambda *_: self._hold(cs.stop))
         self._budget = pn.widgets.IntInput.from_param(cs.param.train_steps, name="Training steps (each arm)",
                                                       step=100, width=170)
         self._progress = pn.indicators.Progress(value=0, max=100, width=220, height=14, margin=(0, 10, 14, 10),
@@ -184,7 +193,7 @@ class CompareView(pn.viewable.Viewer):
                                                            color=COLORS[lab])]) for lab in COLORS]
         fig.add_layout(Legend(items=items, location="center_right", background_fill_alpha=0.8))
         fig.yaxis.ticker.desired_num_ticks = 4
-        fig.title.text_font_size = "13px"
+        _style(fig)
         self._legend_items = items
         # Shown from the first loss on: an empty log-scale plot is a grey box (and Bokeh warns about its range).
         self._loss_pane = pn.pane.Bokeh(fig)
@@ -229,10 +238,17 @@ class CompareView(pn.viewable.Viewer):
             src.data = {"step": np.zeros(0, np.int64), "loss": np.zeros(0)}
             shown = 0
         new = losses[shown:]
-        if new:
-            steps, values = zip(*new, strict=True)
-            src.stream({"step": np.asarray(steps, np.int64), "loss": np.asarray(values, np.float64)})
-        if new and not self._loss_slot.objects:
+        if not new:
+            return
+        steps, values = zip(*new, strict=True)
+        cols = {"step": np.asarray(steps, np.int64), "loss": np.asarray(values, np.float64)}
+        # The first points replace (idempotent): the figure may join the page in this same batch, and a stream
+        # sent together with the model that already holds the points would draw them twice.
+        if shown:
+            src.stream(cols)
+        else:
+            src.data = cols
+        if not self._loss_slot.objects:
             self._loss_slot.append(self._loss_pane)
 
     def _show_title(self, arm):

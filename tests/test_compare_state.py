@@ -1,0 +1,147 @@
+"""CompareState without a browser: two arms trained in turns on the session's data, scored, re-sampled, stopped."""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from explorer.ui.compare_state import CompareState
+from explorer.ui.state import ExplorerState
+
+BUDGET = 150  # training steps per arm: ~0.5 s each on one core
+
+
+def _finish(cs: CompareState, timeout: float = 60.0, on_poll=None) -> None:
+    deadline = time.monotonic() + timeout
+    while cs.training:
+        assert time.monotonic() < deadline, "training did not finish"
+        cs.poll()
+        if on_poll is not None:
+            on_poll()
+        time.sleep(0.02)
+
+
+def _compare(**arms) -> CompareState:
+    cs = CompareState(state=ExplorerState(dataset="three_dots"), train_steps=BUDGET)
+    for label, settings in arms.items():
+        getattr(cs, label).param.update(**settings)
+    return cs
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """The default pair (A: flow matching / rectified / Heun 10, B: eps / cosine / DDPM 50), trained once."""
+    cs = _compare()
+    both_growing = []
+    assert cs.train_both()
+    assert cs.training and cs.state.error == ""
+    _finish(cs, on_poll=lambda: both_growing.append((len(cs.a.losses), len(cs.b.losses))))
+    cs.both_growing = both_growing
+    return cs
+
+
+def test_defaults_are_an_instructive_pair():
+    cs = CompareState(state=ExplorerState(dataset="three_dots"))
+    assert (cs.a.objective, cs.a.schedule, cs.a.sampler, cs.a.sample_steps) == ("velocity", "rectified", "heun", 10)
+    assert (cs.b.objective, cs.b.schedule, cs.b.sampler, cs.b.sample_steps) == ("eps", "cosine", "ddpm", 50)
+    assert cs.train_steps == min(800, cs.state.train_steps)
+    assert cs.a.model is None and cs.b.model is None and "Train both" in cs.message
+
+
+def test_train_both_finishes_with_runs_and_scores(trained):
+    cs = trained
+    assert not cs.training and cs.progress == 100.0
+    for arm in cs.arms:
+        assert [s for s, _ in arm.losses][-1] == BUDGET and arm.steps_done == BUDGET
+        assert arm.model is not None and arm.model.log.steps_done == BUDGET
+        assert arm.trained_as == (arm.objective, arm.schedule) and not arm.stale
+        assert arm.run is not None and arm.run.points.shape == (arm.sample_steps + 1, 1000, 2)
+        assert set(arm.quality) == {"to_training", "to_fresh", "floor"}
+        assert all(math.isfinite(v) and v >= 0 for v in arm.quality.values())
+        assert arm.preview is None  # the live preview is gone once the real samples are there
+    # both arms share the noise: frame 0 (t = 1) is the same start for A and B
+    np.testing.assert_array_equal(cs.a.run.points[0], cs.b.run.points[0])
+    assert cs.a.quality["floor"] == cs.b.quality["floor"]
+    assert " · B: ED " in cs.message and "→" in cs.message and "trained in" in cs.message
+
+
+def test_both_loss_curves_grow_together(trained):
+    """Turns of 10 steps: while training, neither arm gets far ahead of the other."""
+    seen = [(a, b) for a, b in trained.both_growing if 0 < a < BUDGET // 10 and 0 < b < BUDGET // 10]
+    assert seen, trained.both_growing
+    assert max(abs(a - b) for a, b in trained.both_growing) <= 3, trained.both_growing
+
+
+def test_the_same_config_twice_gives_identical_results():
+    same = dict(objective="x0", schedule="cosine", sampler="euler", sample_steps=8)
+    cs = _compare(a=same, b=same)
+    assert cs.train_both()
+    _finish(cs)
+    assert cs.a.losses == cs.b.losses
+    np.testing.assert_array_equal(cs.a.run.points, cs.b.run.points)
+    assert cs.a.quality == cs.b.quality
+    assert "tie" in cs.message
+
+
+def test_changing_a_sampler_resamples_without_retraining(trained):
+    cs = trained
+    model, losses, old = cs.a.model, list(cs.a.losses), cs.a.run
+    started = time.perf_counter()
+    cs.a.param.update(sampler="ddim", eta=0.5, sample_steps=20)
+    took = time.perf_counter() - started
+    assert cs.a.model is model and cs.a.losses == losses and not cs.training
+    assert cs.a.run is not old and cs.a.run.sampler == "ddim" and cs.a.run.eta == 0.5
+    assert len(cs.a.run.times) == 21
+    assert took < 5.0, took
+    cs.a.param.update(sampler="heun", sample_steps=10)  # back to the fixture's settings
+
+
+def test_stop_ends_training_within_half_a_second():
+    cs = _compare()
+    cs.train_steps = 5000
+    assert cs.train_both()
+    deadline = time.monotonic() + 30
+    while not (cs.a.losses and cs.b.losses):
+        assert time.monotonic() < deadline
+        cs.poll()
+        time.sleep(0.02)
+    started = time.perf_counter()
+    cs.stop()
+    cs.wait(timeout=5.0)
+    took = time.perf_counter() - started
+    _finish(cs, timeout=5.0)
+    assert took < 0.5, took
+    for arm in cs.arms:
+        assert 0 < arm.model.log.steps_done < 5000 and arm.model.log.stopped
+        assert arm.run is not None  # what was trained so far is sampled and scored
+    assert not cs.training
+
+
+def test_an_invalid_pair_is_reported_and_nothing_trains():
+    cs = _compare()
+    cs.a.param.update(objective="v", schedule="rectified")
+    assert "A:" in cs.state.error and "variance-preserving" in cs.state.error
+    cs.state.error = ""
+    assert cs.train_both() is False
+    assert "A:" in cs.state.error
+    assert not cs.training and cs.a.model is None and cs.b.model is None and cs.a.losses == []
+
+
+def test_new_data_clears_the_arms(trained):
+    cs = _compare()
+    assert cs.train_both()
+    _finish(cs)
+    cs.state.dataset = "moons"
+    assert all(arm.model is None and arm.run is None and arm.losses == [] for arm in cs.arms)
+    assert not cs.training and "Train both" in cs.message
+
+
+def test_shutdown_stops_a_running_pair():
+    cs = _compare()
+    cs.train_steps = 5000
+    assert cs.train_both()
+    time.sleep(0.2)
+    cs.shutdown()
+    assert not any(job.alive for job in cs._jobs.values())

@@ -116,7 +116,7 @@ def test_stop_ends_training_within_half_a_second():
     for arm in cs.arms:
         assert 0 < arm.model.log.steps_done < 5000 and arm.model.log.stopped
         assert arm.run is not None  # what was trained so far is sampled and scored
-    assert not cs.training
+    assert not cs.training and "stopped early: A at step" in cs.message and "of 5000" in cs.message
 
 
 def test_an_invalid_pair_is_reported_and_nothing_trains():
@@ -145,3 +145,24 @@ def test_shutdown_stops_a_running_pair():
     time.sleep(0.2)
     cs.shutdown()
     assert not any(job.alive for job in cs._jobs.values())
+
+
+def test_the_view_draws_the_state_without_a_server():
+    """CompareView's watchers fill its Bokeh sources from the state (no browser, no periodic callback needed)."""
+    import panel as pn
+
+    from explorer.ui.compare_view import CompareView
+
+    view = CompareView(state=ExplorerState(dataset="three_dots"))
+    view.compare.train_steps = 30
+    with pn.io.hold():
+        assert view.compare.train_both()
+    _finish(view.compare)
+    parts = view._arm_parts
+    assert len(parts["A"]["store"].data["t"][0]) == 11 and len(parts["B"]["store"].data["t"][0]) == 51
+    assert [len(view._loss[lab].data["step"]) for lab in "AB"] == [3, 3]
+    assert "→" in view._result.object and parts["A"]["hint"].text == ""
+    assert parts["A"]["fig"].title.text == "A: flow matching · rectified · Heun, 10 steps"
+    view.compare.b.sampler = "sde"
+    assert parts["B"]["noise"].visible and not parts["B"]["eta"].visible
+    assert parts["B"]["store"].data["t"][0][0] == 1.0

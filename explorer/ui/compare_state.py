@@ -142,7 +142,7 @@ class CompareState(param.Parameterized):
         super().__init__(**params)
         self._jobs: dict[str, _TurnJob] = {}
         self._baton: _Baton | None = None
-        self._started, self._took = 0.0, None
+        self._started, self._took, self._budget = 0.0, None, self.train_steps
         self._floor_key, self._fresh, self._floor = None, None, None
         self.message = HINT
         for arm in self.arms:
@@ -181,7 +181,7 @@ class CompareState(param.Parameterized):
         for arm in self.arms:
             arm.clear()  # the old results belong to the old settings
         self._jobs = {label: _TurnJob(data, cfg, self._baton, label) for label, cfg in configs.items()}
-        self._started, self._took = time.perf_counter(), None
+        self._started, self._took, self._budget = time.perf_counter(), None, self.train_steps
         for job in self._jobs.values():
             job.start()
         self.param.update(training=True, progress=0.0,
@@ -306,7 +306,10 @@ class CompareState(param.Parameterized):
             else:
                 line += f" → {'A' if ea < eb else 'B'} is closer"
         if self._took is not None:
-            line += f" (both trained in {self._took:.1f} s)"
+            budget = self._budget
+            stopped = [f"{arm.label} at step {arm.steps_done}" for arm in self.arms if arm.steps_done < budget]
+            line += (f" (stopped early: {', '.join(stopped)} of {budget}; {self._took:.1f} s)" if stopped
+                     else f" (both trained in {self._took:.1f} s)")
         stale = [arm.label for arm in self.arms if arm.stale]
         if stale:
             line += f" ({' and '.join(stale)} changed objective/schedule: press Train both)"

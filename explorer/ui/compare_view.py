@@ -136,17 +136,17 @@ class CompareView(pn.viewable.Viewer):
         store = ColumnDataSource(_empty_store(), name=f"compare_store_{lab.lower()}")
         w = dict(width=122, margin=(5, 4))
         widgets = [
-            pn.widgets.Select.from_param(arm.param.objective, name=f"{lab}: Objective", options={
+            pn.widgets.Select.from_param(arm.param.objective, label=f"{lab}: Objective", options={
                 v: k for k, v in OBJECTIVES.items()}, width=170, margin=(5, 4)),
-            pn.widgets.Select.from_param(arm.param.schedule, name=f"{lab}: Schedule",
+            pn.widgets.Select.from_param(arm.param.schedule, label=f"{lab}: Schedule",
                                          options={v: k for k, v in SCHEDULES.items()}, **w),
-            pn.widgets.Select.from_param(arm.param.sampler, name=f"{lab}: Sampler",
+            pn.widgets.Select.from_param(arm.param.sampler, label=f"{lab}: Sampler",
                                          options={v: k for k, v in SAMPLERS.items()}, width=100, margin=(5, 4)),
-            pn.widgets.IntInput.from_param(arm.param.sample_steps, name=f"{lab}: Steps", width=76, margin=(5, 4)),
+            pn.widgets.IntInput.from_param(arm.param.sample_steps, label=f"{lab}: Steps", width=76, margin=(5, 4)),
         ]
-        eta = pn.widgets.FloatSlider.from_param(arm.param.eta, name=f"{lab}: DDIM η", step=0.05, throttled=True,
+        eta = pn.widgets.FloatSlider.from_param(arm.param.eta, label=f"{lab}: DDIM η", step=0.05, throttled=True,
                                                 width=200, margin=(0, 8))
-        noise = pn.widgets.FloatSlider.from_param(arm.param.noise, name=f"{lab}: SDE noise", step=0.05,
+        noise = pn.widgets.FloatSlider.from_param(arm.param.noise, label=f"{lab}: SDE noise", step=0.05,
                                                   throttled=True, width=200, margin=(0, 8))
         return dict(fig=fig, ghost=ghost, preview=preview, samples=samples, info=info, hint=hint, store=store,
                     widgets=widgets, eta=eta, noise=noise)
@@ -154,7 +154,7 @@ class CompareView(pn.viewable.Viewer):
     def _build_shared(self):
         a, b, cs = self._arm_parts["A"], self._arm_parts["B"], self.compare
         fmt = CustomJSTickFormatter(code=TIME_FORMAT_JS)
-        self._slider = pn.widgets.IntSlider(name="Time (shared)", start=0, end=TICKS, value=TICKS, format=fmt,
+        self._slider = pn.widgets.IntSlider(label="Time (shared)", start=0, end=TICKS, value=TICKS, format=fmt,
                                             tooltips=False, sizing_mode="stretch_width", bar_color="#5f6368")
         self._player = pn.widgets.Player(start=0, end=TICKS, value=TICKS, interval=40, loop_policy="once",
                                          show_loop_controls=False, show_value=False, width=190, height=40,
@@ -173,11 +173,11 @@ class CompareView(pn.viewable.Viewer):
         render = CustomJS(args=args, code=RENDER_JS)
         for part in (a, b):
             part["store"].js_on_change("data", render)
-        self._train = pn.widgets.Button(name="Train both", button_type="primary", width=130, align="end")
-        self._stop = pn.widgets.Button(name="Stop both", width=100, disabled=True, align="end")
+        self._train = pn.widgets.Button(label="Train both", color="primary", width=130, align="end")
+        self._stop = pn.widgets.Button(label="Stop both", width=100, disabled=True, align="end")
         self._train.on_click(lambda *_: self._hold(cs.train_both))
         self._stop.on_click(lambda *_: self._hold(cs.stop))
-        self._budget = pn.widgets.IntInput.from_param(cs.param.train_steps, name="Training steps (each arm)",
+        self._budget = pn.widgets.IntInput.from_param(cs.param.train_steps, label="Training steps (each arm)",
                                                       step=100, width=170)
         self._progress = pn.indicators.Progress(value=0, max=100, width=220, height=14, margin=(0, 10, 14, 10),
                                                 align="end",
@@ -308,7 +308,8 @@ class CompareView(pn.viewable.Viewer):
     def _build_layout(self):
         def column(lab):
             part = self._arm_parts[lab]
-            return pn.Column(pn.Row(*part["widgets"]), pn.Row(part["eta"], part["noise"]),
+            # The knob row keeps its height when empty, so the two plots stay level whatever the samplers.
+            return pn.Column(pn.Row(*part["widgets"]), pn.Row(part["eta"], part["noise"], height=40),
                              pn.pane.Bokeh(part["fig"]), margin=(0, 8))
 
         muted = {"color": "#5f6368"}

@@ -231,19 +231,20 @@ def test_recompute_keeps_the_shown_time():
 
 
 def test_oracle_memorises_and_the_network_generalises():
-    """On smiley's 2000 dense points (neighbours ~0.01 apart) the oracle's last step at sigma = 0.01 still
-    averages a few neighbours, so 'on a training point' is relative: far closer than the network's samples.
-    (The exact 1e-3 landing on a sparse set is tested in test_samplers.py.)"""
+    """On smiley's 2000 dense points (neighbours ~0.01 apart) the oracle memorises once the last noise level is
+    below that spacing: with 300 DDIM steps (last sigma ~0.003) most samples sit on a training point, the
+    network's almost never (measured: 79 % vs 0.3 % within 1e-3)."""
     from explorer.ui.state import ExplorerState
 
     def nearest(samples, data):
-        return np.median(np.sqrt(((samples[:, None] - data[None]) ** 2).sum(-1)).min(1))
+        return np.sqrt(((samples[:, None] - data[None]) ** 2).sum(-1)).min(1)
 
-    state = ExplorerState(sampler="ddim", sample_steps=100, n_samples=300)
+    state = ExplorerState(sampler="ddim", sample_steps=300, n_samples=300)
     net_quality, net_dist = dict(state.quality), nearest(state.run.samples, state.data)
     state.use_oracle = True
-    assert nearest(state.run.samples, state.data) < net_dist / 3
+    oracle_dist = nearest(state.run.samples, state.data)
+    assert np.mean(oracle_dist < 1e-3) > 0.6 and np.mean(net_dist < 1e-3) < 0.05
     assert state.quality["to_training"] < net_quality["to_training"]
     assert set(net_quality) == {"to_training", "to_fresh", "floor"}
     state.use_oracle = False
-    assert nearest(state.run.samples, state.data) == net_dist
+    np.testing.assert_array_equal(nearest(state.run.samples, state.data), net_dist)

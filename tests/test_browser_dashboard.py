@@ -142,11 +142,11 @@ def test_bad_csv_upload_shows_an_error(page, app_server, tmp_path, artifacts_dir
     page.get_by_role("button", name="Draw").click()
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n3,oops\n")
-    page.locator("input[type=file]").set_input_files(bad)
+    page.locator("input[type=file][accept='.csv']").set_input_files(bad)
     page.get_by_text("line 3").first.wait_for(state="visible", timeout=10_000)
     good = tmp_path / "good.csv"
     good.write_text("x,y\n" + "".join(f"{t:.3f},{-t:.3f}\n" for t in np.linspace(-2, 2, 50)))
-    page.locator("input[type=file]").set_input_files(good)
+    page.locator("input[type=file][accept='.csv']").set_input_files(good)
     _wait_for(lambda: "Loaded 50 points" in _status(page), 10, "the upload to load")
     assert len(_source_column(page, "drawn_points", "x")) == 50
     page.screenshot(path=artifacts_dir / "dashboard_upload.png")

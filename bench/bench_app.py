@@ -36,12 +36,13 @@ def _port() -> int:
 
 def _serve(script: Path) -> tuple[subprocess.Popen, str, float]:
     """Start ``panel serve script``; returns (process, app url, seconds until it served a static file). Polling a
-    static file, not the app, leaves the browser's visit as the first session (the one that pays the imports)."""
+    static file, not the app, leaves the browser's visit as the first session. --warm (as .ci/serve and the CLI
+    serve) runs the app once before the server answers, so the imports are paid before any visitor arrives."""
     port = _port()
     url = f"http://127.0.0.1:{port}/{script.stem}"
     probe = f"http://127.0.0.1:{port}/static/js/bokeh.min.js"
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(script), "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(script), "--warm", "--port", str(port),
                              "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})

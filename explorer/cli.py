@@ -33,7 +33,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     origin = f"{args.address}:{args.port}"
     local = args.address in ("127.0.0.1", "localhost")
     origins = [f"127.0.0.1:{args.port}", f"localhost:{args.port}"] if local else [origin]
-    cmd = [sys.executable, "-m", "panel", "serve", str(APP_PATH),
+    # --warm runs the app once at start-up, so the first visitor does not wait for torch and Panel to import.
+    cmd = [sys.executable, "-m", "panel", "serve", str(APP_PATH), "--warm",
            "--address", args.address, "--port", str(args.port)]
     for o in origins:
         cmd += ["--allow-websocket-origin", o]

@@ -5,10 +5,9 @@ Numbers are read back from the page's Bokeh document by source name ("branch_lin
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
+from browser_support import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -51,16 +50,6 @@ def _column(page, name: str, column: str):
         [name, column])
 
 
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def _n_lines(page) -> int | None:
     xs = _column(page, "branch_lines", "xs")
     return None if xs is None else len(xs)
@@ -100,7 +89,7 @@ def test_branches_deterministic_fix_promote_and_oracle(page, app_server, artifac
     page.wait_for_timeout(500)
     page.locator(".bk-tab", has_text=TAB).click()
     page.get_by_text("Each colour starts from the trunk").wait_for(state="visible", timeout=15_000)
-    _wait_for(lambda: _n_lines(page) == 4, 15, "four branch times drawn")
+    wait_for(lambda: _n_lines(page) == 4, 15, "four branch times drawn")
     assert _column(page, "branch_lines", "label")[0] == "branch at t = 0.80"
     assert len(_column(page, "branch_trunk", "x")) == 51  # 50 DDPM steps from noise to data
     spread = _spreads(page)
@@ -110,11 +99,11 @@ def test_branches_deterministic_fix_promote_and_oracle(page, app_server, artifac
     # An ODE sampler cannot branch: the view says so and offers one-click fixes.
     sampler.select_option("Heun (ODE, 2nd order)")
     page.get_by_text("deterministic probability-flow ODE").wait_for(state="visible", timeout=10_000)
-    _wait_for(lambda: _n_lines(page) == 0, 10, "the branches to go")
+    wait_for(lambda: _n_lines(page) == 0, 10, "the branches to go")
     page.screenshot(path=artifacts_dir / "branches_deterministic.png")
     page.get_by_role("button", name="Use DDIM η = 1").click()
-    _wait_for(lambda: _n_lines(page) == 4, 10, "the branches to come back")
-    _wait_for(lambda: sampler.evaluate("s => s.options[s.selectedIndex].text") == "DDIM (η)", 5,
+    wait_for(lambda: _n_lines(page) == 4, 10, "the branches to come back")
+    wait_for(lambda: sampler.evaluate("s => s.options[s.selectedIndex].text") == "DDIM (η)", 5,
               "the sidebar to show DDIM")
     page.get_by_text("deterministic probability-flow ODE").wait_for(state="hidden", timeout=5_000)
 
@@ -124,7 +113,7 @@ def test_branches_deterministic_fix_promote_and_oracle(page, app_server, artifac
     gaps = np.linalg.norm(pts[:, None] - pts[None], axis=-1) + np.eye(len(pts)) * 1e9
     j = int(np.argmax(np.where(k == 0, gaps.min(1), -1)))
     page.mouse.click(*_screen_xy(page, *pts[j]))
-    _wait_for(lambda: np.allclose([_column(page, "branch_trunk", c)[-1] for c in "xy"], pts[j], atol=1e-4), 10,
+    wait_for(lambda: np.allclose([_column(page, "branch_trunk", c)[-1] for c in "xy"], pts[j], atol=1e-4), 10,
               "the tapped branch to become the trunk")
     page.get_by_text("a promoted branch").wait_for(state="visible", timeout=5_000)
     page.screenshot(path=artifacts_dir / "branches_promoted.png")

@@ -5,10 +5,9 @@ Numbers are read back from the page's Bokeh document (sources have `name`s: "los
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
+from browser_support import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -35,16 +34,6 @@ def _source_column(page, name: str, column: str) -> list:
         " return m ? Array.from(m.data[column] ?? []) : null; }", [name, column])
 
 
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def _set_training_steps(page, steps: int) -> None:
     page.get_by_text("Advanced", exact=True).click()
     box = page.get_by_label("Training steps")
@@ -67,12 +56,12 @@ def test_switch_dataset_train_and_stop(page, app_server, artifacts_dir):
     train, stop = page.get_by_role("button", name="Train"), page.get_by_role("button", name="Stop")
     assert stop.is_disabled()
     train.click()
-    _wait_for(lambda: stop.is_enabled(), 5, "Stop to become enabled")
+    wait_for(lambda: stop.is_enabled(), 5, "Stop to become enabled")
     assert train.is_disabled()
-    n_before = _wait_for(lambda: len(_source_column(page, "losses", "step") or []), 10, "the first loss points")
+    n_before = wait_for(lambda: len(_source_column(page, "losses", "step") or []), 10, "the first loss points")
     page.wait_for_timeout(700)
     stop.click()
-    _wait_for(lambda: train.is_enabled(), 3, "Train to come back after Stop")
+    wait_for(lambda: train.is_enabled(), 3, "Train to come back after Stop")
     n_after = len(_source_column(page, "losses", "step"))
     assert n_after > n_before > 0, "the loss curve did not grow while training"
     assert "stopped after" in _status(page)
@@ -117,14 +106,14 @@ def test_draw_a_line_train_and_samples_land_on_it(page, app_server, artifacts_di
     # A drag can be lost while the page is still busy starting up (the animation renders in software
     # GL here): try again, up to three times, until the browser has recorded the stroke.
     assert any(_drag_stroke(page) for _ in range(3)), "the canvas recorded no stroke"
-    dots = _wait_for(lambda: _source_column(page, "drawn_points", "y"), 15, "the drawing's dots")
+    dots = wait_for(lambda: _source_column(page, "drawn_points", "y"), 15, "the drawing's dots")
     assert len(dots) > 50 and abs(np.median(dots) - STROKE_Y) < 0.1
     assert "Your drawing" in _status(page)
 
     _set_training_steps(page, 600)
     train = page.get_by_role("button", name="Train")
     train.click()
-    _wait_for(lambda: "trained 600 steps" in _status(page), 30, "training to finish")
+    wait_for(lambda: "trained 600 steps" in _status(page), 30, "training to finish")
     x = np.array(_source_column(page, "preview", "x"))
     y = np.array(_source_column(page, "preview", "y"))
     page.screenshot(path=artifacts_dir / "dashboard_drawn.png")
@@ -147,7 +136,7 @@ def test_bad_csv_upload_shows_an_error(page, app_server, tmp_path, artifacts_dir
     good = tmp_path / "good.csv"
     good.write_text("x,y\n" + "".join(f"{t:.3f},{-t:.3f}\n" for t in np.linspace(-2, 2, 50)))
     page.locator("input[type=file][accept='.csv']").set_input_files(good)
-    _wait_for(lambda: "Loaded 50 points" in _status(page), 10, "the upload to load")
+    wait_for(lambda: "Loaded 50 points" in _status(page), 10, "the upload to load")
     assert len(_source_column(page, "drawn_points", "x")) == 50
     page.screenshot(path=artifacts_dir / "dashboard_upload.png")
     assert errors == [], "browser console errors:\n" + "\n".join(errors)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import math
 import re
-import time
 
 import pytest
+from browser_support import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -30,16 +30,6 @@ SLIDER_JS = """([title, value]) => {
 STEP_SLIDER = "Sampler step (0 = noise)"
 
 
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def _tab(page, name: str) -> None:
     page.locator(".bk-tab", has_text=name).first.click()
 
@@ -54,7 +44,7 @@ def test_densities_and_schedule_tabs(page, app_server, artifacts_dir):
     _tab(page, "Densities")
     page.get_by_text("Compute log-density").first.wait_for(state="visible", timeout=20_000)
     for name in ("densities_exact", "densities_samples"):
-        image = _wait_for(lambda n=name: page.evaluate(IMAGE_JS, n), 15, f"the {name} image")
+        image = wait_for(lambda n=name: page.evaluate(IMAGE_JS, n), 15, f"the {name} image")
         assert image["n"] == 80 * 80 and image["sum"] > 10, image  # normalised to the exact peak: sum >> 1
         lines = page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('{name}_contours').data.xs.length")
         assert lines > 0
@@ -65,7 +55,7 @@ def test_densities_and_schedule_tabs(page, app_server, artifacts_dir):
         page.evaluate(SLIDER_JS, [STEP_SLIDER, value])
         page.wait_for_timeout(30)
     page.evaluate(SLIDER_JS, [STEP_SLIDER, 50])
-    _wait_for(lambda: "t = 0.000" in page.evaluate(TITLE_JS, "densities_exact_figure"), 10, "the frame at t = 0")
+    wait_for(lambda: "t = 0.000" in page.evaluate(TITLE_JS, "densities_exact_figure"), 10, "the frame at t = 0")
     assert "t = 0.000" in page.evaluate(TITLE_JS, "densities_samples_figure")
     page.screenshot(path=str(artifacts_dir / "densities_t0.png"), full_page=True)
 
@@ -74,7 +64,7 @@ def test_densities_and_schedule_tabs(page, app_server, artifacts_dir):
     text.wait_for(state="visible", timeout=45_000)
     nll = float(re.search(r"NLL on the training data: (-?\d+\.\d+) nats/point", text.inner_text()).group(1))
     assert math.isfinite(nll) and -5 < nll < 10, nll
-    logp = _wait_for(lambda: page.evaluate(IMAGE_JS, "densities_logp"), 10, "the log-density image")
+    logp = wait_for(lambda: page.evaluate(IMAGE_JS, "densities_logp"), 10, "the log-density image")
     assert logp["n"] == 48 * 48 and math.isfinite(logp["sum"])
     page.screenshot(path=str(artifacts_dir / "densities_logp.png"), full_page=True)
 

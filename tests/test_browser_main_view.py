@@ -3,14 +3,11 @@ switch on, a tap traces a path, a new run is sent once. Serves tests/apps/main_v
 with a sampler and a steps knob) so that it does not depend on the rest of the dashboard."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import serve_panel_app
 
 pytestmark = pytest.mark.browser
 
@@ -37,33 +34,12 @@ RENDERER_JS = """(name) => {
 
 
 @pytest.fixture(scope="module")
-def main_view_url(free_port, tmp_path_factory):
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("main-view") / "server.log"
-    cmd = [sys.executable, "-m", "panel", "serve", str(APP), "--port", str(port), "--address", "127.0.0.1",
-           "--allow-websocket-origin", f"127.0.0.1:{port}"]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "OMP_NUM_THREADS": "1"})
-    url = f"http://127.0.0.1:{port}/main_view_app"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the main view app did not start:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.25)
+def main_view_url(tmp_path_factory):
+    with serve_panel_app(APP, tmp_path_factory.mktemp("main_view_url")) as (url, log_path):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log = log_path.read_text(errors="replace")  # no traceback through our code (closed sockets are fine)
-        assert not [line for line in log.splitlines() if line.strip().startswith("File") and "/explorer/" in line], log
+    log = log_path.read_text(errors="replace")
+    # no traceback through our code (closed sockets are fine)
+    assert not [line for line in log.splitlines() if line.strip().startswith("File") and "/explorer/" in line], log
 
 
 @pytest.fixture

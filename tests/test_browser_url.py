@@ -6,15 +6,11 @@ with both wired). Numbers are read back from the page's Bokeh document and from 
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser_support import serve_panel_app
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -29,37 +25,11 @@ APP = APP_PY if all(w in APP_PY.read_text() for w in ("sync_url", "ExportView"))
 
 
 @pytest.fixture(scope="module")
-def url_app(free_port, tmp_path_factory):
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("url-app") / "server.log"
-    cmd = [sys.executable, "-m", "panel", "serve", str(APP), "--port", str(port), "--address", "127.0.0.1",
-           "--allow-websocket-origin", f"127.0.0.1:{port}"]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "OMP_NUM_THREADS": "1"})
-    url = f"http://127.0.0.1:{port}/{APP.stem}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{APP.name} did not start:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.25)
+def url_app(tmp_path_factory):
+    with serve_panel_app(APP, tmp_path_factory.mktemp("url_app")) as (url, log_path):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log = log_path.read_text(errors="replace")
-        assert "Traceback" not in log, log
+    log = log_path.read_text(errors="replace")
+    assert "Traceback" not in log, log
 
 
 def _open(page, url) -> list[str]:

@@ -1,0 +1,75 @@
+"""Helpers shared by the browser tests: serving a Panel app in a subprocess, and polling for a condition."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SERVER_START_TIMEOUT = 60.0  # seconds; the first start imports Panel, Bokeh and torch
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing is listening on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve_panel_app(script: Path, log_dir: Path):
+    """``panel serve script`` in a subprocess on a free port; yields (page url, server log path).
+    The log goes to a file, not a pipe, so a chatty server never blocks on a full pipe."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/{script.stem}"
+    log_path = log_dir / "server.log"
+    cmd = [sys.executable, "-m", "panel", "serve", str(script), "--port", str(port), "--address", "127.0.0.1",
+           "--allow-websocket-origin", f"127.0.0.1:{port}"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        _wait_until_up(proc, url, log_path)
+        yield url, log_path
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_until_up(proc: subprocess.Popen, url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"panel serve exited with code {proc.returncode} before serving {url}:\n"
+                               + log_path.read_text(errors="replace"))
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"panel serve did not answer {url} with 200 within "
+                               f"{SERVER_START_TIMEOUT:.0f} s:\n" + log_path.read_text(errors="replace"))
+        time.sleep(0.25)
+
+
+def wait_for(predicate, timeout: float, what: str):
+    """Poll `predicate` every 0.1 s until it returns something truthy (returned), or fail saying `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

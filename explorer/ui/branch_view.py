@@ -18,6 +18,7 @@ from bokeh.plotting import figure
 from . import frames
 from .branch_state import MAX_BRANCHES, MAX_TIMES, BranchState, evenly
 from .state import ExplorerState
+from .style import style_figure
 
 INTRO = ("**Each colour starts from the trunk at one time and continues with fresh noise: early branches end "
          "anywhere, late ones only jitter.**")
@@ -72,12 +73,7 @@ class BranchView(pn.viewable.Viewer):
         fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=540, frame_height=540,
                      match_aspect=True, output_backend="webgl", tools="pan,wheel_zoom,reset,save",
                      toolbar_location="right", min_border=4, name="branch_figure")
-        fig.toolbar.logo = None
-        fig.grid.grid_line_color = "#eef0f2"
-        fig.axis.axis_line_color = fig.axis.major_tick_line_color = "#c8ccd0"
-        fig.axis.minor_tick_line_color = None
-        fig.axis.major_label_text_color = "#80868b"
-        fig.outline_line_color = "#dadce0"
+        style_figure(fig)
         self._ghost = ColumnDataSource(_empty("x", "y"), name="branch_data")
         fig.scatter("x", "y", source=self._ghost, size=3.5, color=COLORS["ghost"], alpha=0.25, line_color=None)
         self._cands = ColumnDataSource(_empty("x", "y"), name="branch_candidates")

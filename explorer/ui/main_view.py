@@ -22,6 +22,7 @@ from .. import samplers
 from ..errors import ExplorerError
 from . import frames
 from .main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS, TIME_FORMAT_JS
+from .style import style_figure
 
 SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
 SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step count (the speed buttons change it)
@@ -79,12 +80,7 @@ class MainView(pn.viewable.Viewer):
         fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=520, frame_height=520,
                      match_aspect=True, output_backend=self.backend, tools="pan,wheel_zoom,reset,save,tap",
                      toolbar_location="right", min_border=4)
-        fig.toolbar.logo = None
-        fig.grid.grid_line_color = "#eef0f2"
-        fig.axis.axis_line_color = fig.axis.major_tick_line_color = "#c8ccd0"
-        fig.axis.minor_tick_line_color = None
-        fig.axis.major_label_text_color = "#80868b"
-        fig.outline_line_color = "#dadce0"
+        style_figure(fig)
         self._store = ColumnDataSource(self._columns(None), name="main_view_store")
         self._dens = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []}, name="density")
         mapper = LinearColorMapper(palette=_density_palette(), low=frames.DENSITY_LEVELS[0], high=1.0,

@@ -15,6 +15,7 @@ from bokeh.plotting import figure
 
 from ..schedules import get_schedule
 from .state import ExplorerState
+from .style import style_figure
 
 N_T = 401  # points of the t grid on [0, 1]
 SNR_CLIP = 50.0  # log-SNR is +-inf at the ends: stored clipped (the axis shows +-SNR_SHOWN)
@@ -44,12 +45,7 @@ def curves(schedule, n: int = N_T) -> dict:
 
 
 def _style(fig) -> None:
-    fig.toolbar.logo = None
-    fig.grid.grid_line_color = "#eef0f2"
-    fig.axis.axis_line_color = fig.axis.major_tick_line_color = "#c8ccd0"
-    fig.axis.minor_tick_line_color = None
-    fig.axis.major_label_text_color = "#80868b"
-    fig.outline_line_color = "#dadce0"
+    style_figure(fig)
     fig.title.text_font_size = "13px"
     fig.title.text_color = "#3c4043"
 

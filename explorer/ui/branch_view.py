@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import panel as pn
-import param
 from bokeh.events import Tap
 from bokeh.models import ColumnDataSource
 from bokeh.palettes import Plasma256
 from bokeh.plotting import figure
 
 from . import frames
+from .base import StateView
 from .branch_state import MAX_BRANCHES, MAX_TIMES, BranchState, evenly
-from .state import ExplorerState
 from .style import style_figure
 
 INTRO = ("**Each colour starts from the trunk at one time and continues with fresh noise: early branches end "
@@ -45,10 +44,8 @@ def _xy(points: np.ndarray) -> dict:
     return {"x": pts[:, 0], "y": pts[:, 1]}
 
 
-class BranchView(pn.viewable.Viewer):
+class BranchView(StateView):
     """`BranchView(state=s)`: the trunk, its branches and their end points, with the knobs that shape them."""
-
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
 
     def __init__(self, **params):
         super().__init__(**params)

@@ -12,13 +12,12 @@ import re
 
 import numpy as np
 import panel as pn
-import param
 from bokeh.models import ColumnDataSource, CustomJS, CustomJSTickFormatter, Label, Legend, LegendItem
 from bokeh.plotting import figure
 
 from . import frames
+from .base import StateView
 from .compare_state import CompareState
-from .state import ExplorerState
 
 TICKS = 100  # slider positions from noise (0) to data (TICKS)
 POLL_MS = 150
@@ -78,14 +77,10 @@ def _style(fig) -> None:
     fig.outline_line_color = "#dadce0"
 
 
-class CompareView(pn.viewable.Viewer):
+class CompareView(StateView):
     """`CompareView(state=s)`: the A/B comparison of the session `s`."""
 
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
-
     def __init__(self, **params):
-        if "state" not in params:
-            params["state"] = ExplorerState()
         super().__init__(**params)
         self.compare = CompareState(state=self.state)
         self._layout = None

@@ -7,11 +7,11 @@ widgets follow. The buttons call the state's methods.
 from __future__ import annotations
 
 import panel as pn
-import param
 
 from ..objectives import OBJECTIVE_LABELS
 from ..samplers import SAMPLER_LABELS
-from .state import DRAWN, ExplorerState
+from .base import StateView
+from .state import DRAWN
 
 DRAWN_LABEL = "Your drawing"
 SCHEDULE_LABELS = {
@@ -47,14 +47,10 @@ def _with_help(widget, text: str) -> pn.Row:
     return pn.Row(widget, pn.widgets.TooltipIcon(value=text, margin=(22, 5, 0, 0)), sizing_mode="stretch_width")
 
 
-class Controls(pn.viewable.Viewer):
+class Controls(StateView):
     """The sidebar of one session. Construct with the session's state: `Controls(state=state)`."""
 
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
-
     def __init__(self, **params):
-        if "state" not in params:
-            params["state"] = ExplorerState()
         super().__init__(**params)
         s = self.state
         self.dataset = pn.widgets.Select.from_param(

@@ -17,7 +17,6 @@ import time
 
 import numpy as np
 import panel as pn
-import param
 import torch
 from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper
 from bokeh.palettes import Blues256, Viridis256
@@ -25,7 +24,7 @@ from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
 
 from .. import density
-from .state import ExplorerState
+from .base import StateView
 
 BOUNDS = (-4.0, 4.0, -4.0, 4.0)
 RES = 80  # cells per axis of the two t-density figures (forward_marginal: ~2-5 ms for 2000 points)
@@ -108,10 +107,8 @@ class _LogDensityJob:
         self._thread.join(timeout)
 
 
-class DensityView(pn.viewable.Viewer):
+class DensityView(StateView):
     """`DensityView(state=state)`: exact vs sampled density at the shown t, and the model's log p(x) on a button."""
-
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
 
     def __init__(self, **params):
         super().__init__(**params)

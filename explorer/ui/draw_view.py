@@ -11,13 +11,13 @@ import io
 
 import numpy as np
 import panel as pn
-import param
 from bokeh.models import ColumnDataSource, FreehandDrawTool
 from bokeh.plotting import figure
 
 from .. import datasets
 from ..errors import ExplorerError
-from .state import DRAWN, ExplorerState
+from .base import StateView
+from .state import DRAWN
 
 CANVAS_RANGE = (-4.0, 4.0)
 HINT = "Draw with the mouse; the dots are the training set."
@@ -27,14 +27,10 @@ def _no_strokes() -> dict:
     return {"xs": [], "ys": []}
 
 
-class DrawView(pn.viewable.Viewer):
+class DrawView(StateView):
     """The drawing canvas of one session, with density/jitter, undo/clear and CSV upload/download."""
 
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
-
     def __init__(self, **params):
-        if "state" not in params:
-            params["state"] = ExplorerState()
         super().__init__(**params)
         self.stroke_source = ColumnDataSource(_no_strokes(), name="strokes")
         self.point_source = ColumnDataSource({"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32)},

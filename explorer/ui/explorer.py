@@ -13,8 +13,8 @@ closing the session stops the thread.
 from __future__ import annotations
 
 import panel as pn
-import param
 
+from .base import StateView
 from .branch_view import BranchView
 from .compare_view import CompareView
 from .controls import Controls
@@ -23,21 +23,17 @@ from .draw_view import DrawView
 from .main_view import MainView
 from .quality_view import QualityView
 from .schedule_view import ScheduleView
-from .state import DRAWN, ExplorerState
+from .state import DRAWN
 from .training_view import TrainingView
 
 TITLE = "2D Diffusion Explorer"
 POLL_MS = 150  # how often the training thread's buffer is drained into the page
 
 
-class Explorer(pn.viewable.Viewer):
+class Explorer(StateView):
     """One session's dashboard. `Explorer()` makes a fresh state; `Explorer(state=s)` shows an existing one."""
 
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
-
     def __init__(self, **params):
-        if "state" not in params:
-            params["state"] = ExplorerState()
         super().__init__(**params)
         s = self.state
         self.controls = Controls(state=s)

@@ -14,28 +14,23 @@ import html
 import io
 
 import panel as pn
-import param
 
 from .. import datasets
 from ..errors import ExplorerError
 from ..export import run_to_csv
 from ..model import DiffusionModel
+from .base import StateView
 from .export_files import GifJob, model_zip, read_model_upload, safe_name, thinned
-from .state import ExplorerState
 from .url_state import HINT as URL_HINT
 
 POLL_MS = 150  # how often the GIF thread's progress is moved into the page
 PNG_HINT = "PNG of the plot: the save tool in the main plot's toolbar."
 
 
-class ExportView(pn.viewable.Viewer):
+class ExportView(StateView):
     """Downloads, the GIF renderer and the model upload of one session."""
 
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
-
     def __init__(self, **params):
-        if "state" not in params:
-            params["state"] = ExplorerState()
         super().__init__(**params)
         self.gif_job: GifJob | None = None
         self._gif: bytes | None = None

@@ -21,6 +21,7 @@ from bokeh.plotting import figure
 from .. import samplers
 from ..errors import ExplorerError
 from . import frames
+from .base import StateView
 from .main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS, TIME_FORMAT_JS
 from .style import style_figure
 
@@ -51,10 +52,9 @@ def _density_palette(n: int = 64) -> list[str]:
     return out
 
 
-class MainView(pn.viewable.Viewer):
+class MainView(StateView):
     """`MainView(state=state)`: the animated scatter of `state.run`, its Time slider, player and toggles."""
 
-    state = param.Parameter(doc="The session's ExplorerState.")
     backend = param.Selector(default="webgl", objects=["webgl", "canvas"],
                              doc="Bokeh's output backend (webgl: GPU drawing; canvas is quicker without a GPU).")
 

@@ -8,9 +8,8 @@ while the distance to a fresh draw stays at the floor: memorisation. The network
 from __future__ import annotations
 
 import panel as pn
-import param
 
-from .state import ExplorerState
+from .base import StateView
 
 MODE = {
     True: "<b>Exact denoiser</b>: samples land on training points (memorisation).",
@@ -40,10 +39,8 @@ def quality_text(quality: dict, use_oracle: bool) -> str:
     return f"{numbers}<br>{MODE[bool(use_oracle)]}"
 
 
-class QualityView(pn.viewable.Viewer):
+class QualityView(StateView):
     """`QualityView(state=s)`: the quality line, kept up to date with `s.quality` and `s.use_oracle`."""
-
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
 
     def __init__(self, **params):
         super().__init__(**params)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import panel as pn
-import param
 import torch
 from bokeh.models import ColumnDataSource, Label, Span
 from bokeh.plotting import figure
 
 from ..schedules import get_schedule
-from .state import ExplorerState
+from .base import StateView
 from .style import style_figure
 
 N_T = 401  # points of the t grid on [0, 1]
@@ -50,10 +49,8 @@ def _style(fig) -> None:
     fig.title.text_color = "#3c4043"
 
 
-class ScheduleView(pn.viewable.Viewer):
+class ScheduleView(StateView):
     """`ScheduleView(state=state)`: the curves of `state.schedule` and a marker at the shown frame's t."""
-
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
 
     def __init__(self, **params):
         super().__init__(**params)

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import panel as pn
-import param
 from bokeh.models import ColumnDataSource
 from bokeh.plotting import figure
 
 from ..metrics import energy_distance
-from .state import ExplorerState
+from .base import StateView
 
 # Energy distance is O(n·m): compare the preview with at most this many training points.
 _ED_POINTS = 1000
@@ -28,14 +27,10 @@ def _empty_points() -> dict:
     return {"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32)}
 
 
-class TrainingView(pn.viewable.Viewer):
+class TrainingView(StateView):
     """Progress, loss curve (log scale), energy distance and a small preview scatter of one session."""
 
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
-
     def __init__(self, **params):
-        if "state" not in params:
-            params["state"] = ExplorerState()
         super().__init__(**params)
         self.progress = pn.indicators.Progress(label="Training progress", value=0, max=100, bar_color="primary",
                                                sizing_mode="stretch_width", height=14, margin=(8, 10))

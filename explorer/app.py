@@ -45,6 +45,10 @@ def create_app() -> pn.template.FastListTemplate:
         accent="#1f5fa8",
         design=FastWithoutWebFont,
         font="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+        # No spinner in the header: Panel's busy flag is one for the whole server, so every event of every
+        # session would toggle the spinner of every open page (two patches to each). With 5 tabs playing,
+        # that was half of the server's CPU (bench/bench_load.py); the app shows its own progress bars.
+        busy_indicator=None,
     )
 
 

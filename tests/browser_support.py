@@ -24,19 +24,26 @@ def free_port() -> int:
 
 @contextmanager
 def serve_panel_app(script: Path, log_dir: Path):
-    """``panel serve script`` in a subprocess on a free port; yields (page url, server log path).
+    """``panel serve script`` in a subprocess on a free port; yields (page url, server log path)."""
+    with serve_process(script, log_dir) as (_proc, url, log_path):
+        yield url, log_path
+
+
+@contextmanager
+def serve_process(script: Path, log_dir: Path, extra_args=(), env=None):
+    """``panel serve script [extra_args]`` in a subprocess on a free port; yields (process, page url, log path).
     The log goes to a file, not a pipe, so a chatty server never blocks on a full pipe."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/{script.stem}"
     log_path = log_dir / "server.log"
     cmd = [sys.executable, "-m", "panel", "serve", str(script), "--port", str(port), "--address", "127.0.0.1",
-           "--allow-websocket-origin", f"127.0.0.1:{port}"]
+           "--allow-websocket-origin", f"127.0.0.1:{port}", *extra_args]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+                                env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})})
     try:
         _wait_until_up(proc, url, log_path)
-        yield url, log_path
+        yield proc, url, log_path
     finally:
         proc.terminate()
         try:

@@ -26,6 +26,7 @@ from ..samplers import MAX_STEPS, SAMPLERS, sample
 from ..schedules import SCHEDULES
 from .state import DRAWN, FRESH_SEED, MAX_TRAIN_STEPS, ExplorerState
 from .training_job import TrainingJob
+from .training_slots import Ticket
 
 DEFAULT_BUDGET = 800  # training steps per arm: both arms in ~3-6 s on one busy core
 N_SAMPLES = 1000  # samples per arm (the same noise for both)
@@ -106,8 +107,8 @@ class _Baton:
 class _TurnJob(TrainingJob):
     """A TrainingJob that trains only while it holds the baton and hands it on every 10 steps."""
 
-    def __init__(self, points, config, baton: _Baton, label: str):
-        super().__init__(points, config)
+    def __init__(self, points, config, baton: _Baton, label: str, ticket: Ticket):
+        super().__init__(points, config, ticket=ticket)  # one ticket for both arms: one training slot
         self.baton, self.label = baton, label
 
     def _run(self) -> None:
@@ -180,12 +181,13 @@ class CompareState(param.Parameterized):
         self._baton = _Baton([arm.label for arm in self.arms])
         for arm in self.arms:
             arm.clear()  # the old results belong to the old settings
-        self._jobs = {label: _TurnJob(data, cfg, self._baton, label) for label, cfg in configs.items()}
+        ticket = Ticket()
+        self._jobs = {label: _TurnJob(data, cfg, self._baton, label, ticket) for label, cfg in configs.items()}
         self._started, self._took, self._budget = time.perf_counter(), None, self.train_steps
         for job in self._jobs.values():
             job.start()
-        self.param.update(training=True, progress=0.0,
-                          message=f"Training both arms, {self.train_steps} steps each, in turns...")
+        self._training_message = f"Training both arms, {self.train_steps} steps each, in turns..."
+        self.param.update(training=True, progress=0.0, message=self._training_message)
         return True
 
     def stop(self) -> None:
@@ -210,6 +212,10 @@ class CompareState(param.Parameterized):
             if job is None:
                 continue
             news = job.drain()
+            if not news["done"]:
+                ahead = news["waiting"]
+                self.message = (self._training_message if ahead is None else
+                                f"Waiting for a free training slot: {ahead} run{'s' if ahead != 1 else ''} ahead.")
             if news["losses"]:
                 arm.param.update(losses=arm.losses + news["losses"], steps_done=news["step"])
             if news["preview"] is not None:

@@ -18,9 +18,9 @@ from bokeh.plotting import figure
 from . import frames
 from .base import StateView
 from .compare_state import CompareState
+from .polling import Poller
 
 TICKS = 100  # slider positions from noise (0) to data (TICKS)
-POLL_MS = 150
 COLORS = {"A": "#1f5fa8", "B": "#d9480f"}
 GHOST = "#9aa0a6"
 PLOT_PX = 420
@@ -277,14 +277,23 @@ class CompareView(StateView):
             self.compare.poll()
 
     def _start(self):
-        """Poll the training threads while this tab is served; stop them when the session closes."""
+        """Poll the training threads while they run (polling.py); stop them when the session closes."""
         if self._callback is not None:
             return
-        self._callback = pn.state.add_periodic_callback(self._tick, period=POLL_MS)
+        self._callback = Poller(self._tick)
+        self.compare.param.watch(self._on_training, "training")
+        self._on_training()
         try:
             pn.state.on_session_destroyed(self._on_destroyed)
         except Exception:  # noqa: BLE001 - outside a server session (a notebook) there is no such hook
             pass
+
+    def _on_training(self, *_events):
+        if self._callback is not None:
+            if self.compare.training:
+                self._callback.start()
+            else:
+                self._callback.stop()
 
     def _on_destroyed(self, _session_context=None):
         callback, self._callback = self._callback, None

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 import panel as pn
+import param
 import torch
 from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper
 from bokeh.palettes import Blues256, Viridis256
@@ -25,6 +26,7 @@ from bokeh.plotting.contour import contour_data
 
 from .. import density
 from .base import StateView
+from .polling import Poller
 
 BOUNDS = (-4.0, 4.0, -4.0, 4.0)
 RES = 80  # cells per axis of the two t-density figures (forward_marginal: ~2-5 ms for 2000 points)
@@ -110,16 +112,19 @@ class _LogDensityJob:
 class DensityView(StateView):
     """`DensityView(state=state)`: exact vs sampled density at the shown t, and the model's log p(x) on a button."""
 
+    active = param.Boolean(default=True, doc="Whether the view is on screen. While False, a new frame or run only "
+                                             "marks the densities stale; they are redrawn when it turns True.")
+
     def __init__(self, **params):
         super().__init__(**params)
         self.xs, self.ys = density.grid(BOUNDS, RES)
         self.exact = self.sampled = None  # the last densities drawn (not normalised), for tests and notebooks
         self.t: float | None = None
         self.update_ms: float = 0.0  # time of the last t-density update
-        self._last, self._pending = 0.0, False
+        self._last, self._pending, self._stale = 0.0, False, False
         self._job: _LogDensityJob | None = None
         self.logp_result: dict | None = None  # the last log-density job's result (logp, nll, n, seconds)
-        self._poller = None
+        self._poller = Poller(self.poll, period=POLL_MS)  # runs while the log-density job does
         self._build_figures()
         self._build_widgets()
         self.state.param.watch(self._on_frame, ["frame"])
@@ -175,6 +180,9 @@ class DensityView(StateView):
 
     def _on_frame(self, *_):
         """Follow state.frame, recomputing at most every MIN_UPDATE_S (later, once, if asked sooner)."""
+        if not self.active:  # a playing tab moves the frame 4 times a second: no work for a hidden view
+            self._stale = True
+            return
         wait = self._last + MIN_UPDATE_S - time.monotonic()
         doc = pn.state.curdoc
         if wait <= 0 or doc is None or doc.session_context is None:  # outside a server: at once
@@ -194,8 +202,17 @@ class DensityView(StateView):
                 self._slider.param.update(end=max(1, len(run.times) - 1), disabled=len(run.times) < 2)
         self.update()
 
+    @param.depends("active", watch=True)
+    def _on_active(self):
+        if self.active and self._stale:
+            self.update()
+
     def update(self):
-        """Recompute and draw both t-densities at the shown frame's t."""
+        """Recompute and draw both t-densities at the shown frame's t (later, if the view is hidden)."""
+        if not self.active:
+            self._stale = True
+            return
+        self._stale = False
         st, t0 = self.state, time.perf_counter()
         self._last = time.monotonic()
         if st.run is None or st.data is None or st.model is None:
@@ -240,8 +257,7 @@ class DensityView(StateView):
             self._button.disabled = True
             self._spinner.param.update(value=True, visible=True)
             self.nll_text.object = "Integrating the probability-flow ODE from every grid point..."
-        if self._poller is None:
-            self._poller = pn.state.add_periodic_callback(self.poll, period=POLL_MS)
+        self._poller.start()
 
     def poll(self) -> bool:
         """Draw the finished job's result (call from the UI thread). True if it did."""
@@ -250,9 +266,7 @@ class DensityView(StateView):
         if result is None:
             return False
         self._job = None
-        if self._poller is not None:
-            self._poller.stop()
-            self._poller = None
+        self._poller.stop()
         with pn.io.hold():
             self._button.disabled = False
             self._spinner.param.update(value=False, visible=False)

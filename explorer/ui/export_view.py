@@ -21,9 +21,9 @@ from ..export import run_to_csv
 from ..model import DiffusionModel
 from .base import StateView
 from .export_files import GifJob, model_zip, read_model_upload, safe_name, thinned
+from .polling import Poller
 from .url_state import HINT as URL_HINT
 
-POLL_MS = 150  # how often the GIF thread's progress is moved into the page
 PNG_HINT = "PNG of the plot: the save tool in the main plot's toolbar."
 
 
@@ -34,7 +34,7 @@ class ExportView(StateView):
         super().__init__(**params)
         self.gif_job: GifJob | None = None
         self._gif: bytes | None = None
-        self._poller = None
+        self._poller = Poller(self._tick)  # runs while a GIF renders
 
         def button(label, callback, filename, description):
             return pn.widgets.FileDownload(label=label, callback=callback, filename=filename, color="default",
@@ -109,6 +109,7 @@ class ExportView(StateView):
         self.render.disabled, self.progress.value, self.progress.visible = True, 0, True
         self.gif_download.filename = f"{self.state.dataset}_{self.state.sampler}.gif"
         self.gif_job = GifJob(self.state.run, self.state.data).start()
+        self._poller.start()
         return self.gif_job
 
     def poll_gif(self) -> bool:
@@ -137,17 +138,10 @@ class ExportView(StateView):
     def _on_render(self, _event=None) -> None:
         self.start_gif()
 
-    def start_polling(self) -> None:
-        """Poll the GIF thread from the page (idempotent). Started when the card is first shown, i.e. while
-        the session is built: Panel starts a periodic callback added later, from a click, only once the
-        browser reports the page drawn, and a view that never finishes drawing would hold it back for good."""
-        if self._poller is None:
-            self._poller = pn.state.add_periodic_callback(self._tick, period=POLL_MS)
-
     def _tick(self) -> None:
-        if self.gif_job is not None:
-            with pn.io.hold():
-                self.poll_gif()
+        with pn.io.hold():
+            if self.poll_gif():
+                self._poller.stop()
 
     # --- model upload ---------------------------------------------------------------------------
     def load_model(self, files: dict[str, bytes]) -> bool:
@@ -183,7 +177,6 @@ class ExportView(StateView):
         self.upload.clear()  # the same file chosen again must count as a new upload
 
     def __panel__(self):
-        self.start_polling()
         md = pn.pane.Markdown
         small = {"font-size": "12px", "color": "#5f6368"}
         return pn.Column(

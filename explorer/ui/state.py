@@ -141,7 +141,8 @@ class ExplorerState(param.Parameterized):
         self.losses, self.progress, self.preview = [], 0.0, None
         self._job = TrainingJob(self.data, config).start()
         self.training = True
-        self.status = f"Training {config.objective} on {config.schedule} for {config.steps} steps..."
+        self._training_status = f"Training {config.objective} on {config.schedule} for {config.steps} steps..."
+        self.status = self._training_status
         return True
 
     def stop_training(self) -> None:
@@ -154,6 +155,13 @@ class ExplorerState(param.Parameterized):
         if job is None:
             return False
         news = job.drain()
+        if not news["done"]:  # in line for a training slot, or (again) training
+            ahead = news["waiting"]
+            line = f"{ahead} run{'s' if ahead != 1 else ''} ahead of yours" if ahead else "yours is next"
+            status = (self._training_status if ahead is None else
+                      f"Waiting for a free training slot ({job.ticket.slots.size} train at once here): {line}.")
+            if status != self.status:
+                self.status = status
         if news["losses"]:
             self.losses = self.losses + news["losses"]
             self.progress = min(100.0, 100.0 * news["step"] / job.config.steps)
@@ -164,6 +172,8 @@ class ExplorerState(param.Parameterized):
             self.training = False
             if news["error"]:
                 self.error = news["error"]
+            elif news["model"] is None:
+                self.status = "Stopped before training started; the previous model is still shown."
             elif news["model"] is not None:
                 model = news["model"]
                 if model.log.diverged:

@@ -2,7 +2,8 @@
 
 The thread writes its progress into a locked buffer; the UI thread calls `drain()` from a periodic
 callback (GUIDE §3). `stop()` sets an event that `train` checks before every step, so a stop takes
-effect within one step (about a millisecond).
+effect within one step (about a millisecond). A run first waits for a training slot (training_slots.py);
+while it waits, `drain()` says how many runs are ahead of it.
 """
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ import torch
 from ..config import TrainConfig
 from ..errors import ExplorerError
 from ..training import train
+from .training_slots import Ticket
 
 
 class TrainingJob:
-    def __init__(self, points: np.ndarray, config: TrainConfig, preview_every: int = 100):
+    def __init__(self, points: np.ndarray, config: TrainConfig, preview_every: int = 100, ticket: Ticket | None = None):
         self.points, self.config, self.preview_every = points, config, preview_every
+        self.ticket = ticket if ticket is not None else Ticket()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._losses: list[tuple[int, float]] = []
@@ -47,8 +50,13 @@ class TrainingJob:
     def _run(self) -> None:
         torch.set_num_threads(1)  # one thread per session: measured faster and fair when many train
         try:
-            model = train(self.points, self.config, callback=self._on_progress, stop=self._stop,
-                          preview_every=self.preview_every)
+            if not self.ticket.enter(self._stop):
+                return  # stopped while waiting in line: no model, no error
+            try:
+                model = train(self.points, self.config, callback=self._on_progress, stop=self._stop,
+                              preview_every=self.preview_every)
+            finally:
+                self.ticket.leave()
             with self._lock:
                 self._model = model
         except ExplorerError as err:
@@ -71,9 +79,11 @@ class TrainingJob:
 
     def drain(self) -> dict:
         """Everything new since the last call: losses [(step, loss)], the latest preview (or None),
-        the step reached, and when finished `done`, `model` and `error`."""
+        the step reached, `waiting` (runs ahead in line, or None once training), and when finished
+        `done`, `model` and `error`."""
+        waiting = self.ticket.ahead()
         with self._lock:
-            out = {"losses": self._losses, "preview": self._preview, "step": self._step,
+            out = {"losses": self._losses, "preview": self._preview, "step": self._step, "waiting": waiting,
                    "done": self._done, "model": self._model, "error": self._error}
             self._losses, self._preview = [], None
         return out

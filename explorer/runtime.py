@@ -39,3 +39,25 @@ def cpu_settings():
             torch.set_flush_denormal(False)
             if torch.get_num_threads() != _local.threads:
                 torch.set_num_threads(_local.threads)
+
+
+def release_memory() -> bool:
+    """Collect garbage and hand freed heap pages back to the system (glibc's malloc_trim). A server keeps
+    the memory of closed sessions otherwise: glibc holds freed blocks for reuse, measured at ~8 MB per
+    closed session on this machine. True if the trim ran (glibc found), False elsewhere."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+    return True

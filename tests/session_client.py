@@ -77,6 +77,7 @@ class SessionClient:
                 break
         if not doc.roots:
             raise RuntimeError(f"{page_url} sent an empty document: did the app fail? (see the server's log)")
+        doc.models.flush_synced()  # the server knows every model now: send references, not definitions
         client = cls(ws, doc)
         client._receiver = receiver
         doc.on_change_dispatch_to(client)
@@ -104,6 +105,7 @@ class SessionClient:
                     break
                 if msg.msgtype == "PATCH-DOC":
                     msg.apply_to_document(self.doc, self)
+                    self.doc.models.flush_synced()
                     self.patches += 1
                     self.changed.set()
         finally:

@@ -18,7 +18,7 @@ from bokeh.plotting import figure
 from . import frames
 from .base import StateView
 from .compare_state import CompareState
-from .polling import Poller
+from .polling import Poller, forget_js_callbacks, on_session_destroyed
 
 TICKS = 100  # slider positions from noise (0) to data (TICKS)
 COLORS = {"A": "#1f5fa8", "B": "#d9480f"}
@@ -283,10 +283,7 @@ class CompareView(StateView):
         self._callback = Poller(self._tick)
         self.compare.param.watch(self._on_training, "training")
         self._on_training()
-        try:
-            pn.state.on_session_destroyed(self._on_destroyed)
-        except Exception:  # noqa: BLE001 - outside a server session (a notebook) there is no such hook
-            pass
+        on_session_destroyed(self._on_destroyed)
 
     def _on_training(self, *_events):
         if self._callback is not None:
@@ -295,8 +292,9 @@ class CompareView(StateView):
             else:
                 self._callback.stop()
 
-    def _on_destroyed(self, _session_context=None):
+    def _on_destroyed(self, session_context):
         callback, self._callback = self._callback, None
+        forget_js_callbacks(self._player, self._slider)
         try:
             if callback is not None:
                 callback.stop()

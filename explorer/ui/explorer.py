@@ -12,8 +12,11 @@ closing the session stops the thread.
 """
 from __future__ import annotations
 
+import threading
+
 import panel as pn
 
+from ..runtime import release_memory
 from .base import StateView
 from .branch_view import BranchView
 from .compare_view import CompareView
@@ -21,13 +24,14 @@ from .controls import Controls
 from .density_view import DensityView
 from .draw_view import DrawView
 from .main_view import MainView
-from .polling import Poller
+from .polling import Poller, on_session_destroyed
 from .quality_view import QualityView
 from .schedule_view import ScheduleView
 from .state import DRAWN
 from .training_view import TrainingView
 
 TITLE = "2D Diffusion Explorer"
+TRIM_AFTER_S = 2.0  # after a session closes, when to hand its freed memory back to the system
 TAB_VIEWS = {1: ("Paths not taken", BranchView), 2: ("Densities", DensityView), 3: ("A/B compare", CompareView),
              4: ("Schedule", ScheduleView)}
 
@@ -78,10 +82,7 @@ class Explorer(StateView):
             self._callback = Poller(self._tick)
             self.state.param.watch(self._on_training, "training")
             self._on_training()
-            try:
-                pn.state.on_session_destroyed(self._on_destroyed)
-            except Exception:  # noqa: BLE001 - outside a server session (a notebook) there is no such hook
-                pass
+            on_session_destroyed(self._on_destroyed)
         return self
 
     def _on_training(self, *_events) -> None:
@@ -97,13 +98,18 @@ class Explorer(StateView):
         with pn.io.hold():
             self.state.poll()
 
-    def _on_destroyed(self, _session_context=None) -> None:
+    def _on_destroyed(self, session_context) -> None:
         callback, self._callback = self._callback, None
+        self.main_view.release()
         try:
             if callback is not None:
                 callback.stop()
         finally:
             self.state.shutdown()  # the training thread must stop even if the page is already gone
+            # Bokeh frees the session's models after this hook returns: trim the heap a moment later.
+            timer = threading.Timer(TRIM_AFTER_S, release_memory)
+            timer.daemon = True
+            timer.start()
 
     # --- reactions to the state ---------------------------------------------------------------
     def _on_status(self, *_events) -> None:

@@ -23,6 +23,7 @@ from ..errors import ExplorerError
 from . import frames
 from .base import StateView
 from .main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS, TIME_FORMAT_JS
+from .polling import forget_js_callbacks
 from .style import style_figure
 
 SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
@@ -290,6 +291,10 @@ class MainView(StateView):
     def _clear_traces(self, *_):
         self._traces = []
         self._draw_traces()
+
+    def release(self) -> None:
+        """Let the session be freed once it ends (polling.forget_js_callbacks says why)."""
+        forget_js_callbacks(self._player, self._slider)
 
     def __panel__(self):
         controls = pn.Row(self._slider, self._player, sizing_mode="stretch_width", align="center")

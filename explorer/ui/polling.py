@@ -9,6 +9,7 @@ bookkeeping per call) and writes a log line.
 """
 from __future__ import annotations
 
+import panel as pn
 from panel.io.callbacks import PeriodicCallback
 
 POLL_MS = 150  # how often a running job's news reaches the page
@@ -34,3 +35,32 @@ class Poller:
     def stop(self) -> None:
         if self._cb.running:
             self._cb.stop()
+
+
+def on_session_destroyed(callback) -> bool:
+    """Call `callback(session_context)` when this server session ends (its tab closed and Bokeh discarded
+    it). False, and nothing registered, outside a server session (a notebook, a test).
+
+    Bokeh rejects a callback whose one parameter is not named `session_context`; and Panel's own
+    `pn.state.on_session_destroyed`, called outside a session, keeps the callback for the *next* session.
+    """
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return False
+    doc.on_session_destroyed(callback)
+    return True
+
+
+def forget_js_callbacks(*widgets) -> None:
+    """Drop `widgets` from Panel's registries of jscallback/jslink (call when their session ends).
+
+    Panel keeps every widget's JS callbacks in a class-level WeakKeyDictionary keyed by the widget. When a
+    callback's `args` reach back to the widget (our player's render callback names the player), the value
+    keeps the key alive and the whole session (state, models, frames) is never freed: ~8 MB per closed tab,
+    found by the teardown test (tests/test_teardown.py).
+    """
+    from panel.links import Callback, Link
+
+    for widget in widgets:
+        Callback.registry.pop(widget, None)
+        Link.registry.pop(widget, None)

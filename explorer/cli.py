@@ -28,13 +28,19 @@ _HAS_SCREEN = sys.platform in ("darwin", "win32") or bool(
     os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# Bokeh closes a websocket that carries more than 20 MB in one message, and an upload travels as one
+# base64 message: a 50 MB file would cut the student's page off. 100 MB lets it arrive, and the app then
+# refuses it with a message (its caps are 20 MB). .ci/serve passes the same option.
+UPLOAD_OPTIONS = ["--websocket-max-message-size", str(100 * 2**20)]
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Run ``panel serve`` on the installed app.py, in a child process of this Python."""
     origin = f"{args.address}:{args.port}"
     local = args.address in ("127.0.0.1", "localhost")
     origins = [f"127.0.0.1:{args.port}", f"localhost:{args.port}"] if local else [origin]
     # --warm runs the app once at start-up, so the first visitor does not wait for torch and Panel to import.
-    cmd = [sys.executable, "-m", "panel", "serve", str(APP_PATH), "--warm",
+    cmd = [sys.executable, "-m", "panel", "serve", str(APP_PATH), "--warm", *UPLOAD_OPTIONS,
            "--address", args.address, "--port", str(args.port)]
     for o in origins:
         cmd += ["--allow-websocket-origin", o]

@@ -19,7 +19,7 @@ from explorer.config import TrainConfig
 from explorer.export import MAX_FRAMES
 from explorer.model import DiffusionModel
 from explorer.samplers import sample
-from explorer.ui.export_files import model_zip, safe_name, thinned
+from explorer.ui.export_files import escape_markdown, model_zip, safe_name, thinned
 from explorer.ui.export_view import ExportView
 from explorer.ui.state import ExplorerState
 
@@ -166,8 +166,9 @@ def test_file_names_are_escaped(view):
     errors = []
     view.state.param.watch(lambda e: errors.append(e.new), "error")
     _upload(view, {name: b"nope"})
-    assert "<img" not in errors[-1] and "](" not in errors[-1]
-    assert "<" not in safe_name(name) and safe_name("a/b/../c.zip") == "c.zip"
+    assert "<img" not in errors[-1] and "&lt;img" in errors[-1]  # notifications are HTML
+    assert "<" not in safe_name(name) and "](" not in safe_name(name) and safe_name("a/b/../c.zip") == "c.zip"
+    assert "](" not in escape_markdown(errors[-1])  # what the alert box (Markdown) shows without notifications
 
 
 def test_gif_render_job(view):

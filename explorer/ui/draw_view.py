@@ -7,6 +7,7 @@ through `state.data` and are shown as dots from a separate `point_source`.
 """
 from __future__ import annotations
 
+import html
 import io
 
 import numpy as np
@@ -17,6 +18,7 @@ from bokeh.plotting import figure
 from .. import datasets
 from ..errors import ExplorerError
 from .base import StateView
+from .export_files import plain_name, safe_name
 from .state import DRAWN
 
 CANVAS_RANGE = (-4.0, 4.0)
@@ -80,6 +82,8 @@ class DrawView(StateView):
         """Turn the strokes into points and make them the training set (needs a stroke of >= 2 vertices)."""
         xs, ys = self._strokes()
         if not any(len(x) >= 2 for x in xs):
+            if xs:  # a click, not a stroke: one point is no shape to learn
+                self.state.error = "A single point is not a shape: hold the mouse button down and drag to draw."
             return
         try:
             points = datasets.from_strokes(xs, ys, density=float(self.density.value), jitter=float(self.jitter.value))
@@ -102,16 +106,17 @@ class DrawView(StateView):
 
     # --- files --------------------------------------------------------------------------------
     def _on_upload(self, event) -> None:
-        if not event.new:
+        if event.new is None:
             return
+        name = self.upload.filename or "the file"  # the user's text: escaped wherever it is shown
         try:
             points = datasets.read_csv(event.new)
         except ExplorerError as err:
-            self.state.error = f"{self.upload.filename or 'the file'}: {err}"
+            self.state.error = f"{plain_name(name)}: {html.escape(str(err), quote=False)}"
             return
         if self.state.set_drawn(points):
             self.stroke_source.data = _no_strokes()  # the dots are now the upload, not the old strokes
-            self.state.status = f"Loaded {len(points)} points from {self.upload.filename or 'the file'}. Press Train."
+            self.state.status = f"Loaded {len(points)} points from {safe_name(name)}. Press Train."
 
     def _csv(self):
         data = self.state.data

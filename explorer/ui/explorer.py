@@ -23,6 +23,7 @@ from .compare_view import CompareView
 from .controls import Controls
 from .density_view import DensityView
 from .draw_view import DrawView
+from .export_files import escape_markdown
 from .main_view import MainView
 from .polling import Poller, on_session_destroyed
 from .quality_view import QualityView
@@ -124,8 +125,8 @@ class Explorer(StateView):
         notifications = pn.state.notifications
         if notifications is not None:
             notifications.error(message, duration=6000)
-        else:  # no notification area (e.g. a notebook without notifications=True): an alert box
-            self.alert.object = message
+        else:  # no notification area (e.g. a notebook without notifications=True): an alert box, in Markdown
+            self.alert.object = escape_markdown(message)
             self.alert.visible = True
         self.state.error = ""
 

@@ -30,12 +30,21 @@ GIF_SIZE, GIF_FPS = 480, 20
 MAX_NAME_CHARS = 60
 
 
-def safe_name(name) -> str:
-    """A user's file name, fit to show in Markdown/HTML: its last part, shortened, escaped."""
+def plain_name(name) -> str:
+    """A user's file name, fit to show in HTML (a notification): its last part, shortened, escaped."""
     text = PurePosixPath(str(name).replace("\\", "/")).name or "the file"
     if len(text) > MAX_NAME_CHARS:
         text = text[:MAX_NAME_CHARS] + "..."
-    text = html.escape(text)
+    return html.escape(text)
+
+
+def safe_name(name) -> str:
+    """A user's file name, fit to show in Markdown (the status line): plain_name with Markdown escaped too."""
+    return escape_markdown(plain_name(name))
+
+
+def escape_markdown(text: str) -> str:
+    """`text` with Markdown's special characters backslash-escaped, so it shows as typed."""
     return "".join("\\" + c if c in "\\`*_[]()#!|~" else c for c in text)
 
 

@@ -20,7 +20,7 @@ from ..errors import ExplorerError
 from ..export import run_to_csv
 from ..model import DiffusionModel
 from .base import StateView
-from .export_files import GifJob, model_zip, read_model_upload, safe_name, thinned
+from .export_files import GifJob, model_zip, plain_name, read_model_upload, safe_name, thinned
 from .polling import Poller
 from .url_state import HINT as URL_HINT
 
@@ -147,14 +147,15 @@ class ExportView(StateView):
     def load_model(self, files: dict[str, bytes]) -> bool:
         """Use an uploaded model {file name: bytes}. False (and `state.error`) if it is not a valid one."""
         s = self.state
-        names = ", ".join(safe_name(n) for n in files) or "the file"
+        names = ", ".join(safe_name(n) for n in files) or "the file"  # for the status line (Markdown)
+        plain = ", ".join(plain_name(n) for n in files) or "the file"  # for notifications (HTML)
         if s.training:
             s.error = "Stop training before loading a model."
             return False
         try:
             model = read_model_upload(files)
         except ExplorerError as err:
-            s.error = f"{names}: {html.escape(str(err), quote=False)}"
+            s.error = f"{plain}: {html.escape(str(err), quote=False)}"
             return False
         cfg = model.config
         matched = (s.objective, s.schedule) != (cfg.objective, cfg.schedule)

@@ -1,0 +1,78 @@
+"""A class on one server, in figures (no asserts): ``python bench/bench_load.py [--quick]``.
+
+For each server setting below: start ``panel serve explorer/app.py``, open 30 sessions at once (headless
+Bokeh clients, tests/session_client.py), then have 10 press Train together while 19 play their animation
+and the 30th flips its sampler again and again. Printed: time to open the 30 sessions, the idle session's
+round trip (widget change -> new frames back) alone and under load, how long the 10 training runs took,
+and the server's CPU time and resident memory.
+
+Settings compared (README: serving a class):
+  one process, 2 training slots  the defaults (`bash .ci/serve`)
+  one process, 1 training slot   EXPLORER_TRAINING_SLOTS=1
+  two processes, 1 slot each     --num-procs 2 with EXPLORER_TRAINING_SLOTS=1 (Bokeh forks after binding)
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+import server_probe  # noqa: E402
+from browser_support import serve_process  # noqa: E402
+from load_scenario import LoadFigures, class_load  # noqa: E402
+
+SETTINGS = [
+    ("one process, 2 training slots", [], {}),
+    ("one process, 1 training slot", [], {"EXPLORER_TRAINING_SLOTS": "1"}),
+    ("two processes, 1 slot each", ["--num-procs", "2"], {"EXPLORER_TRAINING_SLOTS": "1"}),
+]
+
+
+def _family_cpu(pid: int) -> float:
+    """CPU seconds of the server and its forked workers (--num-procs)."""
+    total = server_probe.cpu_seconds(pid)
+    for child in Path("/proc").iterdir():
+        if child.name.isdigit():
+            try:
+                if Path(child, "stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                    total += server_probe.cpu_seconds(int(child.name))
+            except (OSError, IndexError):
+                pass
+    return total
+
+
+def run(label: str, args: list[str], env: dict, sessions: int, training: int, watching: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "app.py", Path(tmp),
+                                                             extra_args=args, env=env) as (proc, url, _log):
+        time.sleep(2)
+        cpu0, t0 = _family_cpu(proc.pid), time.perf_counter()
+        f = asyncio.run(class_load(url, sessions=sessions, training=training, watching=watching))
+        cpu = (_family_cpu(proc.pid) - cpu0) / (time.perf_counter() - t0)
+        rss = server_probe.rss_mb(proc.pid)
+    print(f"\n{label}")
+    print(f"  open {sessions} sessions at once      {f.open_seconds:6.1f} s")
+    print(f"  idle round trip, nobody busy     {LoadFigures.summary(f.idle_round_trips)}")
+    print(f"  idle round trip, {training} train + {watching} play  {LoadFigures.summary(f.loaded_round_trips)}"
+          f"  ({len(f.loaded_round_trips)} probes)")
+    print(f"  training runs (click -> done)    {min(f.train_seconds):.1f} - {max(f.train_seconds):.1f} s, "
+          f"{f.trained}/{training} ended with a model")
+    print(f"  server CPU {100 * cpu:.0f} % of one core on average; resident memory {rss:.0f} MB (main process)")
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    sessions, training, watching = (12, 4, 7) if quick else (30, 10, 19)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "
+          f"{sessions} sessions, {training} training, {watching} playing")
+    for label, args, env in SETTINGS[:1] if quick else SETTINGS:
+        run(label, args, env, sessions, training, watching)
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,6 @@ Settings compared (README: serving a class):
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import tempfile
@@ -25,7 +24,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import server_probe  # noqa: E402
 from browser_support import serve_process  # noqa: E402
-from load_scenario import LoadFigures, class_load  # noqa: E402
+from load_scenario import LoadFigures, class_load, run_in_own_loop  # noqa: E402
 
 SETTINGS = [
     ("one process, 2 training slots", [], {}),
@@ -52,7 +51,7 @@ def run(label: str, args: list[str], env: dict, sessions: int, training: int, wa
                                                              extra_args=args, env=env) as (proc, url, _log):
         time.sleep(2)
         cpu0, t0 = _family_cpu(proc.pid), time.perf_counter()
-        f = asyncio.run(class_load(url, sessions=sessions, training=training, watching=watching))
+        f = run_in_own_loop(class_load(url, sessions=sessions, training=training, watching=watching))
         cpu = (_family_cpu(proc.pid) - cpu0) / (time.perf_counter() - t0)
         rss = server_probe.rss_mb(proc.pid)
     print(f"\n{label}")

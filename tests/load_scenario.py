@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -127,3 +128,23 @@ async def churn(url: str, sessions: int, batch: int = 10, linger: float = 0.5) -
         finally:
             await asyncio.gather(*(s.client.close() for s in students), return_exceptions=True)
     return started
+
+
+def run_in_own_loop(coro):
+    """Run `coro` to the end on a fresh event loop in a thread of its own, and return its result. The
+    browser tests' Playwright (sync API) keeps an event loop running in the main thread, where
+    asyncio.run() refuses to start."""
+    out: dict = {}
+
+    def target():
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as err:  # noqa: BLE001 - re-raised in the caller's thread
+            out["error"] = err
+
+    thread = threading.Thread(target=target, name="load-scenario")
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out["value"]

@@ -6,7 +6,6 @@ figures go to test-artifacts/classroom.json; bench/bench_load.py prints the same
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
@@ -14,7 +13,7 @@ import pytest
 import server_probe
 from browser_support import serve_process, wait_for
 from conftest import APP_PATH
-from load_scenario import LoadFigures, churn, class_load
+from load_scenario import LoadFigures, churn, class_load, run_in_own_loop
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +33,7 @@ def test_thirty_sessions_ten_training_the_idle_one_still_answers(tmp_path, artif
     """30 sessions: 10 press Train together, 19 play their animation, and the 30th keeps changing its
     sampler. Every training run ends with a model, and every change of the idle session comes back."""
     with serve_process(APP_PATH, tmp_path, extra_args=FAST_DISCARD) as (proc, url, _log):
-        figures: LoadFigures = asyncio.run(class_load(url, sessions=30, training=10, watching=19))
+        figures: LoadFigures = run_in_own_loop(class_load(url, sessions=30, training=10, watching=19))
         rss = server_probe.rss_mb(proc.pid)
     _record(artifacts_dir, "load", {**figures.__dict__, "server_rss_mb": rss})
     print(f"\nopen {figures.open_seconds:.0f} s; idle round trip {LoadFigures.summary(figures.idle_round_trips)}; "
@@ -56,12 +55,12 @@ def test_fifty_tabs_closed_mid_training_leave_no_threads_and_little_memory(tmp_p
     with serve_process(APP_PATH, tmp_path, extra_args=FAST_DISCARD) as (proc, url, _log):
         pid = proc.pid
         baseline_threads = server_probe.threads(pid)  # before any session
-        asyncio.run(churn(url, sessions=5, batch=5))  # one-off costs first: imports, torch's kernels, caches
+        run_in_own_loop(churn(url, sessions=5, batch=5))  # one-off costs first: imports, torch's kernels, caches
         wait_for(lambda: server_probe.threads(pid) <= baseline_threads, timeout=30,
                  what="the warm-up sessions' threads to end")
         time.sleep(3)
         baseline_rss = server_probe.rss_mb(pid)
-        started = asyncio.run(churn(url, sessions=50, batch=10))
+        started = run_in_own_loop(churn(url, sessions=50, batch=10))
         assert started == 50
         wait_for(lambda: server_probe.threads(pid) <= baseline_threads, timeout=30,
                  what=f"the server's threads back to {baseline_threads} "

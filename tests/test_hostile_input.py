@@ -97,8 +97,7 @@ def test_empty_and_one_point_drawings(sessions):
     assert not mine.error and mine.drawn is None  # nothing drawn yet: nothing to say
     view.stroke_source.data = {"xs": [[0.5]], "ys": [[0.5]]}  # a click, not a stroke
     view._convert()
-    assert "single point" in mine.error and mine.drawn is None
-    mine.error = ""
+    assert "single point" in mine.status and not mine.error and mine.drawn is None
     mine.dataset = "drawn"
     assert not mine.start_training() and "no training data" in mine.error
     assert mine.model is before["mine"] and not mine.training

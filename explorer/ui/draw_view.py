@@ -82,8 +82,8 @@ class DrawView(StateView):
         """Turn the strokes into points and make them the training set (needs a stroke of >= 2 vertices)."""
         xs, ys = self._strokes()
         if not any(len(x) >= 2 for x in xs):
-            if xs:  # a click, not a stroke: one point is no shape to learn
-                self.state.error = "A single point is not a shape: hold the mouse button down and drag to draw."
+            if xs:  # a click, not a stroke: one point is no shape to learn (a line, not a popup: drawing goes on)
+                self.state.status = "A single point is not a shape: hold the mouse button down and drag to draw."
             return
         try:
             points = datasets.from_strokes(xs, ys, density=float(self.density.value), jitter=float(self.jitter.value))

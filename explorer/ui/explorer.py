@@ -101,8 +101,8 @@ class Explorer(StateView):
 
     def _on_destroyed(self, session_context) -> None:
         callback, self._callback = self._callback, None
-        self.main_view.release()
         try:
+            self.main_view.release()
             if callback is not None:
                 callback.stop()
         finally:

@@ -80,3 +80,31 @@ def wait_for(predicate, timeout: float, what: str):
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def open_app(page, url: str, height: int = 2200, title: str | None = None) -> list[str]:
+    """Load the app at `url` (page 1400 px wide) and wait for its status line; return the list that collects
+    the page's console errors and uncaught exceptions from now on."""
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    page.set_viewport_size({"width": 1400, "height": height})
+    page.goto(url)
+    if title is not None:
+        page.get_by_text(title).first.wait_for(state="visible", timeout=30_000)
+    page.get_by_text("Status:").first.wait_for(state="visible", timeout=30_000)
+    return errors
+
+
+def drag_slider(page, label: str, fraction: float) -> None:
+    """Drag the handle of the slider whose label contains `label` to `fraction` of its track (beyond the ends
+    clamps to them), then give the page 0.4 s to react."""
+    slider = page.locator(".bk-input-group").filter(has_text=label)
+    handle, track = slider.locator(".noUi-handle").first, slider.locator(".noUi-base").first.bounding_box()
+    box = handle.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(track["x"] + fraction * track["width"], y, steps=6)
+    page.mouse.up()
+    page.wait_for_timeout(400)

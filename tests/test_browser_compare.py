@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pytest
+from browser_support import drag_slider
 
 pytestmark = pytest.mark.browser
 
@@ -27,19 +28,6 @@ def _points(page, name: str) -> np.ndarray:
 
 def _length(page, name: str) -> int:
     return page.evaluate("(name) => Bokeh.documents[0].get_model_by_name(name).get_length() || 0", name)
-
-
-def _drag_time(page, fraction: float) -> None:
-    """Drag the shared Time slider's handle to `fraction` of its track (beyond the ends clamps to them)."""
-    slider = page.locator(".bk-input-group").filter(has_text="Time (shared)")
-    handle, track = slider.locator(".noUi-handle").first, slider.locator(".noUi-base").first.bounding_box()
-    box = handle.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] / 2, y)
-    page.mouse.down()
-    page.mouse.move(track["x"] + fraction * track["width"], y, steps=6)
-    page.mouse.up()
-    page.wait_for_timeout(400)
 
 
 def test_train_both_compare_and_scrub_to_the_noise(page, app_server, artifacts_dir):
@@ -79,7 +67,7 @@ def test_train_both_compare_and_scrub_to_the_noise(page, app_server, artifacts_d
     end = {arm: _points(page, f"compare_samples_{arm}") for arm in "ab"}
 
     # The shared slider at the start: both plots show the same N(0, I) noise.
-    _drag_time(page, -0.2)
+    drag_slider(page, "Time (shared)", -0.2)
     start = {arm: _points(page, f"compare_samples_{arm}") for arm in "ab"}
     np.testing.assert_array_equal(start["a"], start["b"])  # one sample seed for both arms
     for arm, pts in start.items():
@@ -90,7 +78,7 @@ def test_train_both_compare_and_scrub_to_the_noise(page, app_server, artifacts_d
     page.screenshot(path=artifacts_dir / "compare_noise.png")
 
     # Halfway: each arm at its own nearest step (10 Heun steps vs 50 DDPM steps), labelled on the plot.
-    _drag_time(page, 0.5)
+    drag_slider(page, "Time (shared)", 0.5)
     labels = page.evaluate("() => [...Bokeh.documents[0]._all_models.values()]"
                            ".filter(m => m.type === 'Label' && m.text && m.text.startsWith('step ')).map(m => m.text)")
     assert sorted(labels) == ["step 25 of 50 · t = 0.50", "step 5 of 10 · t = 0.50"], labels

@@ -7,25 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from browser_support import wait_for
+from browser_support import open_app, wait_for
 
 pytestmark = pytest.mark.browser
 
 TITLE = "2D Diffusion Explorer"
 STROKE_Y = 1.0  # the drawn stroke: a horizontal line y = 1 from x = -2.5 to 2.5
 STROKE_X = (-2.5, 2.5)
-
-
-def _open(page, url) -> list[str]:
-    """Load the app; return the list that collects console errors from now on."""
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    page.set_viewport_size({"width": 1400, "height": 2200})
-    page.goto(url)
-    page.get_by_text(TITLE).first.wait_for(state="visible", timeout=30_000)
-    page.get_by_text("Status:").first.wait_for(state="visible", timeout=30_000)
-    return errors
 
 
 def _source_column(page, name: str, column: str) -> list:
@@ -48,7 +36,7 @@ def _status(page) -> str:
 
 
 def test_switch_dataset_train_and_stop(page, app_server, artifacts_dir):
-    errors = _open(page, app_server)
+    errors = open_app(page, app_server, title=TITLE)
     page.get_by_label("Dataset").select_option("three_dots")
     page.wait_for_timeout(500)
     _set_training_steps(page, 5000)  # long enough that Stop really interrupts it
@@ -99,7 +87,7 @@ def _drag_stroke(page) -> bool:
 
 
 def test_draw_a_line_train_and_samples_land_on_it(page, app_server, artifacts_dir):
-    errors = _open(page, app_server)
+    errors = open_app(page, app_server, title=TITLE)
     page.get_by_role("button", name="Draw").click()
     page.get_by_text("Draw with the mouse; the dots are the training set.").wait_for(state="visible")
     page.wait_for_timeout(500)
@@ -127,7 +115,7 @@ def test_draw_a_line_train_and_samples_land_on_it(page, app_server, artifacts_di
 
 
 def test_bad_csv_upload_shows_an_error(page, app_server, tmp_path, artifacts_dir):
-    errors = _open(page, app_server)
+    errors = open_app(page, app_server, title=TITLE)
     page.get_by_role("button", name="Draw").click()
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n3,oops\n")

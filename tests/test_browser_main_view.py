@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_support import serve_panel_app
+from browser_support import drag_slider, serve_panel_app
 
 pytestmark = pytest.mark.browser
 
@@ -58,19 +58,6 @@ def _pause(page):
     time.sleep(0.3)
 
 
-def _drag_time(page, fraction):
-    """Drag the Time slider's handle to `fraction` of its track (beyond the ends clamps to them)."""
-    slider = page.locator(".bk-input-group").filter(has_text="Time:")
-    handle, track = slider.locator(".noUi-handle").first, slider.locator(".noUi-base").first.bounding_box()
-    hb = handle.bounding_box()
-    y = hb["y"] + hb["height"] / 2
-    page.mouse.move(hb["x"] + hb["width"] / 2, y)
-    page.mouse.down()
-    page.mouse.move(track["x"] + fraction * track["width"], y, steps=6)
-    page.mouse.up()
-    time.sleep(0.4)
-
-
 def _checkbox(page, label):
     boxes = page.locator("input[type=checkbox]")
     for i in range(boxes.count()):
@@ -102,11 +89,11 @@ def test_opens_animating(view, artifacts_dir):
 
 def test_time_slider_reaches_the_data_and_the_noise(view, artifacts_dir):
     _pause(view)
-    _drag_time(view, 1.2)
+    drag_slider(view, "Time:", 1.2)
     end = view.evaluate(STATS_JS)
     assert _time_label(view) == "t = 0.00"
     view.screenshot(path=str(artifacts_dir / "main_view_t0.png"))
-    _drag_time(view, -0.2)
+    drag_slider(view, "Time:", -0.2)
     start = view.evaluate(STATS_JS)
     assert _time_label(view) == "t = 1.00"
     view.screenshot(path=str(artifacts_dir / "main_view_t1.png"))
@@ -119,7 +106,7 @@ def test_time_slider_reaches_the_data_and_the_noise(view, artifacts_dir):
 
 def test_layers_switch_on(view, artifacts_dir):
     _pause(view)
-    _drag_time(view, 0.5)
+    drag_slider(view, "Time:", 0.5)
     for name in ("density", "field", "mesh"):
         assert not view.evaluate(RENDERER_JS, name)["visible"]
     for label in ("Density", "Vector field", "Mesh"):
@@ -140,7 +127,7 @@ def test_layers_switch_on(view, artifacts_dir):
 
 def test_tap_traces_a_path_through_the_point(view, artifacts_dir):
     _pause(view)
-    _drag_time(view, 0.5)
+    drag_slider(view, "Time:", 0.5)
     box = view.locator(".bk-events").first.bounding_box()
     view.mouse.click(box["x"] + box["width"] * 0.72, box["y"] + box["height"] * 0.3)
     view.wait_for_function("() => Bokeh.documents[0].get_model_by_name('traces').get_length() == 1", timeout=15_000)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_support import serve_panel_app
+from browser_support import open_app, serve_panel_app
 from PIL import Image
 from playwright.sync_api import expect
 
@@ -32,16 +32,6 @@ def url_app(tmp_path_factory):
     assert "Traceback" not in log, log
 
 
-def _open(page, url) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
-    page.set_viewport_size({"width": 1400, "height": 1300})
-    page.goto(url)
-    page.get_by_text("Status:").first.wait_for(state="visible", timeout=30_000)
-    return errors
-
-
 def _frames(page) -> int:
     """Frames of the run the main view holds (its store's time column)."""
     return page.evaluate("() => { const m = Bokeh.documents[0].get_model_by_name('main_view_store');"
@@ -58,7 +48,8 @@ def _export_card(page):
 
 
 def test_a_link_opens_its_setup_and_follows_changes(page, url_app, artifacts_dir):
-    errors = _open(page, url_app + "?dataset=moons&sampler=ddim&eta=0.5&sample_steps=20&n_samples=300")
+    query = "?dataset=moons&sampler=ddim&eta=0.5&sample_steps=20&n_samples=300"
+    errors = open_app(page, url_app + query, height=1300)
     assert page.get_by_label("Dataset").input_value() == "moons"
     assert "DDIM" in page.get_by_label("Sampler").input_value()
     assert "0.50" in page.get_by_text("DDIM η:").first.inner_text()
@@ -74,7 +65,7 @@ def test_a_link_opens_its_setup_and_follows_changes(page, url_app, artifacts_dir
 
 
 def test_a_garbage_link_still_opens_with_a_notification(page, url_app, artifacts_dir):
-    errors = _open(page, url_app + "?eta=banana&dataset=nope&sampler=ddim&n_samples=300")
+    errors = open_app(page, url_app + "?eta=banana&dataset=nope&sampler=ddim&n_samples=300", height=1300)
     note = page.locator(".notyf__message").filter(has_text="not used")
     note.first.wait_for(state="visible", timeout=10_000)
     text = note.first.inner_text()
@@ -88,7 +79,7 @@ def test_a_garbage_link_still_opens_with_a_notification(page, url_app, artifacts
 
 
 def test_download_samples_csv_and_gif(page, url_app, artifacts_dir, tmp_path):
-    errors = _open(page, url_app + "?n_samples=300&sample_steps=10")
+    errors = open_app(page, url_app + "?n_samples=300&sample_steps=10", height=1300)
     page.wait_for_function("() => { const m = Bokeh.documents[0].get_model_by_name('main_view_store');"
                            " return m && m.data.t.length && m.data.t[0].length == 11; }", timeout=10_000)
     _export_card(page)

@@ -23,10 +23,6 @@ class Poller:
         # background=True: no busy indicator; log=False: no log line per tick.
         self._cb = PeriodicCallback(callback=fn, period=period, background=True, log=False)
 
-    @property
-    def running(self) -> bool:
-        return self._cb.running
-
     def start(self) -> Poller:
         if not self._cb.running:
             self._cb.start()

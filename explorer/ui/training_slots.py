@@ -64,11 +64,6 @@ class TrainingSlots:
                     return i
             return None
 
-    @property
-    def busy(self) -> int:
-        with self._cond:
-            return self._busy
-
 
 SLOTS = TrainingSlots(default_slots())  # the process's line: every session's runs share it
 

@@ -14,18 +14,22 @@ from .config import TrainConfig
 from .denoisers import Denoiser, GaussianDenoiser, OracleDenoiser
 from .errors import ExplorerError
 from .model import DiffusionModel
-from .objectives import OBJECTIVES
+from .objectives import OBJECTIVES, ObjectiveSpec
 from .pretrained import load_pretrained
-from .samplers import SAMPLERS, SampleRun, sample
-from .schedules import SCHEDULES, get_schedule
+from .registry import Knob
+from .samplers import SampleRun, SamplingSettings, sample
+from .schedules import SCHEDULES, Schedule, get_schedule
+from .solvers import SAMPLERS, SamplerSpec
+from .timegrids import TIME_GRIDS, TimeGridSpec
 from .training import train
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BranchRun", "Denoiser", "DiffusionModel", "ExplorerError", "GaussianDenoiser", "OBJECTIVES",
-    "OracleDenoiser", "SAMPLERS", "SCHEDULES", "SampleRun", "TrainConfig", "branch", "datasets",
-    "density", "get_schedule", "load", "load_pretrained", "metrics", "sample", "save", "train",
+    "BranchRun", "Denoiser", "DiffusionModel", "ExplorerError", "GaussianDenoiser", "Knob", "OBJECTIVES",
+    "ObjectiveSpec", "OracleDenoiser", "SAMPLERS", "SCHEDULES", "SampleRun", "SamplerSpec", "SamplingSettings",
+    "Schedule", "TIME_GRIDS", "TimeGridSpec", "TrainConfig", "branch", "datasets", "density", "get_schedule",
+    "load", "load_pretrained", "metrics", "sample", "save", "train",
 ]
 
 

@@ -19,7 +19,19 @@ import torch
 from . import datasets, load, load_pretrained, metrics, sample, save, train
 from .config import TrainConfig
 from .export import check_writable, render_gif, run_to_csv
+from .objectives import OBJECTIVES
 from .pretrained import available
+from .samplers import all_knobs
+from .schedules import SCHEDULES
+from .solvers import SAMPLERS
+from .timegrids import TIME_GRIDS
+
+_DEFAULTS = TrainConfig()  # the help texts quote the library's own defaults
+
+
+def _choices(registry, default: str | None = None) -> str:
+    """'eps (ε-prediction (DDPM)), x0 (...), ...' from a registry, marking the default."""
+    return ", ".join(f"{n}{' (the default)' if n == default else ''}: {registry[n].label}" for n in registry)
 
 
 class ProgressBar:
@@ -61,14 +73,15 @@ def add_train_parser(sub) -> None:
                      help="a built-in dataset: smiley (the default), three_dots, moons, spiral, ...")
     src.add_argument("--csv", metavar="FILE", help="a CSV of x,y points to train on instead")
     p.add_argument("--points", type=int, default=2000, help="how many points of a built-in dataset (default 2000)")
-    p.add_argument("--objective", help="eps, x0, v or velocity (flow matching, the default)")
-    p.add_argument("--schedule", help="linear, cosine or rectified (the default)")
-    p.add_argument("--steps", type=int, help="training steps (default 1500)")
-    p.add_argument("--lr", type=float, help="Adam's learning rate (default 5e-3)")
-    p.add_argument("--width", type=int, help="hidden units per layer (default 128)")
-    p.add_argument("--depth", type=int, help="hidden layers (default 3)")
-    p.add_argument("--batch-size", type=int, help="points per step (default 512)")
-    p.add_argument("--seed", type=int, help="seed of the weights and of the training noise (default 0)")
+    d = _DEFAULTS
+    p.add_argument("--objective", help=f"what the network predicts; {_choices(OBJECTIVES, d.objective)}")
+    p.add_argument("--schedule", help=f"the noise path; {_choices(SCHEDULES, d.schedule)}")
+    p.add_argument("--steps", type=int, help=f"training steps (default {d.steps})")
+    p.add_argument("--lr", type=float, help=f"Adam's learning rate (default {d.lr:g})")
+    p.add_argument("--width", type=int, help=f"hidden units per layer (default {d.width})")
+    p.add_argument("--depth", type=int, help=f"hidden layers (default {d.depth})")
+    p.add_argument("--batch-size", type=int, help=f"points per step (default {d.batch_size})")
+    p.add_argument("--seed", type=int, help=f"seed of the weights and of the training noise (default {d.seed})")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to save the model in (created)")
     p.set_defaults(func=cmd_train)
 
@@ -79,12 +92,17 @@ def add_sample_parser(sub) -> None:
         description="Sample a model saved by `train` (or a pretrained one, by dataset name). With neither "
                     "--gif nor --csv the samples are printed to stdout as x,y CSV.")
     p.add_argument("model", metavar="DIR", help="a folder written by `train`, or a pretrained model's name")
-    p.add_argument("--sampler", default="heun", help="ddpm, ddim, euler, heun (default) or sde")
-    p.add_argument("--steps", type=int, default=50, help="sampler steps (default 50)")
+    p.add_argument("--sampler", default="heun", help=f"how to walk from noise to data; {_choices(SAMPLERS, 'heun')}")
+    p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's own, 50 for most)")
+    p.add_argument("--grid", help=f"where the steps go (default: the sampler's own); {_choices(TIME_GRIDS)}")
     p.add_argument("--n", type=int, default=2000, help="number of samples (default 2000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the starting noise (default 0)")
-    p.add_argument("--eta", type=float, help="DDIM's noise, 0 (deterministic) to 1 (= DDPM)")
-    p.add_argument("--noise", type=float, help="the SDE sampler's noise level, 0 (= the ODE) to 2 (default 1)")
+    for knob in all_knobs().values():  # every registered sampler's knobs: --eta, --noise, ...
+        owners = ", ".join(n for n in SAMPLERS if SAMPLERS[n].knob(knob.name) is not None)
+        lo, hi = knob.bounds
+        p.add_argument(f"--{knob.name.replace('_', '-')}", dest=f"knob_{knob.name}", type=float,
+                       metavar=knob.name.upper(),
+                       help=f"{knob.doc} ({owners}; {lo:g} to {hi:g}, default {knob.default:g})")
     p.add_argument("--gif", metavar="FILE", help="write an animation of the run, noise to data")
     p.add_argument("--csv", metavar="FILE", help="write the samples as x,y CSV")
     p.add_argument("--trajectories", action="store_true",
@@ -140,9 +158,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
             check_writable(path)  # before sampling, not after
     model = _load_model(args.model)
     data = _points_from(args.data) if args.data else None
-    run = sample(model, n=args.n, sampler=args.sampler, steps=args.steps, seed=args.seed,
-                 eta=args.eta, noise=args.noise)
-    print(f"sampled {args.n} points with {args.sampler}, {args.steps} steps", file=sys.stderr)
+    knobs = {k[len("knob_"):]: v for k, v in vars(args).items() if k.startswith("knob_") and v is not None}
+    run = sample(model, n=args.n, sampler=args.sampler, steps=args.steps, seed=args.seed, grid=args.grid, **knobs)
+    print(f"sampled {args.n} points with {run.settings.describe()}", file=sys.stderr)
     if data is not None:
         score = metrics.energy_distance(run.samples, data)
         print(f"energy distance to {args.data}: {score:.4f}", file=sys.stderr)

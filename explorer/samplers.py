@@ -1,165 +1,172 @@
-"""Samplers: integrate from noise (t = 1) to data (t = 0) with any Denoiser.
+"""Sampling runs: integrate from noise (t = 1) to data (t = 0) with any Denoiser and keep every frame.
 
-Each step goes from time t to an earlier time s on an arbitrary grid and uses only the
-denoiser's (x0_hat, eps_hat), so every sampler runs with every objective (GUIDE §1):
+    run = sample(model, n=2000, sampler="ddim", steps=50, eta=0.5)
+    again = sample(model, n=2000, settings=run.settings, times=run.times, seed=7)   # a replay
 
-  ddim   x_s = alpha_s x0 + sqrt(sigma_s² - c²) eps + c z,
-         c = eta sigma_s sqrt(1 - (alpha_t sigma_s / (alpha_s sigma_t))²)
-  ddpm   ddim with eta = 1: a draw from the exact posterior q(x_s | x_t, x0_hat) (ancestral)
-  euler  probability-flow ODE dx/dt = alpha' x0 + sigma' eps, first order
-  heun   the same ODE, second order (the last step to sigma = 0 is an Euler step, as in Karras et al.)
-  sde    reverse SDE by Euler-Maruyama: dx = [v - ½ lam² g² score] dt + lam g dW,
-         score = -eps/sigma, g² = 2 sigma sigma' - 2 (alpha'/alpha) sigma²; lam = `noise` (0 = the ODE)
+The samplers themselves (their steps, knobs and labels) are registered specs in solvers.py, the time
+grids in timegrids.py. How a run was made travels as one frozen SamplingSettings value that the
+SampleRun keeps, so the mesh, the branches and the A/B tab replay a run without loose arguments.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
+from .checks import check_float, check_int
 from .denoisers import Denoiser
 from .errors import ExplorerError
+from .registry import Knob
 from .runtime import cpu_settings
+from .solvers import SAMPLERS, SamplerSpec, StepContext, land
+from .timegrids import TIME_GRIDS, make_grid
 
-SAMPLERS = ("ddpm", "ddim", "euler", "heun", "sde")
-SAMPLER_LABELS = {
-    "ddpm": "DDPM (ancestral)",
-    "ddim": "DDIM (η)",
-    "euler": "Euler (ODE)",
-    "heun": "Heun (ODE, 2nd order)",
-    "sde": "SDE (Euler–Maruyama)",
-}
 MAX_STEPS = 1000
 MAX_POINTS = 50_000
 MAX_FRAME_VALUES = 20_000_000  # n * (steps + 1) kept in memory: 160 MB of float32 pairs
+
+
+def all_knobs() -> dict[str, Knob]:
+    """Every knob of every registered sampler, by name (a name shared by two samplers is one knob)."""
+    out: dict[str, Knob] = {}
+    for name in SAMPLERS:
+        for knob in SAMPLERS[name].knobs:
+            out.setdefault(knob.name, knob)
+    return out
+
+
+def _check_knobs(spec: SamplerSpec, given: dict) -> tuple[tuple[str, float], ...]:
+    values = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        knob = spec.knob(name)
+        if knob is None:
+            owners = [s for s in SAMPLERS if SAMPLERS[s].knob(name) is not None]
+            own = ", ".join(k.name for k in spec.knobs) or "no knobs"
+            where = f"{name} is a knob of {', '.join(owners)}" if owners else f"there is no knob {name!r}"
+            raise ExplorerError(f"{where}; sampler {spec.name!r} takes {own}")
+        values[name] = knob.check(value)
+    return tuple((k.name, values.get(k.name, k.default)) for k in spec.knobs)
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """How to sample: the sampler, its number of steps, its time grid and its knob values.
+
+    `SamplingSettings.make("ddim", steps=20, eta=0.5)` validates and fills in the sampler's own defaults
+    (steps, grid and knobs left out)."""
+
+    sampler: str = "heun"
+    steps: int = 50
+    grid: str = "uniform"
+    knobs: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def make(cls, sampler: str = "heun", steps: int | None = None, grid: str | None = None,
+             **knobs) -> SamplingSettings:
+        spec = SAMPLERS[sampler]
+        steps = spec.default_steps if steps is None else check_int("steps", steps, 1, MAX_STEPS)
+        grid = spec.default_grid if grid is None else grid
+        TIME_GRIDS[grid]  # an unknown grid raises, listing the choices
+        return cls(sampler, steps, grid, _check_knobs(spec, knobs))
+
+    @property
+    def spec(self) -> SamplerSpec:
+        return SAMPLERS[self.sampler]
+
+    @property
+    def knob_values(self) -> dict[str, float]:
+        return dict(self.knobs)
+
+    @property
+    def stochastic(self) -> bool:
+        return bool(self.spec.stochastic(self.knob_values))
+
+    def replace(self, **changes) -> SamplingSettings:
+        """A copy with some fields changed (knobs by name: `.replace(eta=1.0)`), validated."""
+        fields = {k: changes.pop(k) for k in ("sampler", "steps", "grid") if k in changes}
+        merged = replace(self, **fields)
+        knobs = {} if merged.sampler != self.sampler else self.knob_values
+        return SamplingSettings.make(merged.sampler, merged.steps, merged.grid, **{**knobs, **changes})
+
+    def describe(self) -> str:
+        """'DDIM (η = 0.5), 20 steps, grid uniform in t'."""
+        spec = self.spec
+        knobs = ", ".join(f"{spec.knob(k).label.split()[-1]} = {v:g}" for k, v in self.knobs)
+        return (f"{spec.short}{f' ({knobs})' if knobs else ''}, {self.steps} step{'s' if self.steps != 1 else ''}"
+                f", grid {TIME_GRIDS[self.grid].label.lower()}")
+
+
+def is_stochastic(sampler: str, **knobs) -> bool:
+    """Whether two runs of `sampler` with these knobs (defaults for the rest) from one start can differ."""
+    return SamplingSettings.make(sampler, **knobs).stochastic
 
 
 @dataclass
 class SampleRun:
     """A sampling run. `points[k]` is the state at `times[k]`; index 0 is the start (noise),
     index -1 the generated samples. `denoised[k]` is the denoiser's x0_hat at `times[k]`
-    (the last frame repeats the samples)."""
+    (the last frame repeats the samples). `settings` says how it was made; `nfe` counts denoiser calls."""
 
     points: np.ndarray  # (steps+1, n, 2) float32
     times: np.ndarray  # (steps+1,) float64, decreasing
     denoised: np.ndarray  # (steps+1, n, 2) float32
-    sampler: str
-    eta: float | None = None
-    noise: float | None = None
+    settings: SamplingSettings
+    nfe: int = 0
 
     @property
     def samples(self) -> np.ndarray:
         return self.points[-1]
 
+    @property
+    def sampler(self) -> str:
+        return self.settings.sampler
 
-def is_stochastic(sampler: str, eta: float | None = None, noise: float | None = None) -> bool:
-    """Whether two runs from the same start can differ (only these make 'paths not taken')."""
-    if sampler == "ddpm":
-        return True
-    if sampler == "ddim":
-        return (0.0 if eta is None else eta) > 0  # sample()'s default eta is 0
-    if sampler == "sde":
-        return (1.0 if noise is None else noise) > 0
-    return False
+    @property
+    def knobs(self) -> dict[str, float]:
+        return self.settings.knob_values
 
 
-def time_grid(steps: int, t_start: float = 1.0) -> np.ndarray:
-    """`steps` equal intervals from t_start down to 0."""
-    return np.linspace(t_start, 0.0, steps + 1)
+def sample(model: Denoiser, n: int = 2000, sampler: str = "heun", steps: int | None = None, seed: int = 0,
+           grid: str | None = None, x_init=None, t_start: float | None = None, times=None,
+           settings: SamplingSettings | None = None, **knobs) -> SampleRun:
+    """Run a sampler and keep every frame.
 
-
-def sample(
-    model: Denoiser,
-    n: int = 2000,
-    sampler: str = "heun",
-    steps: int = 50,
-    seed: int = 0,
-    eta: float | None = None,
-    noise: float | None = None,
-    x_init=None,
-    t_start: float | None = None,
-    times=None,
-) -> SampleRun:
-    """Run `sampler` for `steps` steps and keep every frame.
-
-    `x_init` (m, 2) are start points at time `t_start` (default 1: pure noise, then n = m);
-    starting at t_start < 1 needs `x_init`. `times` overrides the grid: any decreasing sequence
-    ending at 0 (strided grids use the exact t -> s coefficients). `eta` is DDIM's noise (default
-    0, deterministic); `noise` is the SDE's noise level lam (default 1).
+    `sampler`, `steps`, `grid` and the sampler's knobs (`eta=` for DDIM, `noise=` for the SDE, ...) may
+    come as one `settings` value instead; anything left out takes the sampler's own default.
+    `x_init` (m, 2) are start points at time `t_start` (default 1: pure noise, then n = m); starting at
+    t_start < 1 needs `x_init`. `times` overrides the grid: any decreasing sequence in [0, 1].
     """
     if not isinstance(model, Denoiser):
         raise ExplorerError(f"model must be a trained model or an OracleDenoiser, got {type(model).__name__}")
-    eta, noise = _check_knobs(sampler, eta, noise)
-    grid = _grid(steps, t_start, times)
-    gen = torch.Generator().manual_seed(_check_int("seed", seed, 0, 2**63 - 1))
-    x = _start(x_init, n, grid[0], gen)
-    _check_size(x.shape[0], len(grid))
-    frames = np.empty((len(grid), x.shape[0], 2), np.float32)
+    if settings is None:
+        settings = SamplingSettings.make(sampler, steps, grid, **knobs)
+    elif not isinstance(settings, SamplingSettings):
+        raise ExplorerError(f"settings must be a SamplingSettings, got {type(settings).__name__}")
+    grid_t = _grid(settings, model, t_start, times)
+    gen = torch.Generator().manual_seed(check_int("seed", seed, 0, 2**63 - 1))
+    x = _start(x_init, n, grid_t[0], gen)
+    _check_size(x.shape[0], len(grid_t))
+    frames = np.empty((len(grid_t), x.shape[0], 2), np.float32)
     denoised = np.empty_like(frames)
     frames[0] = x.numpy()
+    spec = settings.spec
+    ctx = StepContext(model, settings.knob_values, gen)
+    sch = model.schedule
     with torch.no_grad(), cpu_settings():
-        for k in range(len(grid) - 1):
-            x, x0 = _step(model, sampler, x, float(grid[k]), float(grid[k + 1]), eta, noise, gen)
+        for k in range(len(grid_t) - 1):
+            t, s = (torch.tensor(float(v), dtype=x.dtype) for v in grid_t[k: k + 2])
+            final = float(sch.sigma(s)) <= 0.0 and settings.stochastic  # land on x0_hat, add no noise
+            x, x0 = (land if final else spec.step)(ctx, x, t, s)
             frames[k + 1] = x.numpy()
             denoised[k] = x0.numpy()
     denoised[-1] = frames[-1]
-    return SampleRun(frames, grid, denoised, sampler, eta if sampler == "ddim" else None,
-                     noise if sampler == "sde" else None)
+    return SampleRun(frames, grid_t, denoised, settings, ctx.evals)
 
 
-def _step(model, sampler, x, t, s, eta, noise, gen):
-    """One step from t to s < t. Returns the new state and the x0_hat used."""
-    sch = model.schedule
-    tt, ss = torch.tensor(t, dtype=x.dtype), torch.tensor(s, dtype=x.dtype)
-    x0, eps = model.denoise(x, tt)
-    a_t, s_t, a_s, s_s = sch.alpha(tt), sch.sigma(tt), sch.alpha(ss), sch.sigma(ss)
-    if sampler in ("ddim", "ddpm"):
-        ratio = (a_t * s_s) / (a_s * s_t).clamp_min(1e-12)
-        c = eta * s_s * torch.sqrt((1 - ratio**2).clamp_min(0.0))
-        x_new = a_s * x0 + torch.sqrt((s_s**2 - c**2).clamp_min(0.0)) * eps
-        if eta > 0:
-            x_new = x_new + c * torch.randn(x.shape, generator=gen, dtype=x.dtype)
-        return x_new, x0
-    h = s - t  # negative: we integrate backwards in time
-    v = sch.d_alpha(tt) * x0 + sch.d_sigma(tt) * eps
-    if sampler == "euler":
-        return x + h * v, x0
-    if sampler == "heun":
-        x_e = x + h * v
-        if float(s_s) <= 0.0:  # sigma_s = 0: the end point's eps is undefined; Euler's step is exact to 2nd order here
-            return x_e, x0
-        x0_e, eps_e = model.denoise(x_e, ss)
-        v_e = sch.d_alpha(ss) * x0_e + sch.d_sigma(ss) * eps_e
-        return x + h * 0.5 * (v + v_e), x0
-    # sde: Euler-Maruyama. g² h is capped at sigma_t² (never inject or remove more than the noise
-    # present): near alpha = 0 (t = 1 on cosine/rectified) g² diverges and plain EM would explode.
-    f = sch.d_alpha(tt) / a_t.clamp_min(1e-4)
-    g2 = (2 * s_t * sch.d_sigma(tt) - 2 * f * s_t**2).clamp_min(0.0)
-    g2h = torch.minimum(g2 * (-h), s_t**2)
-    x_new = x + h * v - 0.5 * noise**2 * g2h * eps / s_t.clamp_min(1e-4)
-    if noise > 0:
-        x_new = x_new + noise * torch.sqrt(g2h) * torch.randn(x.shape, generator=gen, dtype=x.dtype)
-    return x_new, x0
-
-
-def _check_knobs(sampler, eta, noise):
-    if sampler not in SAMPLERS:
-        raise ExplorerError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
-    if eta is not None and sampler not in ("ddim", "ddpm"):
-        raise ExplorerError(f"eta is DDIM's knob; sampler {sampler!r} does not use it (the SDE's knob is `noise`)")
-    if noise is not None and sampler != "sde":
-        raise ExplorerError(f"noise is the SDE sampler's knob; sampler {sampler!r} does not use it")
-    if sampler == "ddpm":
-        if eta not in (None, 1, 1.0):
-            raise ExplorerError("ddpm is DDIM with eta = 1; use sampler 'ddim' for other values of eta")
-        eta = 1.0
-    eta = 0.0 if eta is None else _check_float("eta", eta, 0.0, 1.0)
-    noise = 1.0 if noise is None else _check_float("noise", noise, 0.0, 2.0)
-    return eta, noise
-
-
-def _grid(steps, t_start, times) -> np.ndarray:
+def _grid(settings: SamplingSettings, model: Denoiser, t_start, times) -> np.ndarray:
     if times is not None:
         grid = np.asarray(times, dtype=np.float64).ravel()
         if len(grid) < 2 or not np.all(np.isfinite(grid)) or np.any(np.diff(grid) >= 0):
@@ -169,18 +176,17 @@ def _grid(steps, t_start, times) -> np.ndarray:
         if len(grid) - 1 > MAX_STEPS:
             raise ExplorerError(f"at most {MAX_STEPS} sampler steps, got {len(grid) - 1}")
         return grid
-    steps = _check_int("steps", steps, 1, MAX_STEPS)
-    t0 = 1.0 if t_start is None else _check_float("t_start", t_start, 0.0, 1.0)
+    t0 = 1.0 if t_start is None else check_float("t_start", t_start, 0.0, 1.0)
     if t0 <= 0:
         raise ExplorerError("t_start must be above 0 (t = 0 is already data)")
-    return time_grid(steps, t0)
+    return make_grid(settings.grid, settings.steps, model.schedule, t0)
 
 
 def _start(x_init, n, t0, gen) -> torch.Tensor:
     if x_init is None:
         if t0 < 1.0:
             raise ExplorerError("starting at t_start < 1 needs x_init: the points at that time")
-        n = _check_int("n", n, 1, MAX_POINTS)
+        n = check_int("n", n, 1, MAX_POINTS)
         return torch.randn(n, 2, generator=gen)
     arr = np.asarray(x_init, dtype=np.float64)
     if arr.ndim == 1 and arr.shape == (2,):
@@ -189,7 +195,7 @@ def _start(x_init, n, t0, gen) -> torch.Tensor:
         raise ExplorerError(f"x_init must have shape (n, 2), got {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ExplorerError("x_init contains NaN or inf")
-    _check_int("n", len(arr), 1, MAX_POINTS)
+    check_int("n", len(arr), 1, MAX_POINTS)
     return torch.from_numpy(arr.astype(np.float32))
 
 
@@ -201,40 +207,26 @@ def _check_size(n, frames):
         )
 
 
-def _check_int(name, value, lo, hi) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise ExplorerError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
-    return int(value)
-
-
-def _check_float(name, value, lo, hi) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ExplorerError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(value) or not lo <= value <= hi:
-        raise ExplorerError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}")
-    return value
-
-
 def trace(model: Denoiser, point, t: float, steps: int = 50) -> tuple[np.ndarray, np.ndarray]:
     """The probability-flow ODE trajectory (Heun) through `point` (2,) at time `t`: integrated up
     to the noise (t = 1) and down to the data (t = 0). Returns (path (K, 2), times (K,)) from t = 1
     to t = 0, so the path reads like a sampling run."""
-    t = _check_float("t", t, 0.0, 1.0)
-    steps = _check_int("steps", steps, 2, MAX_STEPS)
+    t = check_float("t", t, 0.0, 1.0)
+    steps = check_int("steps", steps, 2, MAX_STEPS)
     x = _start(point, 1, 1.0, None)
     if x.shape[0] != 1:
         raise ExplorerError("trace takes one point (x, y)")
     t = min(max(t, 1e-3), 1.0 - 1e-3)  # sigma = 0 at t = 0 and alpha = 0 at t = 1 are singular for some pairs
     up = np.linspace(t, 1.0, max(2, round(steps * (1 - t))) + 1)
     down = np.linspace(t, 0.0, max(2, round(steps * t)) + 1)
+    heun, ctx = SAMPLERS["heun"].step, StepContext(model, {}, None)
     paths = []
     with torch.no_grad(), cpu_settings():
         for grid in (up, down):
             xs, cur = [x.numpy()[0]], x
             for k in range(len(grid) - 1):
-                cur, _ = _step(model, "heun", cur, float(grid[k]), float(grid[k + 1]), 0.0, 0.0, None)
+                tt, ss = (torch.tensor(float(v), dtype=cur.dtype) for v in grid[k: k + 2])
+                cur, _ = heun(ctx, cur, tt, ss)
                 xs.append(cur.numpy()[0])
             paths.append(np.array(xs, np.float32))
     path = np.concatenate([paths[0][::-1], paths[1][1:]])

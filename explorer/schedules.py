@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from .errors import ExplorerError
+from .registry import Registry
 
 # DDPM's discrete beta_i = 1e-4 ... 0.02 over T = 1000 steps, made continuous in t:
 # beta(t) = T * (beta_min + t * (beta_max - beta_min)), so int_0^1 beta = 10.05, alpha(1) = 0.0066.
@@ -21,9 +21,13 @@ _COSINE_S = 0.008
 
 
 class Schedule:
-    """A Gaussian path. Subclasses define alpha, sigma, d_alpha, d_sigma."""
+    """A Gaussian path. Subclasses define alpha, sigma, d_alpha, d_sigma, and say what they are:
+    `label` (menus), `short` (titles), `formula` (Markdown, shown beside the curves)."""
 
     name: str = ""
+    label: str = ""
+    short: str = ""
+    formula: str = ""
     variance_preserving: bool = False
 
     def alpha(self, t: torch.Tensor) -> torch.Tensor:
@@ -50,6 +54,11 @@ class LinearVP(Schedule):
     """DDPM's linear beta schedule, continuous: alpha = exp(-1/2 int_0^t beta), sigma = sqrt(1 - alpha^2)."""
 
     name = "linear"
+    label = "VP linear (DDPM)"
+    short = "VP linear"
+    formula = ("**VP linear (DDPM).** β(t) = 0.1 + 19.9·t (β from 10⁻⁴ to 0.02 over 1000 steps, made continuous); "
+               "α(t) = exp(−½∫₀ᵗβ) = exp(−0.05·t − 4.975·t²), σ(t) = √(1 − α²). "
+               "At t = 1, α = 0.0066: almost, not exactly, pure noise.")
     variance_preserving = True
 
     def _int_beta(self, t):
@@ -78,6 +87,10 @@ class CosineVP(Schedule):
     """Nichol & Dhariwal's cosine schedule: alpha = cos((t+s)/(1+s) pi/2) / cos(s/(1+s) pi/2)."""
 
     name = "cosine"
+    label = "VP cosine (improved DDPM)"
+    short = "VP cosine"
+    formula = ("**VP cosine (Nichol & Dhariwal).** α(t) = cos((t + s)/(1 + s)·π/2) / cos(s/(1 + s)·π/2) with "
+               "s = 0.008, σ(t) = √(1 − α²). Signal is destroyed more evenly in log-SNR than by the linear β.")
     variance_preserving = True
     _norm = math.cos(_COSINE_S / (1 + _COSINE_S) * math.pi / 2)
 
@@ -101,6 +114,10 @@ class Rectified(Schedule):
     """Rectified flow / flow matching: alpha = 1 - t, sigma = t (straight lines from data to noise)."""
 
     name = "rectified"
+    label = "Rectified flow (straight paths)"
+    short = "rectified"
+    formula = ("**Rectified flow / flow matching.** α(t) = 1 − t, σ(t) = t: straight lines from each data "
+               "point to its noise, so α + σ = 1 (not variance preserving: α² + σ² dips to ½ at t = ½).")
     variance_preserving = False
 
     def alpha(self, t):
@@ -116,16 +133,15 @@ class Rectified(Schedule):
         return torch.ones_like(t)
 
 
-SCHEDULES = {cls.name: cls for cls in (LinearVP, CosineVP, Rectified)}
+# Every schedule the library, the dashboard and the command line offer. A schedule is stateless: one
+# shared instance each. Adding one is one more `SCHEDULES.register(MySchedule())`.
+SCHEDULES: Registry[Schedule] = Registry("schedule")
+for _cls in (LinearVP, CosineVP, Rectified):
+    SCHEDULES.register(_cls())
 
 
 def get_schedule(schedule: str | Schedule) -> Schedule:
     """A schedule by name ('linear', 'cosine', 'rectified'), or the given one unchanged."""
     if isinstance(schedule, Schedule):
         return schedule
-    try:
-        return SCHEDULES[schedule]()
-    except (KeyError, TypeError):
-        raise ExplorerError(
-            f"unknown schedule {schedule!r}; choose one of {', '.join(SCHEDULES)}"
-        ) from None
+    return SCHEDULES[schedule]

@@ -14,7 +14,6 @@ import param
 
 from ..branching import BranchRun, branch
 from ..errors import ExplorerError
-from ..samplers import SAMPLER_LABELS, is_stochastic
 from .state import ExplorerState
 
 MAX_TIMES = 8  # branch times on screen: more colours than this are hard to tell apart
@@ -109,8 +108,7 @@ class BranchState(param.Parameterized):
     # --- derived ------------------------------------------------------------------------------
     @property
     def stochastic(self) -> bool:
-        st = self.state
-        return is_stochastic(st.sampler, st.eta, st.noise)
+        return self.state.stochastic
 
     def spread(self) -> np.ndarray:
         """Per branch time, how far apart its branches end: the RMS distance of the end points from their
@@ -151,10 +149,12 @@ class BranchState(param.Parameterized):
             self.message = _deterministic_message(st)
             self.result = None
             return
-        kw = {"eta": st.eta} if st.sampler == "ddim" else {"noise": st.noise} if st.sampler == "sde" else {}
+        run = st.run
+        settings, times = (run.settings, run.times) if run is not None and len(run.times) == len(self.trunk) \
+            else (st.settings(), None)
         try:
-            result = branch(st.denoiser(), at=self.at, n_branches=self.n_branches, sampler=st.sampler,
-                            steps=len(self.trunk) - 1, seed=self.seed, trunk=self.trunk, **kw)
+            result = branch(st.denoiser(), at=self.at, n_branches=self.n_branches, seed=self.seed, trunk=self.trunk,
+                            settings=settings, times=times)
         except ExplorerError as err:
             st.error = str(err)
             self.message, self.result = "", None
@@ -177,11 +177,12 @@ class BranchState(param.Parameterized):
 
 
 def _deterministic_message(st: ExplorerState) -> str:
-    if st.sampler == "ddim":
-        why = "DDIM with η = 0 is deterministic"
-    elif st.sampler == "sde":
-        why = "The SDE with noise 0 is the probability-flow ODE, so it is deterministic"
+    settings = st.settings()
+    spec = settings.spec
+    if spec.knobs:
+        knobs = ", ".join(f"{spec.knob(k).label} = {v:g}" for k, v in settings.knobs)
+        why = f"{spec.short} with {knobs} adds no noise, so it is deterministic"
     else:
-        why = f"{SAMPLER_LABELS.get(st.sampler, st.sampler)} follows the deterministic probability-flow ODE"
+        why = f"{spec.label} adds no noise: it is deterministic"
     return (f"{why}: from the same point every branch would retrace the trunk, so there are no paths not "
             "taken. Switch to a sampler that adds fresh noise at each step:")

@@ -14,25 +14,23 @@ from __future__ import annotations
 import threading
 import time
 
-import numpy as np
 import param
 
-from .. import datasets
 from ..config import TrainConfig
 from ..errors import ExplorerError
-from ..metrics import energy_distance
-from ..objectives import OBJECTIVES, check_pair
-from ..samplers import MAX_STEPS, SAMPLERS, sample
+from ..objectives import OBJECTIVES
+from ..samplers import MAX_STEPS, SamplingSettings, sample
 from ..schedules import SCHEDULES
-from .state import DRAWN, FRESH_SEED, MAX_TRAIN_STEPS, ExplorerState
-from .training_job import TrainingJob
+from .choices import bind_choices, fix_pair, knob_names, settings_of
+from .state import DRAWN, MAX_TRAIN_STEPS, ExplorerState
+from .training_job import JobNews, TrainingJob
 from .training_slots import Ticket
 
 DEFAULT_BUDGET = 800  # training steps per arm: both arms in ~3-6 s on one busy core
 N_SAMPLES = 1000  # samples per arm (the same noise for both)
 SAMPLE_SEED = 1
 TIE = 0.1  # energy distances within 10 % of each other: no winner at this sample size
-SAMPLER_KNOBS = ("sampler", "sample_steps", "eta", "noise")
+SAMPLING = ("sampler", "grid", "sample_steps")  # with the sampler knobs (choices.py): a change re-samples
 HINT = "Press Train both: each arm trains on the same points, then samples from the same noise."
 
 
@@ -42,10 +40,9 @@ class Arm(param.Parameterized):
     label = param.String(default="A", constant=True)
     objective = param.Selector(default="velocity", objects=list(OBJECTIVES), doc="What the network predicts.")
     schedule = param.Selector(default="rectified", objects=list(SCHEDULES), doc="The noise path.")
-    sampler = param.Selector(default="heun", objects=list(SAMPLERS), doc="How to walk from noise to data.")
+    sampler = param.Selector(default="heun", objects=[], doc="How to walk from noise to data.")
+    grid = param.Selector(default="uniform", objects=[], doc="Where the sampler's time steps go.")
     sample_steps = param.Integer(default=10, bounds=(1, MAX_STEPS), doc="Sampler steps from noise to data.")
-    eta = param.Number(default=0.0, bounds=(0.0, 1.0), doc="DDIM's noise (0: deterministic).")
-    noise = param.Number(default=1.0, bounds=(0.0, 2.0), doc="The SDE's noise level (0: the ODE).")
 
     model = param.Parameter(default=None, doc="The trained DiffusionModel, or None.")
     trained_as = param.Tuple(default=None, allow_None=True, length=2, doc="(objective, schedule) of `model`.")
@@ -57,8 +54,8 @@ class Arm(param.Parameterized):
     quality = param.Dict(default={}, doc="Energy distances: 'to_training', and 'to_fresh' and 'floor' for "
                                          "built-in data (the floor: training points vs a fresh draw).")
 
-    def sampler_kwargs(self) -> dict:
-        return {"eta": self.eta} if self.sampler == "ddim" else {"noise": self.noise} if self.sampler == "sde" else {}
+    def settings(self) -> SamplingSettings:
+        return settings_of(self)
 
     @property
     def stale(self) -> bool:
@@ -144,11 +141,10 @@ class CompareState(param.Parameterized):
         self._jobs: dict[str, _TurnJob] = {}
         self._baton: _Baton | None = None
         self._started, self._took, self._budget = 0.0, None, self.train_steps
-        self._floor_key, self._fresh, self._floor = None, None, None
         self.message = HINT
         for arm in self.arms:
-            arm.param.watch(lambda *_, arm=arm: self._resample(arm), list(SAMPLER_KNOBS))
-            arm.param.watch(lambda *_, arm=arm: self._check(arm), ["objective", "schedule"])
+            arm.param.watch(lambda *_, arm=arm: self._resample(arm), [*SAMPLING, *knob_names()])
+            arm.param.watch(lambda e, arm=arm: self._check(arm, e.name), ["objective", "schedule"])
         self.state.param.watch(self._on_data, "data")
 
     @property
@@ -157,10 +153,7 @@ class CompareState(param.Parameterized):
 
     # --- training -------------------------------------------------------------------------------
     def config(self, arm: Arm) -> TrainConfig:
-        s = self.state
-        return TrainConfig(objective=arm.objective, schedule=arm.schedule, width=s.width, depth=s.depth, lr=s.lr,
-                           batch_size=s.batch_size, steps=self.train_steps, seed=s.seed,
-                           fourier_features=s.fourier_features)
+        return self.state.train_config(objective=arm.objective, schedule=arm.schedule, steps=self.train_steps)
 
     def train_both(self) -> bool:
         """Start training both arms (False, and `state.error`, if that cannot be done)."""
@@ -212,18 +205,16 @@ class CompareState(param.Parameterized):
             if job is None:
                 continue
             news = job.drain()
-            if not news["done"]:
-                ahead = news["waiting"]
-                self.message = (self._training_message if ahead is None else
-                                f"Waiting for a free training slot: {ahead} run{'s' if ahead != 1 else ''} ahead.")
-            if news["losses"]:
-                arm.param.update(losses=arm.losses + news["losses"], steps_done=news["step"])
-            if news["preview"] is not None:
-                arm.preview = news["preview"]
-            if news["done"]:
+            if not news.done:
+                self.message = news.waiting_line(job.ticket.slots.size) or self._training_message
+            if news.losses:
+                arm.param.update(losses=arm.losses + news.losses, steps_done=news.step)
+            if news.preview is not None:
+                arm.preview = news.preview
+            if news.done:
                 del self._jobs[arm.label]
                 self._finish(arm, news)
-            changed = changed or bool(news["losses"] or news["preview"] is not None or news["done"])
+            changed = changed or news.changed
         if self.training:
             done = sum(arm.steps_done for arm in self.arms)
             self.progress = min(100.0, 100.0 * done / (2 * self.train_steps))
@@ -232,16 +223,12 @@ class CompareState(param.Parameterized):
                 self.param.update(training=False, progress=100.0, message=self.verdict())
         return changed
 
-    def _finish(self, arm: Arm, news: dict) -> None:
+    def _finish(self, arm: Arm, news: JobNews) -> None:
         arm.seconds = time.perf_counter() - self._started
-        if news["error"]:
-            self.state.error = f"{arm.label}: {news['error']}"
-            return
-        model = news["model"]
-        if model is None or model.log.steps_done == 0:
-            return
-        if model.log.diverged:
-            self.state.error = f"{arm.label}: {model.log.message}"
+        model, _status, error = news.outcome()
+        if error:
+            self.state.error = f"{arm.label}: {error}"
+        if model is None:
             return
         arm.param.update(model=model, trained_as=(model.objective, model.schedule.name), preview=None)
         self._resample(arm)
@@ -252,35 +239,13 @@ class CompareState(param.Parameterized):
         if arm.model is None:
             return
         try:
-            run = sample(arm.model, n=N_SAMPLES, sampler=arm.sampler, steps=arm.sample_steps, seed=SAMPLE_SEED,
-                         **arm.sampler_kwargs())
+            run = sample(arm.model, n=N_SAMPLES, seed=SAMPLE_SEED, settings=arm.settings())
         except ExplorerError as err:
             self.state.error = f"{arm.label}: {err}"
             return
-        arm.param.update(run=run, quality=self._quality(run.samples))
+        arm.param.update(run=run, quality=self.state.score(run.samples))
         if not self.training:
             self.message = self.verdict()
-
-    def _quality(self, samples: np.ndarray) -> dict:
-        data = self.state.data
-        if data is None:
-            return {}
-        out = {"to_training": energy_distance(samples, data)}
-        if self.state.dataset != DRAWN:
-            fresh, floor = self._fresh_and_floor(len(samples))
-            out.update(to_fresh=energy_distance(samples, fresh), floor=floor)
-        return out
-
-    def _fresh_and_floor(self, n: int):
-        """A fresh draw of the built-in set, and the floor: n training points (as many as the samples,
-        chosen at random) against it, so a perfect model scores about 1x floor whatever n is."""
-        data, name = self.state.data, self.state.dataset
-        key = (name, id(data), n)
-        if self._floor_key != key:
-            self._fresh = datasets.load(name, n=len(data), seed=FRESH_SEED)
-            keep = np.random.default_rng(0).permutation(len(data))[:n]
-            self._floor, self._floor_key = energy_distance(data[keep], self._fresh), key
-        return self._fresh, self._floor
 
     @staticmethod
     def score(arm: Arm) -> tuple[float, float | None] | None:
@@ -322,11 +287,11 @@ class CompareState(param.Parameterized):
         return line
 
     # --- checks and data --------------------------------------------------------------------------
-    def _check(self, arm: Arm) -> None:
-        try:
-            check_pair(arm.objective, arm.schedule)
-        except ExplorerError as err:
-            self.state.error = f"{arm.label}: {err}"
+    def _check(self, arm: Arm, changed: str) -> None:
+        note = fix_pair(arm, changed)  # never show a pair that cannot train: the other choice follows
+        if note:
+            self.message = f"{arm.label}: {note}"
+            return
         if not self.training:
             self.message = self.verdict()
 
@@ -338,3 +303,6 @@ class CompareState(param.Parameterized):
         for arm in self.arms:
             arm.clear()
         self.param.update(training=False, progress=0.0, message=self.verdict())
+
+
+bind_choices(Arm)

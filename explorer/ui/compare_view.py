@@ -15,9 +15,14 @@ import panel as pn
 from bokeh.models import ColumnDataSource, CustomJS, CustomJSTickFormatter, Label, Legend, LegendItem
 from bokeh.plotting import figure
 
+from ..objectives import OBJECTIVES
+from ..schedules import SCHEDULES
+from ..solvers import SAMPLERS
+from ..timegrids import TIME_GRIDS
 from . import frames
 from .base import StateView
 from .compare_state import CompareState
+from .knob_widgets import knob_sliders, select, show_knobs
 from .polling import Poller, forget_js_callbacks, on_session_destroyed
 
 TICKS = 100  # slider positions from noise (0) to data (TICKS)
@@ -25,10 +30,6 @@ COLORS = {"A": "#1f5fa8", "B": "#d9480f"}
 GHOST = "#9aa0a6"
 PLOT_PX = 420
 WIDE = 2 * (PLOT_PX + 60)  # the two plots' columns
-OBJECTIVES = {"eps": "ε (DDPM)", "x0": "x0", "v": "v", "velocity": "velocity (FM)"}
-NAMES = {"eps": "ε-prediction", "x0": "x0-prediction", "v": "v-prediction", "velocity": "flow matching"}
-SCHEDULES = {"linear": "VP linear", "cosine": "VP cosine", "rectified": "rectified"}
-SAMPLERS = {"ddpm": "DDPM", "ddim": "DDIM (η)", "euler": "Euler", "heun": "Heun", "sde": "SDE"}
 INTRO = ("Train two configurations on **the same points** and watch them side by side at the same time t. "
          "Both samplers start from **the same noise**; network size, learning rate, batch and seed come from "
          "the sidebar's *Advanced* card. Changing a sampler re-samples at once, without retraining.")
@@ -129,22 +130,16 @@ class CompareView(StateView):
         fig.add_layout(info)
         fig.add_layout(hint)
         store = ColumnDataSource(_empty_store(), name=f"compare_store_{lab.lower()}")
-        w = dict(width=122, margin=(5, 4))
-        widgets = [
-            pn.widgets.Select.from_param(arm.param.objective, label=f"{lab}: Objective", options={
-                v: k for k, v in OBJECTIVES.items()}, width=170, margin=(5, 4)),
-            pn.widgets.Select.from_param(arm.param.schedule, label=f"{lab}: Schedule",
-                                         options={v: k for k, v in SCHEDULES.items()}, **w),
-            pn.widgets.Select.from_param(arm.param.sampler, label=f"{lab}: Sampler",
-                                         options={v: k for k, v in SAMPLERS.items()}, width=100, margin=(5, 4)),
-            pn.widgets.IntInput.from_param(arm.param.sample_steps, label=f"{lab}: Steps", width=76, margin=(5, 4)),
-        ]
-        eta = pn.widgets.FloatSlider.from_param(arm.param.eta, label=f"{lab}: DDIM η", step=0.05, throttled=True,
-                                                width=200, margin=(0, 8))
-        noise = pn.widgets.FloatSlider.from_param(arm.param.noise, label=f"{lab}: SDE noise", step=0.05,
-                                                  throttled=True, width=200, margin=(0, 8))
+        # Two rows of menus that fit the plot's width (what to train; how to sample), then the knob sliders.
+        m = dict(margin=(5, 4))
+        train_row = [select(arm, "objective", OBJECTIVES, label=f"{lab}: Objective", width=PLOT_PX // 2 - 4, **m),
+                     select(arm, "schedule", SCHEDULES, label=f"{lab}: Schedule", width=PLOT_PX // 2 - 4, **m)]
+        sample_row = [select(arm, "sampler", SAMPLERS, short=True, label=f"{lab}: Sampler", width=118, **m),
+                      select(arm, "grid", TIME_GRIDS, label=f"{lab}: Time grid", width=170, **m),
+                      pn.widgets.IntInput.from_param(arm.param.sample_steps, label=f"{lab}: Steps", width=96, **m)]
+        knobs = knob_sliders(arm, prefix=f"{lab}: ", width=220, margin=(0, 8))
         return dict(fig=fig, ghost=ghost, preview=preview, samples=samples, info=info, hint=hint, store=store,
-                    widgets=widgets, eta=eta, noise=noise)
+                    widgets=[*train_row, *sample_row], rows=(train_row, sample_row), knobs=knobs)
 
     def _build_shared(self):
         a, b, cs = self._arm_parts["A"], self._arm_parts["B"], self.compare
@@ -247,16 +242,14 @@ class CompareView(StateView):
             self._loss_slot.append(self._loss_pane)
 
     def _show_title(self, arm):
-        text = f"{arm.label}: {NAMES[arm.objective]} · {SCHEDULES[arm.schedule]} · " \
-               f"{SAMPLERS[arm.sampler]}, {arm.sample_steps} step{'s' if arm.sample_steps != 1 else ''}"
-        self._arm_parts[arm.label]["fig"].title.text = text
-        self._legend_items["AB".index(arm.label)].label = {"value": f"{arm.label}: {NAMES[arm.objective]} · "
-                                                                    f"{SCHEDULES[arm.schedule]}"}
+        pair = f"{arm.label}: {OBJECTIVES[arm.objective].short} · {SCHEDULES[arm.schedule].short}"
+        steps = f"{arm.sample_steps} step{'s' if arm.sample_steps != 1 else ''}"
+        self._arm_parts[arm.label]["fig"].title.text = f"{pair} · {SAMPLERS[arm.sampler].short}, {steps}"
+        self._legend_items["AB".index(arm.label)].label = {"value": pair}
 
     def _show_knobs(self, label):
         part, arm = self._arm_parts[label], getattr(self.compare, label.lower())
-        part["eta"].visible = arm.sampler == "ddim"
-        part["noise"].visible = arm.sampler == "sde"
+        show_knobs(part["knobs"], arm.sampler)
 
     def _show_message(self):
         text = html.escape(self.compare.message)
@@ -311,7 +304,8 @@ class CompareView(StateView):
         def column(lab):
             part = self._arm_parts[lab]
             # The knob row keeps its height when empty, so the two plots stay level whatever the samplers.
-            return pn.Column(pn.Row(*part["widgets"]), pn.Row(part["eta"], part["noise"], height=40),
+            rows = [pn.Row(*row, margin=0) for row in part["rows"]]
+            return pn.Column(*rows, pn.Row(*part["knobs"].values(), height=40),
                              pn.pane.Bokeh(part["fig"]), margin=(0, 8))
 
         muted = {"color": "#5f6368"}

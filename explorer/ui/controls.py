@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import panel as pn
 
-from ..objectives import OBJECTIVE_LABELS
-from ..samplers import SAMPLER_LABELS
+from ..objectives import OBJECTIVES
+from ..schedules import SCHEDULES
+from ..solvers import SAMPLERS
+from ..timegrids import TIME_GRIDS
 from .base import StateView
+from .knob_widgets import knob_sliders, select, show_knobs
 from .state import DRAWN
 
 DRAWN_LABEL = "Your drawing"
-SCHEDULE_LABELS = {
-    "linear": "VP linear (DDPM)",
-    "cosine": "VP cosine (improved DDPM)",
-    "rectified": "Rectified flow (straight paths)",
-}
 # Tooltips for the advanced knobs: what each one does, and what to expect when you turn it.
 ADVANCED_HELP = {
     "width": "Units in each hidden layer of the network. Wider nets can draw finer detail but train slower.",
@@ -36,9 +34,9 @@ ORACLE_HELP = ("Sample with the exact denoiser of the training points, E[x0 | x_
                "generalisation.")
 
 
-def _labels(values, labels: dict) -> dict:
-    """Options for a Select: {friendly label: value}, in the order of `values`."""
-    return {labels.get(v, v): v for v in values}
+def dataset_label(name: str) -> str:
+    """'three_dots' -> 'Three dots'; the user's own points -> 'Your drawing'."""
+    return DRAWN_LABEL if name == DRAWN else name.replace("_", " ").capitalize()
 
 
 def _with_help(widget, text: str) -> pn.Row:
@@ -54,18 +52,18 @@ class Controls(StateView):
         super().__init__(**params)
         s = self.state
         self.dataset = pn.widgets.Select.from_param(
-            s.param.dataset, label="Dataset", options=_labels(s.param.dataset.objects, {DRAWN: DRAWN_LABEL}),
+            s.param.dataset, label="Dataset", options={dataset_label(d): d for d in s.param.dataset.objects},
             description="The training points: a built-in shape, or your own drawing.")
         self.dataset.sizing_mode = "stretch_width"
         self.draw = pn.widgets.Button(label="Draw", color="default", width=80, margin=(27, 10, 5, 0),
                                       description="Draw your own training set with the mouse.")
         self.draw.on_click(self._on_draw)
-        self.objective = pn.widgets.Select.from_param(
-            s.param.objective, label="Objective", options=_labels(s.param.objective.objects, OBJECTIVE_LABELS),
+        self.objective = select(
+            s, "objective", OBJECTIVES, label="Objective",
             description="What the network learns to predict from a noisy point: the noise (ε), the clean "
                         "point (x0), v = αε − σx0, or the flow-matching velocity.")
-        self.schedule = pn.widgets.Select.from_param(
-            s.param.schedule, label="Schedule", options=_labels(s.param.schedule.objects, SCHEDULE_LABELS),
+        self.schedule = select(
+            s, "schedule", SCHEDULES, label="Schedule",
             description="How data turns into noise, x_t = α(t)·x0 + σ(t)·ε: DDPM's variance-preserving "
                         "paths (linear or cosine) or the straight lines of rectified flow.")
         self.train = pn.widgets.Button(label="Train", color="primary",
@@ -78,19 +76,22 @@ class Controls(StateView):
         self._on_training()
         self.advanced = pn.Card(*self._advanced_widgets(), title="Advanced", collapsed=True,
                                 sizing_mode="stretch_width", margin=(10, 5))
-        self.sampler = pn.widgets.Select.from_param(
-            s.param.sampler, label="Sampler", options=_labels(s.param.sampler.objects, SAMPLER_LABELS),
+        self.sampler = select(
+            s, "sampler", SAMPLERS, label="Sampler",
             description="How to walk from noise back to data. DDPM, DDIM with η > 0 and the SDE are "
                         "random; Euler and Heun follow the deterministic probability-flow ODE.")
-        self.eta = pn.widgets.FloatSlider.from_param(s.param.eta, label="DDIM η", throttled=True)
-        self.noise = pn.widgets.FloatSlider.from_param(s.param.noise, label="SDE noise", throttled=True)
+        self.grid = select(s, "grid", TIME_GRIDS, label="Time grid",
+                           description="Where the sampler's steps go between noise (t = 1) and data (t = 0): "
+                                       "evenly in t, evenly in log-SNR, or EDM's (Karras) spacing, dense near "
+                                       "the data. With few steps the grid matters as much as the sampler.")
+        self.knobs = knob_sliders(s)
+        self.eta, self.noise = self.knobs.get("eta"), self.knobs.get("noise")
         self.sample_steps = pn.widgets.IntSlider.from_param(s.param.sample_steps, label="Sampler steps",
                                                             throttled=True)
         self.n_samples = pn.widgets.IntSlider.from_param(s.param.n_samples, label="Samples", step=10,
                                                          throttled=True)
         # Sliders have no `description`: a tooltip icon beside each one says what it does.
-        self._eta_row = _with_help(self.eta, s.param.eta.doc)
-        self._noise_row = _with_help(self.noise, s.param.noise.doc)
+        self._knob_rows = {name: _with_help(w, s.param[name].doc) for name, w in self.knobs.items()}
         self._steps_row = _with_help(self.sample_steps, "Steps from noise to data: few steps are fast but coarse.")
         self._n_row = _with_help(self.n_samples, "How many points to generate.")
         self.oracle = pn.widgets.Checkbox.from_param(s.param.use_oracle, label="Exact denoiser (oracle)")
@@ -134,8 +135,7 @@ class Controls(StateView):
         self.train.disabled, self.stop.disabled = busy, not busy
 
     def _on_sampler(self, *_events) -> None:
-        self._eta_row.visible = self.state.sampler == "ddim"
-        self._noise_row.visible = self.state.sampler == "sde"
+        show_knobs(self._knob_rows, self.state.sampler)
 
     def __panel__(self):
         heading = pn.pane.Markdown
@@ -147,6 +147,6 @@ class Controls(StateView):
             pn.Row(self.train, self.stop, sizing_mode="stretch_width"),
             self.advanced,
             heading("### Sampling"),
-            self.sampler, self._eta_row, self._noise_row, self._steps_row, self._n_row, self._oracle_row,
+            self.sampler, *self._knob_rows.values(), self.grid, self._steps_row, self._n_row, self._oracle_row,
             sizing_mode="stretch_width",
         )

@@ -138,18 +138,13 @@ def lattice(n: int = MESH_N, extent: float = MESH_EXTENT) -> np.ndarray:
 
 
 def mesh_run(model, run, n: int = MESH_N, extent: float = MESH_EXTENT, seed: int = 0) -> np.ndarray:
-    """A lattice of start points at t = 1 run through `run`'s sampler, eta/noise and time grid.
+    """A lattice of start points at t = 1 run through `run`'s settings (sampler, knobs) and time grid.
 
     Returns (F, n*n, 2) float32, frame 0 the lattice itself. Drawn as its rows and columns, it shows how
     the sampler stretches and folds the plane (with a stochastic sampler the mesh jitters, honestly).
     """
-    kw = {}
-    if run.sampler == "ddim" and run.eta is not None:
-        kw["eta"] = run.eta
-    if run.sampler == "sde" and run.noise is not None:
-        kw["noise"] = run.noise
     x0 = lattice(n, extent)
-    return samplers.sample(model, sampler=run.sampler, times=run.times, x_init=x0, seed=seed, **kw).points
+    return samplers.sample(model, settings=run.settings, times=run.times, x_init=x0, seed=seed).points
 
 
 def pack_run(run, model, show_density: bool = True, show_field: bool = True, show_mesh: bool = True,

@@ -12,7 +12,7 @@ import torch
 from bokeh.models import ColumnDataSource, Label, Span
 from bokeh.plotting import figure
 
-from ..schedules import get_schedule
+from ..schedules import SCHEDULES, get_schedule
 from .base import StateView
 from .style import style_figure
 
@@ -20,15 +20,6 @@ N_T = 401  # points of the t grid on [0, 1]
 SNR_CLIP = 50.0  # log-SNR is +-inf at the ends: stored clipped (the axis shows +-SNR_SHOWN)
 SNR_SHOWN = 10.0
 COLORS = dict(alpha="#1f5fa8", sigma="#e8590c", snr="#2a9d8f", now="#d62828")
-FORMULAS = {
-    "linear": "**VP linear (DDPM).** β(t) = 0.1 + 19.9·t (β from 10⁻⁴ to 0.02 over 1000 steps, made continuous); "
-              "α(t) = exp(−½∫₀ᵗβ) = exp(−0.05·t − 4.975·t²), σ(t) = √(1 − α²). "
-              "At t = 1, α = 0.0066: almost, not exactly, pure noise.",
-    "cosine": "**VP cosine (Nichol & Dhariwal).** α(t) = cos((t + s)/(1 + s)·π/2) / cos(s/(1 + s)·π/2) with "
-              "s = 0.008, σ(t) = √(1 − α²). Signal is destroyed more evenly in log-SNR than by the linear β.",
-    "rectified": "**Rectified flow / flow matching.** α(t) = 1 − t, σ(t) = t: straight lines from each data "
-                 "point to its noise, so α + σ = 1 (not variance preserving: α² + σ² dips to ½ at t = ½).",
-}
 SNR_LINE = ("**log-SNR** = log(α²/σ²) is how loud the signal is over the noise at t: +∞ at the data (t = 0), "
             "0 where they are equal, −∞ at pure noise. How much of x0 can be recovered from x_t depends on t "
             "only through it.")
@@ -109,7 +100,7 @@ class ScheduleView(StateView):
             if model is not None and model != st.schedule:
                 note = (f"\n\n*The shown model was trained on **{model}**; its run and the marker use that path. "
                         f"Press Train to use **{st.schedule}**.*")
-            self.caption.object = f"{FORMULAS[st.schedule]}\n\n{SNR_LINE}{note}"
+            self.caption.object = f"{SCHEDULES[st.schedule].formula}\n\n{SNR_LINE}{note}"
             self._on_time()
 
     def _on_time(self, *_):

@@ -13,11 +13,12 @@ from .. import datasets
 from ..config import TrainConfig
 from ..denoisers import OracleDenoiser
 from ..errors import ExplorerError
-from ..metrics import energy_distance
-from ..objectives import OBJECTIVES, check_pair
+from ..metrics import quality
+from ..objectives import OBJECTIVES
 from ..pretrained import available, load_pretrained
-from ..samplers import SAMPLERS, is_stochastic, sample
+from ..samplers import SamplingSettings, sample
 from ..schedules import SCHEDULES
+from .choices import bind_choices, fix_pair, knob_names, settings_of
 from .training_job import TrainingJob
 
 DRAWN = "drawn"  # the dataset name of the user's own drawing / upload
@@ -31,17 +32,16 @@ FRESH_SEED = 12345  # a draw of a built-in set that the models never trained on 
 class ExplorerState(param.Parameterized):
     dataset = param.Selector(default="smiley", objects=[*datasets.names(), DRAWN],
                              doc="Training data: a built-in shape, or your own drawing ('drawn').")
+    # The objects of these Selectors, and one Number per sampler knob (eta, noise, ...), come from the
+    # core's registries (choices.py): a registered sampler, objective, schedule or grid shows up here.
     objective = param.Selector(default="velocity", objects=list(OBJECTIVES),
                                doc="What the network predicts: eps (DDPM), x0, v, or the flow-matching velocity.")
     schedule = param.Selector(default="rectified", objects=list(SCHEDULES),
                               doc="The noise path x_t = alpha(t) x0 + sigma(t) eps: DDPM 'linear', 'cosine', "
                                   "or 'rectified' (straight lines, flow matching).")
-    sampler = param.Selector(default="heun", objects=list(SAMPLERS),
+    sampler = param.Selector(default="heun", objects=[],
                              doc="How to walk from noise to data: DDPM, DDIM, Euler or Heun (ODE), or an SDE.")
-    eta = param.Number(default=0.0, bounds=(0.0, 1.0), step=0.05,
-                       doc="DDIM's noise: 0 is deterministic, 1 is DDPM's ancestral sampling.")
-    noise = param.Number(default=1.0, bounds=(0.0, 2.0), step=0.05,
-                         doc="The SDE sampler's noise level: 0 is the probability-flow ODE, 1 the reverse SDE.")
+    grid = param.Selector(default="uniform", objects=[], doc="Where the sampler's time steps go between t = 1 and 0.")
     sample_steps = param.Integer(default=50, bounds=(1, MAX_SAMPLE_STEPS),
                                  doc="Sampler steps from noise to data.")
     n_samples = param.Integer(default=1000, bounds=(10, MAX_SAMPLES), doc="How many samples to draw.")
@@ -84,7 +84,12 @@ class ExplorerState(param.Parameterized):
         super().__init__(**params)
         self._job: TrainingJob | None = None
         self._drawn: np.ndarray | None = None
+        self._reference = (None, None)  # (key, fresh draw) for the quality numbers
         self._load_dataset()
+        self.param.watch(self._on_knob, knob_names())
+        self.param.watch(self._check_pair, ["objective", "schedule"])
+        if self.run is None:
+            self.recompute()
 
     # --- data ---------------------------------------------------------------------------------
     @param.depends("dataset", watch=True)
@@ -121,10 +126,13 @@ class ExplorerState(param.Parameterized):
         return True
 
     # --- training -----------------------------------------------------------------------------
-    def train_config(self) -> TrainConfig:
-        return TrainConfig(objective=self.objective, schedule=self.schedule, width=self.width, depth=self.depth,
-                           lr=self.lr, batch_size=self.batch_size, steps=self.train_steps, seed=self.seed,
-                           fourier_features=self.fourier_features)
+    def train_config(self, **overrides) -> TrainConfig:
+        """The TrainConfig the sidebar describes; `overrides` (objective, schedule, steps...) replace fields
+        (the A/B tab's arms use the sidebar's network and training settings with their own pairs)."""
+        fields = dict(objective=self.objective, schedule=self.schedule, width=self.width, depth=self.depth,
+                      lr=self.lr, batch_size=self.batch_size, steps=self.train_steps, seed=self.seed,
+                      fourier_features=self.fourier_features)
+        return TrainConfig(**{**fields, **overrides})
 
     def start_training(self) -> bool:
         if self.training:
@@ -155,36 +163,26 @@ class ExplorerState(param.Parameterized):
         if job is None:
             return False
         news = job.drain()
-        if not news["done"]:  # in line for a training slot, or (again) training
-            ahead = news["waiting"]
-            line = f"{ahead} run{'s' if ahead != 1 else ''} ahead of yours" if ahead else "yours is next"
-            status = (self._training_status if ahead is None else
-                      f"Waiting for a free training slot ({job.ticket.slots.size} train at once here): {line}.")
+        if not news.done:  # in line for a training slot, or (again) training
+            status = news.waiting_line(job.ticket.slots.size) or self._training_status
             if status != self.status:
                 self.status = status
-        if news["losses"]:
-            self.losses = self.losses + news["losses"]
-            self.progress = min(100.0, 100.0 * news["step"] / job.config.steps)
-        if news["preview"] is not None:
-            self.preview = news["preview"]
-        if news["done"]:
+        if news.losses:
+            self.losses = self.losses + news.losses
+            self.progress = min(100.0, 100.0 * news.step / job.config.steps)
+        if news.preview is not None:
+            self.preview = news.preview
+        if news.done:
             self._job = None
             self.training = False
-            if news["error"]:
-                self.error = news["error"]
-            elif news["model"] is None:
-                self.status = "Stopped before training started; the previous model is still shown."
-            elif news["model"] is not None:
-                model = news["model"]
-                if model.log.diverged:
-                    # The rolled-back weights are at best a half-trained net: keep showing the last good model.
-                    self.error = model.log.message
-                    self.status = "Training diverged; the previous model is still shown. Try a smaller learning rate."
-                    return True
-                if model.log.steps_done > 0:
-                    self.model = model  # triggers recompute
-                self.status = model.log.message
-        return bool(news["losses"] or news["preview"] is not None or news["done"])
+            model, status, error = news.outcome()
+            if error:
+                self.error = error
+            if model is not None:
+                self.model = model  # triggers recompute
+            if status:
+                self.status = status
+        return news.changed
 
     def shutdown(self) -> None:
         """Stop the training thread (session closed)."""
@@ -193,20 +191,25 @@ class ExplorerState(param.Parameterized):
             self._job.join(timeout=2.0)
 
     # --- sampling -----------------------------------------------------------------------------
+    def settings(self) -> SamplingSettings:
+        """How the sidebar says to sample: sampler, steps, time grid and the sampler's knobs."""
+        return settings_of(self)
+
     @property
     def stochastic(self) -> bool:
-        return is_stochastic(self.sampler, self.eta, self.noise)
+        return self.settings().stochastic
 
-    @param.depends("model", "sampler", "eta", "noise", "sample_steps", "n_samples", "sample_seed", "use_oracle",
-                   watch=True, on_init=True)
+    def _on_knob(self, event) -> None:
+        if any(k.name == event.name for k in self.settings().spec.knobs):
+            self.recompute()  # a knob of another sampler changes nothing shown
+
+    @param.depends("model", "sampler", "grid", "sample_steps", "n_samples", "sample_seed", "use_oracle", watch=True)
     def recompute(self):
         denoiser = self.denoiser()
         if denoiser is None:
             return
-        kw = {"eta": self.eta} if self.sampler == "ddim" else {"noise": self.noise} if self.sampler == "sde" else {}
         try:
-            run = sample(denoiser, n=self.n_samples, sampler=self.sampler, steps=self.sample_steps,
-                         seed=self.sample_seed, **kw)
+            run = sample(denoiser, n=self.n_samples, seed=self.sample_seed, settings=self.settings())
         except ExplorerError as err:
             self.error = str(err)
             return
@@ -217,7 +220,7 @@ class ExplorerState(param.Parameterized):
             frame = int(np.abs(run.times - t).argmin())
         self.frame = frame
         self.run = run
-        self.quality = self._quality(run.samples)
+        self.quality = self.score(run.samples)
 
     def denoiser(self):
         """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule."""
@@ -230,21 +233,36 @@ class ExplorerState(param.Parameterized):
             self._oracle, self._oracle_key = OracleDenoiser(self.data, self.model.schedule), key
         return self._oracle
 
-    def _quality(self, samples) -> dict:
+    def score(self, samples) -> dict:
+        """Energy distances of `samples` to this session's data (metrics.quality): to the training points,
+        and for a built-in set to a fresh draw of it, with the floor a perfect model would score."""
         if self.data is None:
             return {}
-        out = {"to_training": energy_distance(samples, self.data)}
+        fresh = None
         if self.dataset != DRAWN:
-            fresh = datasets.load(self.dataset, n=len(self.data), seed=FRESH_SEED)
-            out["to_fresh"] = energy_distance(samples, fresh)
-            # Same sizes as the samples' comparison: ED's bias grows like 1/n + 1/m, so a 2000-point floor
-            # against 1000 samples would make a perfect model read ~1.5x. Rows are shuffled: [:n] is fair.
-            out["floor"] = energy_distance(self.data[: len(samples)], fresh)
-        return out
+            key = (self.dataset, id(self.data), len(self.data))
+            if self._reference[0] != key:
+                self._reference = (key, datasets.load(self.dataset, n=len(self.data), seed=FRESH_SEED))
+            fresh = self._reference[1]
+        return quality(samples, self.data, fresh)
 
-    @param.depends("objective", "schedule", watch=True)
-    def _check_pair(self):
-        try:
-            check_pair(self.objective, self.schedule)
-        except ExplorerError as err:
-            self.error = str(err)
+    # --- objective / schedule pairs -----------------------------------------------------------
+    def _check_pair(self, *events):
+        """Never show a pair that cannot train: the other choice follows, and the status says so."""
+        changed = "objective" if any(e.name == "objective" for e in events) else "schedule"
+        note = fix_pair(self, changed)
+        self.status = " ".join(filter(None, [note, self.model_note()])) or self.status
+
+    def model_note(self) -> str:
+        """'' if the shown model is what the sidebar describes, else a line saying what it was trained with."""
+        model = self.model
+        if model is None or getattr(model, "objective", None) is None:
+            return ""
+        if (model.objective, model.schedule.name) == (self.objective, self.schedule):
+            return ""
+        return (f"The shown model was trained with {OBJECTIVES[model.objective].short} on "
+                f"{SCHEDULES[model.schedule.name].short}; press Train to train "
+                f"{OBJECTIVES[self.objective].short} on {SCHEDULES[self.schedule].short}.")
+
+
+bind_choices(ExplorerState)

@@ -1,14 +1,15 @@
 """A training run in a background thread that never touches the UI.
 
 The thread writes its progress into a locked buffer; the UI thread calls `drain()` from a periodic
-callback (GUIDE §3). `stop()` sets an event that `train` checks before every step, so a stop takes
-effect within one step (about a millisecond). A run first waits for a training slot (training_slots.py);
-while it waits, `drain()` says how many runs are ahead of it.
+callback (docs/performance.md#threads-and-the-page) and gets a typed `JobNews`. `stop()` sets an event that
+`train` checks before every step, so a stop takes effect within one step (about a millisecond). A run
+first waits for a training slot (training_slots.py); while it waits, the news says how many runs are ahead.
 """
 from __future__ import annotations
 
 import threading
 import traceback
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -17,6 +18,45 @@ from ..config import TrainConfig
 from ..errors import ExplorerError
 from ..training import train
 from .training_slots import Ticket
+
+
+@dataclass
+class JobNews:
+    """What a training job reports since the last `drain()`."""
+
+    losses: list[tuple[int, float]] = field(default_factory=list)  # new (step, loss) pairs
+    preview: np.ndarray | None = None  # the latest preview samples, if new
+    step: int = 0  # the step reached
+    waiting: int | None = None  # runs ahead in line for a slot, or None once training
+    done: bool = False
+    model: object | None = None  # when done: the trained DiffusionModel, or None (stopped in line, error)
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.losses or self.preview is not None or self.done)
+
+    def waiting_line(self, slots: int) -> str | None:
+        """'Waiting for a free training slot (...): 2 runs ahead of yours.', or None once training."""
+        ahead = self.waiting
+        if ahead is None:
+            return None
+        line = f"{ahead} run{'s' if ahead != 1 else ''} ahead of yours" if ahead else "yours is next"
+        return f"Waiting for a free training slot ({slots} train at once here): {line}."
+
+    def outcome(self) -> tuple[object | None, str, str]:
+        """For a finished job: (the model to show or None, a status line, an error message or '').
+
+        A diverged run's rolled-back weights are at best half trained, so its model is not shown."""
+        if self.error:
+            return None, "", self.error
+        model = self.model
+        if model is None or model.log.steps_done == 0:
+            return None, "Stopped before training started; the previous model is still shown.", ""
+        if model.log.diverged:
+            return None, ("Training diverged; the previous model is still shown. Try a smaller learning rate."
+                          ), model.log.message
+        return model, model.log.message, ""
 
 
 class TrainingJob:
@@ -77,13 +117,10 @@ class TrainingJob:
             if preview is not None:
                 self._preview = preview
 
-    def drain(self) -> dict:
-        """Everything new since the last call: losses [(step, loss)], the latest preview (or None),
-        the step reached, `waiting` (runs ahead in line, or None once training), and when finished
-        `done`, `model` and `error`."""
+    def drain(self) -> JobNews:
+        """Everything new since the last call (see JobNews)."""
         waiting = self.ticket.ahead()
         with self._lock:
-            out = {"losses": self._losses, "preview": self._preview, "step": self._step, "waiting": waiting,
-                   "done": self._done, "model": self._model, "error": self._error}
+            news = JobNews(self._losses, self._preview, self._step, waiting, self._done, self._model, self._error)
             self._losses, self._preview = [], None
-        return out
+        return news

@@ -18,11 +18,18 @@ import urllib.parse
 
 import param
 
+from .choices import knob_names
 from .state import DRAWN, ExplorerState
 
-# The state's parameters that make up a shareable setup; the query key is the parameter's name.
-URL_PARAMS = ("dataset", "objective", "schedule", "sampler", "eta", "noise", "sample_steps", "n_samples",
-              "sample_seed", "width", "depth", "lr", "batch_size", "train_steps", "seed", "fourier_features")
+# The state's parameters that make up a shareable setup; the query key is the parameter's name. The
+# sampler knobs (eta, noise, ...) come from the registered samplers: url_params() adds them.
+SETUP_PARAMS = ("dataset", "objective", "schedule", "sampler", "grid", "sample_steps", "n_samples",
+                "sample_seed", "width", "depth", "lr", "batch_size", "train_steps", "seed", "fourier_features")
+
+
+def url_params() -> tuple[str, ...]:
+    """Every parameter of a shareable setup: SETUP_PARAMS and the registered sampler knobs."""
+    return SETUP_PARAMS[:5] + tuple(knob_names()) + SETUP_PARAMS[5:]
 HINT = "The address bar holds this setup: share the link."
 MAX_SHOWN_CHARS = 30  # a bad value is quoted in the message at most this long (escaped: links are untrusted)
 MAX_QUERY_CHARS = 4000  # a longer query string is not a setup someone shared: it is ignored
@@ -66,7 +73,7 @@ def coerce(p: param.Parameter, name: str, raw: str) -> tuple[object | None, str 
     return None, f"{name} cannot be set from a link"
 
 
-def parse_setup(search: str, params=URL_PARAMS) -> tuple[dict, list[str]]:
+def parse_setup(search: str, params=None) -> tuple[dict, list[str]]:
     """Read a query string ("?a=1&b=2") into ({parameter: valid value}, [notes]). No Panel, no state change.
 
     Unknown keys are left alone (other parts of a page may use them); for a repeated key the last wins.
@@ -77,7 +84,7 @@ def parse_setup(search: str, params=URL_PARAMS) -> tuple[dict, list[str]]:
         return {}, [f"the link's setup is longer than {MAX_QUERY_CHARS} characters and was ignored"]
     raw = dict(urllib.parse.parse_qsl(search.lstrip("?"), keep_blank_values=True))
     values, notes = {}, []
-    for name in params:
+    for name in params or url_params():
         if name not in raw:
             continue
         value, note = coerce(ExplorerState.param[name], name, raw[name])
@@ -99,11 +106,16 @@ def apply_setup(state: ExplorerState, search: str) -> list[str]:
         drawn = state.dataset != DRAWN  # (a page showing a drawing has `dataset=drawn` in its own URL)
         if drawn:
             values["dataset"] = ExplorerState.param.dataset.default
+    wanted = dict(values)
     values = {k: v for k, v in values.items() if getattr(state, k) != v}
     if "dataset" in values:
         state.dataset = values.pop("dataset")
     if values:
         state.param.update(**values)
+        for name, value in wanted.items():  # e.g. an objective that cannot train on the schedule: one moved
+            if getattr(state, name) != value:
+                notes.append(f"{name}={_quote(str(value))} does not fit the rest of the setup: using "
+                             f"{name}={_quote(str(getattr(state, name)))}")
     if drawn:
         state.status = DRAWN_STATUS.format(state.dataset)
     return notes
@@ -152,7 +164,7 @@ def sync_url(state: ExplorerState, location=None) -> bool:
         if news:
             report(state, notes)
 
-    location.sync(state, {name: name for name in URL_PARAMS if name != "dataset"}, on_error=on_error)
+    location.sync(state, {name: name for name in url_params() if name != "dataset"}, on_error=on_error)
     # The dataset goes through a stand-in that knows only the built-in sets: `sync` would switch the page to
     # an empty drawing on `dataset=drawn`; with the stand-in that is an error, handled value by value above.
     link = _DatasetLink(dataset=state.dataset if state.dataset != DRAWN else _DatasetLink.param.dataset.default)
@@ -199,5 +211,5 @@ def _apply_and_clean(state: ExplorerState, location) -> list[str]:
     """Apply the URL value by value, then write the clean values back, so that `sync` (which applies a
     URL in one batch) finds nothing left to apply. Returns the notes for `report`."""
     notes = apply_setup(state, location.search)
-    location.update_query(**{name: str(getattr(state, name)) for name in URL_PARAMS})
+    location.update_query(**{name: str(getattr(state, name)) for name in url_params()})
     return notes

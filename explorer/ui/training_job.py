@@ -1,9 +1,9 @@
 """A training run in a background thread that never touches the UI.
 
 The thread writes its progress into a locked buffer; the UI thread calls `drain()` from a periodic
-callback (GUIDE §3). `stop()` sets an event that `train` checks before every step, so a stop takes
-effect within one step (about a millisecond). A run first waits for a training slot (training_slots.py);
-while it waits, `drain()` says how many runs are ahead of it.
+callback (docs/performance.md#threads-and-the-poller). `stop()` sets an event that `train` checks before
+every step, so a stop takes effect within one step (about a millisecond). A run first waits for a training
+slot (training_slots.py); while it waits, `drain()` says how many runs are ahead of it.
 """
 from __future__ import annotations
 

@@ -13,18 +13,20 @@ LR_DECAYS = ("cosine", "none")
 
 @dataclass
 class TrainConfig:
-    # Flow matching on the straight path: the best quality per second we measured (GUIDE §2).
+    # Flow matching on the straight path: the best quality per second we measured
+    # (docs/performance.md#training-recipe).
     objective: str = "velocity"
     schedule: str = "rectified"
     # 3x96 SiLU on Fourier features: as good as 3x128 on smiley and moons (energy distance 1.58x and 1.01x
-    # the floor, mean of 2 seeds) for 56 % of the compute (bench/, sweep of 2026-11-21).
+    # the floor, mean of 2 seeds) for 56 % of the compute (tuning sweep of 2026-11-21; its script is not in
+    # bench/, whose bench_core.py reproduces the default's figures).
     width: int = 96
     depth: int = 3
     # 32 sinusoidal features of t; 0 feeds the raw t (Diffusion Explorer's baseline).
     time_embedding: int = 32
     activation: str = "silu"
     # Random Fourier features of x (count, frequency scale): without them a 3x128 MLP cannot draw the
-    # steep field around thin strokes and smiley comes out as a blurred disc (bench/: 3.5x -> 1.7x floor).
+    # steep field around thin strokes and smiley comes out as a blurred disc (the same sweep: 3.5x -> 1.7x floor).
     fourier_features: int = 64
     fourier_scale: float = 3.0
     # Adam 8e-3 with cosine decay to 0: fast early progress, a quiet finish (2e-3 was slower to converge).
@@ -32,7 +34,8 @@ class TrainConfig:
     lr_decay: str = "cosine"
     # 512 points per step: the loss is noisy in t, so bigger batches help more than more steps.
     batch_size: int = 512
-    # ~2.5 s on one idle core; see bench/ for the energy distance per dataset against the floor.
+    # ~2.5 s on one idle core; bench/bench_core.py prints the time and the energy distance per dataset
+    # against the floor (docs/performance.md#training-recipe).
     steps: int = 1500
     seed: int = 0
 

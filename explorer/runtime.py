@@ -1,10 +1,11 @@
 """Per-thread CPU settings for the library's hot loops (training and sampling).
 
 * Denormal floats make small MLPs crawl on x86 (one flow-matching run: 53 s with them, 3 s flushed
-  to zero; GUIDE §2).
+  to zero; docs/performance.md#denormals).
 * torch's intra-op threads: on this 2-core machine one thread beat two by 10x when anything else
   was running (200 training steps: 1.7 s vs 18.7 s), because two threads spin-wait on each other's
-  tiny matmuls. `EXPLORER_TORCH_THREADS` overrides the count (bench/ measures both).
+  tiny matmuls. `EXPLORER_TORCH_THREADS` overrides the count (bench/bench_core.py --threads N measures
+  either; docs/performance.md#threads).
 
 `cpu_settings()` applies both for the duration of a train/sample call and restores them after, so
 the caller's own numerics (and e.g. hypothesis, which checks for flushed denormals) are untouched.

@@ -1,2 +1,16 @@
-"""The dashboard. `state` and `training_job` are plain Python (param, threads, no Panel) and unit
-tested; the other modules are thin Panel views over one `ExplorerState` per session."""
+"""The dashboard: one `ExplorerState` per browser session and thin Panel views over it.
+
+Plain Python, no Panel (unit tested without a browser):
+  state.py (ExplorerState: the session's setup, model, run and quality figures), compare_state.py (the
+  A/B arms), branch_state.py (paths not taken), training_job.py (a training run in a background thread),
+  training_slots.py (how many runs train at once per process), frames.py (what goes to the browser once
+  per run), export_files.py (model zips, thinned trajectories, the GIF job), main_view_js.py (the
+  browser-side drawing code, as JS strings).
+Panel views (each a `base.StateView`, styled by style.py):
+  explorer.py (one session's whole dashboard, tabs included), controls.py (sidebar), draw_view.py,
+  main_view.py (the animated plot), quality_view.py, training_view.py, branch_view.py, density_view.py,
+  compare_view.py, schedule_view.py, export_view.py.
+Session plumbing: polling.py (periodic callbacks that run only while a job does; session teardown) and
+url_state.py (the setup in the address bar). The page itself is explorer/app.py.
+See docs/performance.md#panel-and-bokeh for the recipes these follow.
+"""

@@ -7,7 +7,8 @@ start from the same noise (one sample seed), so frame 0 is identical and every d
 Training runs both arms in turns of 10 steps: two worker threads pass a baton at every `train` callback, so
 only one ever computes (one core, as with a single training thread) and both loss curves grow together.
 Each arm keeps its own seeded generator, so the turns change nothing: the same config twice gives the same
-model bit for bit. The UI thread calls `poll()` from a periodic callback; no Bokeh here (GUIDE §3).
+model bit for bit. The UI thread calls `poll()` from a periodic callback; no Bokeh here
+(docs/performance.md#threads-and-the-poller).
 """
 from __future__ import annotations
 

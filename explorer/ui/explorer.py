@@ -7,8 +7,8 @@
 
 Explorer itself is a plain Row (sidebar, main column) so it embeds anywhere; app.py puts its
 `controls` and `main` into a FastListTemplate instead. Whichever is shown, `start()` hooks the
-session up: a periodic callback moves the training thread's news into the state (GUIDE §3), and
-closing the session stops the thread.
+session up: a periodic callback moves the training thread's news into the state
+(docs/performance.md#threads-and-the-poller), and closing the session stops the thread.
 """
 from __future__ import annotations
 

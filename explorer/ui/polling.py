@@ -1,11 +1,11 @@
 """Poller: a periodic callback that runs only while a background job needs it.
 
-A thread never touches Bokeh models (GUIDE §3); the page drains its news from a periodic callback. The
-views start a Poller when their job starts and stop it when the job ends, so an idle session runs no
-callback at all. Measured with 30 sessions on one 2-core server (bench/bench_load.py): Panel's default
-periodic callback, always on at 150 ms, kept the event loop 100 % busy with nobody doing anything,
-because each tick toggles Panel's busy indicator (two patches to the page and milliseconds of design
-bookkeeping per call) and writes a log line.
+A thread never touches Bokeh models (docs/performance.md#threads-and-the-poller); the page drains its news
+from a periodic callback. The views start a Poller when their job starts and stop it when the job ends, so an
+idle session runs no callback at all. Measured with 30 sessions on one 2-core server (bench/bench_load.py):
+Panel's default periodic callback, always on at 150 ms, kept the event loop 100 % busy with nobody doing
+anything, because each tick toggles Panel's busy indicator (two patches to the page and milliseconds of design
+bookkeeping per call) and writes a log line (docs/performance.md#polling).
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def forget_js_callbacks(*widgets) -> None:
     Panel keeps every widget's JS callbacks in a class-level WeakKeyDictionary keyed by the widget. When a
     callback's `args` reach back to the widget (our player's render callback names the player), the value
     keeps the key alive and the whole session (state, models, frames) is never freed: ~8 MB per closed tab,
-    found by the teardown test (tests/test_teardown.py).
+    found by the teardown test (tests/test_classroom.py).
     """
     from panel.links import Callback, Link
 

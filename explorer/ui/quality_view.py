@@ -1,8 +1,8 @@
 """One line under the main plot: how close the current run's samples are to the data, and what made them.
 
-The numbers are `state.quality` (energy distances, GUIDE §1): to a fresh draw of the dataset, as a ratio
-to the floor "training set vs that fresh draw", and to the training points themselves. With the exact
-denoiser (the oracle) the samples land on the training points, so the distance to them drops to ~0
+The numbers are `state.quality` (energy distances, docs/parameterisation.md#quality): to a fresh draw of the
+dataset, as a ratio to the floor "training set vs that fresh draw", and to the training points themselves. With
+the exact denoiser (the oracle) the samples land on the training points, so the distance to them drops to ~0
 while the distance to a fresh draw stays at the floor: memorisation. The network sits in between.
 """
 from __future__ import annotations

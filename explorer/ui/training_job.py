@@ -1,7 +1,7 @@
 """A training run in a background thread that never touches the UI.
 
 The thread writes its progress into a locked buffer; the UI thread calls `drain()` from a periodic
-callback (docs/performance.md#threads-and-the-page) and gets a typed `JobNews`. `stop()` sets an event that
+callback (docs/performance.md#threads-and-the-poller) and gets a typed `JobNews`. `stop()` sets an event that
 `train` checks before every step, so a stop takes effect within one step (about a millisecond). A run
 first waits for a training slot (training_slots.py); while it waits, the news says how many runs are ahead.
 """

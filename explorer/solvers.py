@@ -10,6 +10,10 @@ any grid (strided grids use the exact t -> s coefficients). The maths: docs/para
   heun   the same ODE, second order (the last step to sigma = 0 is an Euler step, as in Karras et al.)
   sde    reverse SDE by Euler-Maruyama: dx = [v - ½ lam² g² score] dt + lam g dW,
          score = -eps/sigma, g² = 2 sigma sigma' - 2 (alpha'/alpha) sigma²; lam = `noise` (0 = the ODE)
+  dpmpp2m  DPM-Solver++(2M) (Lu et al. 2022): the exact exponential integrator of the ODE in x0_hat,
+         with x0_hat extrapolated linearly in log-SNR from the previous step (multistep, one call a step)
+  pc     predictor-corrector (Song et al. 2021): an ancestral step, then a Langevin step at the new time,
+         x <- x + d score + sqrt(2 d) z with d = 2 (snr |z| / |score|)²
 
 Adding a sampler is one `SAMPLERS.register(SamplerSpec(...))` in this file (or anywhere): the library,
 the dashboard's menus and knob sliders, the address bar, the A/B tab and the command line read it.
@@ -126,9 +130,46 @@ def land(ctx: StepContext, x, t, s):
     return _ddim(ctx, x, t, s, eta=0.0)
 
 
+def _dpmpp2m(ctx, x, t, s):
+    """DPM-Solver++(2M), in ratio form so that alpha_t = 0 (pure noise) and sigma_s = 0 (data) are exact:
+        x_s = (sigma_s/sigma_t) x + (alpha_s - alpha_t sigma_s/sigma_t) D   (e^-h = alpha_t sigma_s / sigma_t alpha_s)
+    with D = x0_hat on the first and last steps, else (1 + 1/2r) x0_hat - 1/2r x0_prev, r = h_prev / h,
+    h the step in log(alpha/sigma)."""
+    sch, mem = ctx.model.schedule, ctx.memory
+    x0, _ = ctx.denoise(x, t)
+    a_t, s_t, a_s, s_s = sch.alpha(t), sch.sigma(t), sch.alpha(s), sch.sigma(s)
+    lam = lambda a, sg: torch.log(a.clamp_min(1e-30)) - torch.log(sg.clamp_min(1e-30))  # noqa: E731
+    h = float(lam(a_s, s_s) - lam(a_t, s_t))
+    d = x0
+    prev = mem.get("x0"), mem.get("h")
+    if prev[0] is not None and float(s_s) > 0 and 0 < h < float("inf") and 0 < prev[1] < float("inf"):
+        r = prev[1] / h
+        d = (1 + 0.5 / r) * x0 - (0.5 / r) * prev[0]
+    mem["x0"], mem["h"] = x0, h
+    ratio = s_s / s_t.clamp_min(1e-12)
+    return ratio * x + (a_s - a_t * ratio) * d, x0
+
+
+def _pc(ctx, x, t, s):
+    """Predictor: one ancestral (DDPM) step to s. Corrector: one Langevin step on p_s with the knob `snr`."""
+    x, x0 = _ddim(ctx, x, t, s, eta=1.0)
+    sig = ctx.model.schedule.sigma(s)
+    if float(sig) <= 0:
+        return x, x0
+    _, eps = ctx.denoise(x, s)
+    score = -eps / sig
+    z = ctx.noise_like(x)
+    ratio = z.norm(dim=-1).mean() / score.norm(dim=-1).mean().clamp_min(1e-12)
+    delta = 2 * (ctx.knobs["snr"] * ratio) ** 2
+    return x + delta * score + torch.sqrt(2 * delta) * z, x0
+
+
 ETA = Knob("eta", "DDIM η", 0.0, (0.0, 1.0), 0.05, "DDIM's noise: 0 is deterministic, 1 is DDPM's ancestral sampling.")
 NOISE = Knob("noise", "SDE noise", 1.0, (0.0, 2.0), 0.05,
              "The SDE sampler's noise level: 0 is the probability-flow ODE, 1 the reverse SDE.")
+
+SNR = Knob("snr", "PC snr", 0.16, (0.0, 1.0), 0.01,
+           "The corrector's signal-to-noise ratio: the size of its Langevin step (0: no correction).")
 
 SAMPLERS: Registry[SamplerSpec] = Registry("sampler")
 SAMPLERS.register(SamplerSpec(
@@ -145,3 +186,9 @@ SAMPLERS.register(SamplerSpec(
 SAMPLERS.register(SamplerSpec(
     "sde", "SDE (Euler–Maruyama)", "SDE", _sde, knobs=(NOISE,), stochastic=lambda k: k["noise"] > 0,
     doc="the reverse SDE; noise 0 is the probability-flow ODE"))
+SAMPLERS.register(SamplerSpec(
+    "dpmpp2m", "DPM-Solver++ (2M)", "DPM++ 2M", _dpmpp2m, default_steps=20, default_grid="logsnr",
+    doc="the probability-flow ODE solved exactly in its linear part, second order by reusing the last x̂0"))
+SAMPLERS.register(SamplerSpec(
+    "pc", "Predictor–corrector", "PC", _pc, knobs=(SNR,), stochastic=lambda k: True, evals_per_step=2,
+    doc="an ancestral step, then a Langevin correction at the new time"))

@@ -145,7 +145,7 @@ class CompareState(param.Parameterized):
         self.message = HINT
         for arm in self.arms:
             arm.param.watch(lambda *_, arm=arm: self._resample(arm), [*SAMPLING, *knob_names()])
-            arm.param.watch(lambda e, arm=arm: self._check(arm, e.name), ["objective", "schedule"])
+            arm.param.watch(lambda *events, arm=arm: self._check(arm, events), ["objective", "schedule"])
         self.state.param.watch(self._on_data, "data")
 
     @property
@@ -288,7 +288,8 @@ class CompareState(param.Parameterized):
         return line
 
     # --- checks and data --------------------------------------------------------------------------
-    def _check(self, arm: Arm, changed: str) -> None:
+    def _check(self, arm: Arm, events) -> None:
+        changed = "objective" if any(e.name == "objective" for e in events) else "schedule"
         note = fix_pair(arm, changed)  # never show a pair that cannot train: the other choice follows
         if note:
             self.message = f"{arm.label}: {note}"

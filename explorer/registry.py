@@ -32,6 +32,7 @@ class Knob:
     bounds: tuple[float, float]
     step: float = 0.05
     doc: str = ""
+    symbol: str = ""  # in compact text ("η = 0.5"); the name if empty
 
     def check(self, value) -> float:
         return check_float(self.name, value, *self.bounds)

@@ -94,7 +94,7 @@ class SamplingSettings:
     def describe(self) -> str:
         """'DDIM (η = 0.5), 20 steps, grid uniform in t'."""
         spec = self.spec
-        knobs = ", ".join(f"{spec.knob(k).label.split()[-1]} = {v:g}" for k, v in self.knobs)
+        knobs = ", ".join(f"{spec.knob(k).symbol or k} = {v:g}" for k, v in self.knobs)
         return (f"{spec.short}{f' ({knobs})' if knobs else ''}, {self.steps} step{'s' if self.steps != 1 else ''}"
                 f", grid {TIME_GRIDS[self.grid].label.lower()}")
 

@@ -164,7 +164,8 @@ def _pc(ctx, x, t, s):
     return x + delta * score + torch.sqrt(2 * delta) * z, x0
 
 
-ETA = Knob("eta", "DDIM η", 0.0, (0.0, 1.0), 0.05, "DDIM's noise: 0 is deterministic, 1 is DDPM's ancestral sampling.")
+ETA = Knob("eta", "DDIM η", 0.0, (0.0, 1.0), 0.05, "DDIM's noise: 0 is deterministic, 1 is DDPM's ancestral sampling.",
+           symbol="η")
 NOISE = Knob("noise", "SDE noise", 1.0, (0.0, 2.0), 0.05,
              "The SDE sampler's noise level: 0 is the probability-flow ODE, 1 the reverse SDE.")
 

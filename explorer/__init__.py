@@ -20,6 +20,7 @@ from .registry import Knob
 from .samplers import SampleRun, SamplingSettings, sample
 from .schedules import SCHEDULES, Schedule, get_schedule
 from .solvers import SAMPLERS, SamplerSpec
+from .sweeps import SweepResult, sweep
 from .timegrids import TIME_GRIDS, TimeGridSpec
 from .training import train
 
@@ -28,8 +29,8 @@ __version__ = "0.1.0"
 __all__ = [
     "BranchRun", "Denoiser", "DiffusionModel", "ExplorerError", "GaussianDenoiser", "Knob", "OBJECTIVES",
     "ObjectiveSpec", "OracleDenoiser", "SAMPLERS", "SCHEDULES", "SampleRun", "SamplerSpec", "SamplingSettings",
-    "Schedule", "TIME_GRIDS", "TimeGridSpec", "TrainConfig", "branch", "datasets", "density", "get_schedule",
-    "load", "load_pretrained", "metrics", "sample", "save", "train",
+    "Schedule", "SweepResult", "TIME_GRIDS", "TimeGridSpec", "TrainConfig", "branch", "datasets", "density",
+    "get_schedule", "load", "load_pretrained", "metrics", "sample", "save", "sweep", "train",
 ]
 
 

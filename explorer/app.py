@@ -18,9 +18,9 @@ torch.set_num_threads(1)
 torch.optim.Adam([torch.zeros(1, requires_grad=True)])
 
 HOW_TO = """
-**How to use.** Pick a dataset (or press **Draw** and sketch one), choose what the network predicts
-and the noise schedule, then press **Train** and watch the loss fall. Below, drag **Time** or press
-play to watch noise flow into data; change the sampler on the left to see how the paths change.
+Pick a dataset (or press **Draw** and sketch one), choose what the network predicts and the noise
+schedule, then press **Train** and watch the loss fall. Drag **Time** under the plot, or press play, to
+watch noise flow into data; change the sampler to see how the paths change.
 """
 
 
@@ -35,12 +35,15 @@ def create_app() -> pn.template.FastListTemplate:
     explorer = Explorer().start()
     export = pn.Card(ExportView(state=explorer.state), title="Export & share", collapsed=True,
                      sizing_mode="stretch_width", margin=(10, 5))
+    how_to = pn.Card(pn.pane.Markdown(HOW_TO, margin=(0, 10)), title="How to use", collapsed=True,
+                     sizing_mode="stretch_width", margin=(0, 5, 10, 5))
     if pn.state.location is not None:  # the setup lives in the page's address (None outside a server)
         sync_url(explorer.state)
     return pn.template.FastListTemplate(
         title=TITLE,
-        sidebar=[explorer.controls, export],
-        main=[pn.pane.Markdown(HOW_TO, sizing_mode="stretch_width"), explorer.main],
+        sidebar=[how_to, explorer.controls, export],
+        main=[explorer.main],
+        main_layout=None,  # no card around the main area: its padding pushed the plot below a laptop's fold
         sidebar_width=340,
         accent="#1f5fa8",
         design=FastWithoutWebFont,

@@ -22,7 +22,7 @@ from .export_files import plain_name, safe_name
 from .state import DRAWN
 
 CANVAS_RANGE = (-4.0, 4.0)
-HINT = "Draw with the mouse; the dots are the training set."
+HINT = "Draw with the mouse: the orange dots are your training set."
 
 
 def _no_strokes() -> dict:
@@ -59,7 +59,7 @@ class DrawView(StateView):
         self._show_points()
 
     def _canvas(self):
-        fig = figure(x_range=CANVAS_RANGE, y_range=CANVAS_RANGE, match_aspect=True, height=360, width=360,
+        fig = figure(x_range=CANVAS_RANGE, y_range=CANVAS_RANGE, match_aspect=True, height=300, width=320,
                      title="Your drawing", tools="reset", toolbar_location="right", name="draw_canvas")
         fig.scatter("x", "y", source=self.point_source, size=3, color="#ff7f0e", alpha=0.7, name="drawn_dots")
         strokes = fig.multi_line("xs", "ys", source=self.stroke_source, line_width=3, color="#333333",
@@ -135,6 +135,6 @@ class DrawView(StateView):
 
     def __panel__(self):
         hint = pn.pane.Markdown(HINT, margin=(0, 10))
-        side = pn.Column(self.density, self.jitter, pn.Row(self.undo, self.clear), self.upload, self.download,
-                         width=260)
-        return pn.Column(hint, pn.Row(pn.pane.Bokeh(self.figure), side), name="draw_view")
+        side = pn.Column(pn.Row(self.density, self.jitter), pn.Row(self.undo, self.clear),
+                         pn.Row(self.upload, self.download), width=320)
+        return pn.Column(hint, pn.pane.Bokeh(self.figure), side, name="draw_view", width=330)

@@ -32,6 +32,7 @@ from .state import DRAWN
 from .training_view import TrainingView
 
 TITLE = "2D Diffusion Explorer"
+_TIGHT = "p { margin: 2px 0; }"  # the status line: one line, no paragraph margins
 TRIM_AFTER_S = 2.0  # after a session closes, when to hand its freed memory back to the system
 TAB_VIEWS = {1: ("Paths not taken", BranchView), 2: ("Densities", DensityView), 3: ("A/B compare", CompareView),
              4: ("Schedule", ScheduleView)}
@@ -47,15 +48,18 @@ class Explorer(StateView):
         self.draw_view = DrawView(state=s)
         self.main_view = MainView(state=s)
         self.training_view = TrainingView(state=s)
-        self.status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10), name="status")
+        self.status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10), name="status",
+                                       styles={"font-size": "14px"}, stylesheets=[_TIGHT])
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
         self._draw_area = pn.Column(self.draw_view, visible=s.dataset == DRAWN, sizing_mode="stretch_width")
         # The plot and the training panel side by side. (Not a FlexBox: a FlexBox next to the drawing area
         # inside Tabs leaves the Bokeh document never idle, so Panel's onload never fires; measured in
         # headless Chromium, Panel 1.9.4 / Bokeh 3.9.2.)
         self.quality_view = QualityView(state=s)  # the samples' energy distances, under the plot
-        explore = pn.Column(self._draw_area, pn.Row(pn.Column(self.main_view, self.quality_view), self.training_view),
-                            sizing_mode="stretch_width")
+        # The plot is the product: it stays at the top left, with the drawing canvas (while drawing) and the
+        # training progress beside it, so a 1280x720 screen shows plot, Time slider and progress at once.
+        explore = pn.Row(pn.Column(self.main_view, self.quality_view), pn.Column(self.training_view, self._draw_area),
+                         sizing_mode="stretch_width")
         # The views other explorers lack, one tab each, made when their tab is first opened: a new session
         # costs the server ~0.4 s less (compare alone is 0.25 s), and a class opens thirty at once.
         self._views: dict[int, StateView] = {}

@@ -15,17 +15,18 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Tap
-from bokeh.models import ColumnDataSource, CustomJS, CustomJSTickFormatter, Label, LinearColorMapper
+from bokeh.models import ColumnDataSource, CustomJS, Label, LinearColorMapper
 from bokeh.plotting import figure
 
 from .. import samplers
 from ..errors import ExplorerError
 from . import frames
 from .base import StateView
-from .main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS, TIME_FORMAT_JS
+from .main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS
 from .polling import forget_js_callbacks
 from .style import style_figure
 
+PLOT_PX = 440  # the plot's square frame: with the slider and toggles it fits a 1280x720 laptop screen
 SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
 SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step count (the speed buttons change it)
 HOLD_MS = 800  # the player rests this long on the data before looping
@@ -78,7 +79,7 @@ class MainView(StateView):
     # --- construction -----------------------------------------------------------------------
     def _build_figure(self):
         b = frames.BOUNDS
-        fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=520, frame_height=520,
+        fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=PLOT_PX, frame_height=PLOT_PX,
                      match_aspect=True, output_backend=self.backend, tools="pan,wheel_zoom,reset,save,tap",
                      toolbar_location="right", min_border=4)
         style_figure(fig)
@@ -130,9 +131,11 @@ class MainView(StateView):
             r.js_on_change("visible", redraw)
 
     def _build_widgets(self):
-        fmt = CustomJSTickFormatter(args=dict(store=self._store), code=TIME_FORMAT_JS)
-        self._slider = pn.widgets.IntSlider(label="Time", start=0, end=SWEEP_TICKS, value=0, format=fmt,
-                                            tooltips=False, sizing_mode="stretch_width", bar_color=COLORS["samples"])
+        # The slider shows no value of its own: the time is read in one place, the label in the plot, which the
+        # same render call draws with the frame (a value on the slider lagged behind after a new run).
+        self._slider = pn.widgets.IntSlider(name="Time (noise → data)", start=0, end=SWEEP_TICKS, value=0,
+                                            show_value=False, tooltips=False, sizing_mode="stretch_width",
+                                            bar_color=COLORS["samples"])
         self._player = pn.widgets.Player(
             start=0, end=SWEEP_TICKS, value=0, interval=SWEEP_MS // SWEEP_TICKS, loop_policy="loop",
             show_loop_controls=False, show_value=False, preview_duration=0, width=250, height=44, scale_buttons=0.8,
@@ -298,6 +301,6 @@ class MainView(StateView):
 
     def __panel__(self):
         controls = pn.Row(self._slider, self._player, sizing_mode="stretch_width", align="center")
-        caption = pn.pane.Markdown(CAPTION, styles={"color": "#5f6368"}, width=560, margin=(0, 10))
+        caption = pn.pane.Markdown(CAPTION, styles={"color": "#5f6368"}, width=PLOT_PX + 40, margin=(0, 10))
         return pn.Column(self._fig, controls, pn.Row(*self._toggles, self._clear, align="start"), caption,
-                         width=590)
+                         width=PLOT_PX + 70)

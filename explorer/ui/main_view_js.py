@@ -42,15 +42,6 @@ if (player.direction === 0) {
 }
 """
 
-# The Time slider's label: t at the (fractional) frame under the slider, and how far denoising has got.
-TIME_FORMAT_JS = """
-const d = store.data, T = d.t[0];
-if (T == null || !T.length) return '';
-const p = Math.min(Math.max(tick / d.S[0], 0), T.length - 1), k = Math.floor(p), k1 = Math.min(k + 1, T.length - 1);
-const t = T[k] + (p - k) * (T[k1] - T[k]);
-return 't = ' + t.toFixed(2) + '  (' + Math.round(100 * (1 - t)) + '% denoised)';
-"""
-
 DEFINE_RENDER_JS = """
 if (store._render == null) store._render = (tick) => {
   const d = store.data, X = d.x[0], Y = d.y[0];
@@ -72,7 +63,7 @@ if (store._render == null) store._render = (tick) => {
   const sx = lerp(X, n), sy = lerp(Y, n);
   samples.setv({data: {x: sx, y: sy}}, quiet);
   const t = T[k] + f * (T[k1] - T[k]);
-  label.setv({text: `t = ${t.toFixed(2)}`}, quiet);
+  label.setv({text: `t = ${t.toFixed(2)}  ·  ${Math.round(100 * (1 - t))}% denoised`}, quiet);
   window.__explorer_frames = (window.__explorer_frames || 0) + 1;
 
   if (tails_r.visible) {  // segment j joins vertex j to j + 1: vertex 0 is now, then packed frames back in time

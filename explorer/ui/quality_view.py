@@ -44,7 +44,7 @@ class QualityView(StateView):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._pane = pn.pane.HTML("", width=570, margin=(0, 10), css_classes=["quality-line"],
+        self._pane = pn.pane.HTML("", width=480, margin=(0, 10), css_classes=["quality-line"],
                                   styles={"color": "#3c4043", "font-size": "13px"})
         self.state.param.watch(self._update, ["quality", "use_oracle"])
         self._update()

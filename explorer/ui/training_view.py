@@ -27,6 +27,9 @@ def _empty_points() -> dict:
     return {"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32)}
 
 
+WIDTH = 330  # beside the main plot at 1280 px with the sidebar open
+
+
 class TrainingView(StateView):
     """Progress, loss curve (log scale), energy distance and a small preview scatter of one session."""
 
@@ -40,8 +43,8 @@ class TrainingView(StateView):
         self.preview_figure = self._preview_figure()
         self.summary = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
         # Hidden until the first loss arrives: an empty log-scale plot is just a grey box.
-        self._plots = pn.Row(pn.pane.Bokeh(self.loss_figure, sizing_mode="stretch_width"),
-                             pn.pane.Bokeh(self.preview_figure), sizing_mode="stretch_width", visible=False)
+        self._plots = pn.Column(pn.pane.Bokeh(self.loss_figure, sizing_mode="stretch_width"),
+                                pn.pane.Bokeh(self.preview_figure), sizing_mode="stretch_width", visible=False)
         self._streamed = 0  # how many of state.losses are in loss_source
         self._distance: float | None = None
         self._reference: np.ndarray | None = None  # the training points the preview is compared with
@@ -61,6 +64,7 @@ class TrainingView(StateView):
                      toolbar_location=None, name="loss_figure")
         fig.line("step", "loss", source=self.loss_source, line_width=2, color="#1f77b4")
         fig.yaxis.ticker.desired_num_ticks = 4  # a narrow log range otherwise crowds the axis with labels
+        fig.xaxis.ticker.desired_num_ticks = 4  # "0 200 400 ..." ran together in a narrow column
         fig.title.text_font_size = "13px"
         return fig
 
@@ -150,4 +154,4 @@ class TrainingView(StateView):
 
     def __panel__(self):
         return pn.Column(pn.pane.Markdown("### Training", margin=(0, 10)), self.progress, self.summary,
-                         self._plots, width=420)
+                         self._plots, width=WIDTH)

@@ -58,6 +58,9 @@ class Controls(StateView):
         self.draw = pn.widgets.Button(label="Draw", color="default", width=80, margin=(27, 10, 5, 0),
                                       description="Draw your own training set with the mouse.")
         self.draw.on_click(self._on_draw)
+        self.train_points = pn.widgets.IntSlider.from_param(s.param.train_points, label="Training points",
+                                                            throttled=True)
+        self._points_row = _with_help(self.train_points, s.param.train_points.doc)
         self.objective = select(
             s, "objective", OBJECTIVES, label="Objective",
             description="What the network learns to predict from a noisy point: the noise (ε), the clean "
@@ -141,7 +144,7 @@ class Controls(StateView):
         heading = pn.pane.Markdown
         return pn.Column(
             heading("### Data"),
-            pn.Row(self.dataset, self.draw, sizing_mode="stretch_width"),
+            pn.Row(self.dataset, self.draw, sizing_mode="stretch_width"), self._points_row,
             heading("### Model"),
             self.objective, self.schedule,
             pn.Row(self.train, self.stop, sizing_mode="stretch_width"),

@@ -162,7 +162,7 @@ class ExportView(StateView):
         with pn.io.hold():
             if matched:
                 s.param.update(objective=cfg.objective, schedule=cfg.schedule)
-            s.model = model
+            s.use_model(model)
             s.status = (f"Loaded {names}: {cfg.objective} on the {cfg.schedule} schedule, {cfg.depth} x "
                         f"{cfg.width} network." + (" Objective and Schedule now match it." if matched else ""))
         return True

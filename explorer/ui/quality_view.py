@@ -11,10 +11,11 @@ import panel as pn
 
 from .base import StateView
 
-MODE = {
-    True: "<b>Exact denoiser</b>: samples land on training points (memorisation).",
-    False: "<b>Network</b>: generalises between them.",
-}
+SOURCE = {True: "Exact denoiser (oracle)", False: "Network"}
+EXPLAIN = ("Energy distance: 0 when two point sets have the same distribution, lower is better. The floor is "
+           "what a perfect model scores: the training points against a fresh draw of the same shape.")
+MEMORISED = 0.5  # closer to the training points than this fraction of the distance to a fresh draw: memorised
+LEARNED = 2.0  # within this many floors of a fresh draw: the shape is learned
 
 
 def _num(v: float) -> str:
@@ -36,7 +37,20 @@ def quality_text(quality: dict, use_oracle: bool) -> str:
         label = "to the training points" if parts else "energy distance to the training points"
         parts.append(f"{label}: <b>{_num(quality['to_training'])}</b>")
     numbers = " · ".join(parts) if parts else "no samples yet"
-    return f"{numbers}<br>{MODE[bool(use_oracle)]}"
+    return f"{numbers}<br><b>{SOURCE[bool(use_oracle)]}</b>: {verdict(quality)}"
+
+
+def verdict(quality: dict) -> str:
+    """What the numbers say, decided from them alone (nothing is said that they do not show)."""
+    fresh, floor, train = quality.get("to_fresh"), quality.get("floor"), quality.get("to_training")
+    if fresh is None or not floor or train is None:
+        return "no fresh draw of a drawing to compare with; switch the exact denoiser on and off to compare."
+    if train < MEMORISED * fresh:
+        return (f"memorises: its samples are {fresh / max(train, 1e-12):.0f}× closer to the training points "
+                "than to a fresh draw.")
+    if fresh <= LEARNED * floor:
+        return "generalises: as close to a fresh draw as to its own training points, near the floor."
+    return f"has not learned the shape yet: {fresh / floor:.1f}× the floor."
 
 
 class QualityView(StateView):
@@ -44,8 +58,9 @@ class QualityView(StateView):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._pane = pn.pane.HTML("", width=480, margin=(0, 10), css_classes=["quality-line"],
+        self._pane = pn.pane.HTML("", width=440, margin=(0, 4, 0, 10), css_classes=["quality-line"],
                                   styles={"color": "#3c4043", "font-size": "13px"})
+        self._help = pn.widgets.TooltipIcon(value=EXPLAIN, margin=(4, 0))
         self.state.param.watch(self._update, ["quality", "use_oracle"])
         self._update()
 
@@ -53,4 +68,4 @@ class QualityView(StateView):
         self._pane.object = quality_text(self.state.quality or {}, self.state.use_oracle)
 
     def __panel__(self):
-        return self._pane
+        return pn.Row(self._pane, self._help)

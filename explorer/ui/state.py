@@ -34,6 +34,9 @@ class ExplorerState(param.Parameterized):
                              doc="Training data: a built-in shape, or your own drawing ('drawn').")
     # The objects of these Selectors, and one Number per sampler knob (eta, noise, ...), come from the
     # core's registries (choices.py): a registered sampler, objective, schedule or grid shows up here.
+    train_points = param.Integer(default=2000, bounds=(20, 2000), step=10,
+                                 doc="How many points of a built-in set to train on. With few (30-200), the exact "
+                                     "denoiser's memorisation and the network's generalisation look different.")
     objective = param.Selector(default="velocity", objects=list(OBJECTIVES),
                                doc="What the network predicts: eps (DDPM), x0, v, or the flow-matching velocity.")
     schedule = param.Selector(default="rectified", objects=list(SCHEDULES),
@@ -82,6 +85,7 @@ class ExplorerState(param.Parameterized):
 
     def __init__(self, **params):
         super().__init__(**params)
+        self.model_dataset = None  # the built-in set whose pretrained model is shown (None: another model)
         self._job: TrainingJob | None = None
         self._drawn: np.ndarray | None = None
         self._reference = (None, None)  # (key, fresh draw) for the quality numbers
@@ -92,7 +96,7 @@ class ExplorerState(param.Parameterized):
             self.recompute()
 
     # --- data ---------------------------------------------------------------------------------
-    @param.depends("dataset", watch=True)
+    @param.depends("dataset", "train_points", watch=True)
     def _load_dataset(self):
         if self.dataset == DRAWN:
             if self._drawn is None:
@@ -100,9 +104,10 @@ class ExplorerState(param.Parameterized):
                 return
             self.data = self._drawn
             return
-        self.data = datasets.load(self.dataset, n=2000, seed=0)
-        if self.dataset in available() and not self.training:
-            self.model = load_pretrained(self.dataset)
+        self.data = datasets.load(self.dataset, n=self.train_points, seed=0)
+        if self.dataset in available() and not self.training and self.model_dataset != self.dataset:
+            self.use_model(load_pretrained(self.dataset))
+            self.model_dataset = self.dataset
             self.status = f"Loaded the pretrained {self.dataset} model. Press Train to learn it yourself."
 
     @property
@@ -179,10 +184,17 @@ class ExplorerState(param.Parameterized):
             if error:
                 self.error = error
             if model is not None:
+                self.model_dataset = None
                 self.model = model  # triggers recompute
             if status:
                 self.status = status
         return news.changed
+
+    def use_model(self, model) -> None:
+        """Show a model that was not trained here (pretrained, uploaded). The loss curve and preview of an
+        earlier run belong to another model, so they go with it."""
+        self.model_dataset = None
+        self.param.update(losses=[], preview=None, progress=0.0, model=model)
 
     def shutdown(self) -> None:
         """Stop the training thread (session closed)."""
@@ -203,7 +215,8 @@ class ExplorerState(param.Parameterized):
         if any(k.name == event.name for k in self.settings().spec.knobs):
             self.recompute()  # a knob of another sampler changes nothing shown
 
-    @param.depends("model", "sampler", "grid", "sample_steps", "n_samples", "sample_seed", "use_oracle", watch=True)
+    @param.depends("model", "data", "sampler", "grid", "sample_steps", "n_samples", "sample_seed", "use_oracle",
+                   watch=True)
     def recompute(self):
         denoiser = self.denoiser()
         if denoiser is None:

@@ -23,13 +23,13 @@ from .state import DRAWN, ExplorerState
 
 # The state's parameters that make up a shareable setup; the query key is the parameter's name. The
 # sampler knobs (eta, noise, ...) come from the registered samplers: url_params() adds them.
-SETUP_PARAMS = ("dataset", "objective", "schedule", "sampler", "grid", "sample_steps", "n_samples",
+SETUP_PARAMS = ("dataset", "train_points", "objective", "schedule", "sampler", "grid", "sample_steps", "n_samples",
                 "sample_seed", "width", "depth", "lr", "batch_size", "train_steps", "seed", "fourier_features")
 
 
 def url_params() -> tuple[str, ...]:
     """Every parameter of a shareable setup: SETUP_PARAMS and the registered sampler knobs."""
-    return SETUP_PARAMS[:5] + tuple(knob_names()) + SETUP_PARAMS[5:]
+    return SETUP_PARAMS[:6] + tuple(knob_names()) + SETUP_PARAMS[6:]
 HINT = "The address bar holds this setup: share the link."
 MAX_SHOWN_CHARS = 30  # a bad value is quoted in the message at most this long (escaped: links are untrusted)
 MAX_QUERY_CHARS = 4000  # a longer query string is not a setup someone shared: it is ignored

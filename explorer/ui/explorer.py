@@ -29,13 +29,14 @@ from .polling import Poller, on_session_destroyed
 from .quality_view import QualityView
 from .schedule_view import ScheduleView
 from .state import DRAWN
+from .sweep_view import SweepView
 from .training_view import TrainingView
 
 TITLE = "2D Diffusion Explorer"
 _TIGHT = "p { margin: 2px 0; }"  # the status line: one line, no paragraph margins
 TRIM_AFTER_S = 2.0  # after a session closes, when to hand its freed memory back to the system
 TAB_VIEWS = {1: ("Paths not taken", BranchView), 2: ("Densities", DensityView), 3: ("A/B compare", CompareView),
-             4: ("Schedule", ScheduleView)}
+             4: ("Steps vs quality", SweepView), 5: ("Schedule", ScheduleView)}
 
 
 class Explorer(StateView):

@@ -251,13 +251,16 @@ class ExplorerState(param.Parameterized):
         and for a built-in set to a fresh draw of it, with the floor a perfect model would score."""
         if self.data is None:
             return {}
-        fresh = None
-        if self.dataset != DRAWN:
-            key = (self.dataset, id(self.data), len(self.data))
-            if self._reference[0] != key:
-                self._reference = (key, datasets.load(self.dataset, n=len(self.data), seed=FRESH_SEED))
-            fresh = self._reference[1]
-        return quality(samples, self.data, fresh)
+        return quality(samples, self.data, self.reference())
+
+    def reference(self) -> np.ndarray | None:
+        """A fresh draw of the built-in set, as many points as the training set (None for a drawing)."""
+        if self.dataset == DRAWN or self.data is None:
+            return None
+        key = (self.dataset, id(self.data), len(self.data))
+        if self._reference[0] != key:
+            self._reference = (key, datasets.load(self.dataset, n=max(len(self.data), 1000), seed=FRESH_SEED))
+        return self._reference[1]
 
     # --- objective / schedule pairs -----------------------------------------------------------
     def _check_pair(self, *events):

@@ -1,0 +1,120 @@
+"""The "Steps vs quality" tab's logic: dx.sweep of the session's model (and of the exact denoiser) in the
+background, scored as a ratio to the floor. No Panel here.
+
+Every sampler on every time grid at NFE = 1, 2, 4, ..., 128 (explorer/sweeps.py): energy distance of its
+samples to a fresh draw of the built-in set, divided by the floor (the training points against that draw),
+so 1 is as good as the data itself. For a drawing there is no fresh draw: the distance to the training points.
+"""
+from __future__ import annotations
+
+import param
+
+from ..denoisers import OracleDenoiser
+from ..solvers import SAMPLERS
+from ..sweeps import NFE_LEVELS, SweepResult, sweep
+from ..timegrids import TIME_GRIDS
+from .background import BackgroundTask
+from .state import ExplorerState
+
+N_SAMPLES = 1000  # samples per run: the full sweep takes ~7 s on one core (bench/bench_sweep.py)
+ORACLE_POINTS = 500  # the exact denoiser runs on this many training points (its cost grows with them)
+ORACLE_MAX_NFE = 32  # ... and up to this budget: its evaluations cost ~10x the network's
+KEEP = 300  # samples kept per run, for the hover preview
+
+
+class SweepState(param.Parameterized):
+    state = param.ClassSelector(class_=ExplorerState, constant=True)
+    include_oracle = param.Boolean(default=False, doc="Also sweep the exact denoiser of the training points.")
+    running = param.Boolean(default=False)
+    progress = param.Number(default=0.0, bounds=(0.0, 100.0))
+    result = param.Parameter(default=None, doc="{'network': SweepResult, 'oracle': SweepResult or None}")
+    floor = param.Number(default=None, allow_None=True, doc="The floor the distances are divided by (None: raw).")
+    message = param.String(default="Press Run sweep: every sampler on every time grid at 1 to 128 network "
+                                   "evaluations (about 10 s).")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._task: BackgroundTask | None = None
+        self._stale_model = None
+
+    def start(self) -> bool:
+        st = self.state
+        if self.running:
+            return False
+        if st.model is None or st.data is None:
+            st.error = "There is no model to sweep yet: load or train one first."
+            return False
+        model, data, oracle = st.model, st.data, self.include_oracle
+        fresh = st.reference()  # a fresh draw of a built-in set, or None for a drawing
+        target = data if fresh is None else fresh
+        floor = None if fresh is None else st.score(data[:N_SAMPLES])["floor"]
+
+        def work(progress, stop):
+            out = {"network": None, "oracle": None}
+            total = [0, 0]
+
+            def report(part):
+                return lambda done, n: progress(done + total[0] * part, n + total[0] * part + total[1])
+
+            out["network"] = sweep(model, target, n=N_SAMPLES, keep=KEEP, progress=report(0), stop=stop)
+            if oracle and not stop.is_set():
+                total[0] = len(out["network"].points)
+                exact = OracleDenoiser(data[:ORACLE_POINTS], model.schedule)
+                levels = [b for b in NFE_LEVELS if b <= ORACLE_MAX_NFE]
+                out["oracle"] = sweep(exact, target, nfe=levels, n=N_SAMPLES, keep=KEEP, progress=report(1),
+                                      stop=stop)
+            return out
+
+        self._task = BackgroundTask(work, "sweep").start()
+        self._model = model
+        self.param.update(running=True, progress=0.0, floor=floor, message="Sweeping...")
+        return True
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.stop()
+
+    def shutdown(self) -> None:
+        if self._task is not None:
+            self._task.stop()
+            self._task.join(2.0)
+
+    def poll(self) -> bool:
+        task = self._task
+        if task is None:
+            return False
+        news = task.poll()
+        self.progress = 100.0 * news.fraction
+        if not news.finished:
+            return True
+        self._task = None
+        self.running = False
+        if news.error:
+            self.state.error = f"The sweep failed: {news.error}"
+            self.message = "The sweep failed."
+            return True
+        self.result = news.result
+        self.message = self.summary()
+        return True
+
+    def ratio(self, distance: float) -> float:
+        return distance / self.floor if self.floor else distance
+
+    def summary(self) -> str:
+        res: SweepResult | None = (self.result or {}).get("network")
+        if res is None or not res.points:
+            return "The sweep was stopped before any run finished."
+        unit = "× the floor" if self.floor else " (energy distance to the training points)"
+        lines = []
+        for budget in (2, 8, 32):
+            best = res.best(budget)
+            if best is not None:
+                lines.append(f"≤ {budget} evaluations: **{SAMPLERS[best.sampler].short}**, "
+                             f"{TIME_GRIDS[best.grid].label.lower()} ({best.nfe} NFE) at "
+                             f"{self.ratio(best.distance):.2g}{unit}")
+        stopped = " (stopped early)" if res.stopped else ""
+        return "Best at " + "; ".join(lines) + stopped + "."
+
+    def is_stale(self) -> bool:
+        return self.result is not None and getattr(self, "_model", None) is not self.state.model
+

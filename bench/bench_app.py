@@ -127,7 +127,7 @@ def bench_sampler_change() -> list[tuple[str, float, int]]:
 
 
 def bench_playback(browser, backend: str, n: int = 2000, seconds: float = 3.0) -> dict:
-    proc, url, _ = _serve(REPO / "tests" / "apps" / "main_view_app.py")
+    proc, url, _ = _serve(REPO / "tests" / "support" / "apps" / "main_view_app.py")
     try:
         page = browser.new_page(viewport={"width": 800, "height": 900})
         page.goto(f"{url}?backend={backend}&n={n}")

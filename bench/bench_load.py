@@ -1,7 +1,7 @@
 """A class on one server, in figures (no asserts): ``python bench/bench_load.py [--quick]``.
 
 For each server setting below: start ``panel serve explorer/app.py``, open 30 sessions at once (headless
-Bokeh clients, tests/session_client.py), then have 10 press Train together while 19 play their animation
+Bokeh clients, tests/support/session_client.py), then have 10 press Train together while 19 play their animation
 and the 30th flips its sampler again and again. Printed: time to open the 30 sessions, the idle session's
 round trip (widget change -> new frames back) alone and under load, how long the 10 training runs took,
 and the server's CPU time and resident memory.
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "support"))
 
 import server_probe  # noqa: E402
 from browser_support import serve_process  # noqa: E402

@@ -3,6 +3,10 @@ folder for screenshots.
 
 Browser tests take pytest-playwright's ``page`` fixture together with ``app_server`` (the app's URL)
 and are marked ``@pytest.mark.browser``; ``pytest -m "not browser"`` skips them.
+
+Layout: core/ tests explorer/*.py, ui/ explorer/ui/* without a browser, browser/ drives Chromium, server/
+loads a served app with headless Bokeh clients; support/ holds helpers, not tests (on sys.path through
+``pythonpath`` in pyproject.toml). There is no __init__.py, so a test file's name must be unique in tests/.
 """
 from __future__ import annotations
 
@@ -10,10 +14,8 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_support import serve_panel_app
+from browser_support import APP_PATH, REPO_ROOT, serve_panel_app
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-APP_PATH = REPO_ROOT / "explorer" / "app.py"
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; Playwright's own browser download has no network here
 
 

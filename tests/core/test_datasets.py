@@ -17,7 +17,7 @@ from explorer.errors import ExplorerError
 
 NAMES = datasets.names()
 FAST = settings(max_examples=50, deadline=None)
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 # ---- built-in datasets -------------------------------------------------------------------------

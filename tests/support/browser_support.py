@@ -11,7 +11,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]  # tests/support/ -> the repository
+APP_PATH = REPO_ROOT / "explorer" / "app.py"
 SERVER_START_TIMEOUT = 60.0  # seconds; the first start imports Panel, Bokeh and torch
 
 

@@ -1,5 +1,5 @@
 """The main view in headless Chromium: it plays by itself, the Time slider reaches noise and data, the layers
-switch on, a tap traces a path, a new run is sent once. Serves tests/apps/main_view_app.py (the view alone,
+switch on, a tap traces a path, a new run is sent once. Serves tests/support/apps/main_view_app.py (the view alone,
 with a sampler and a steps knob) so that it does not depend on the rest of the dashboard."""
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from browser_support import drag_slider, serve_panel_app
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
-APP = REPO / "tests" / "apps" / "main_view_app.py"
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "tests" / "support" / "apps" / "main_view_app.py"
 
 # Mean distance from each sample to its nearest training point, and the samples' mean and std, in the page.
 STATS_JS = """() => {

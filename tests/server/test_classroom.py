@@ -11,8 +11,7 @@ import time
 
 import pytest
 import server_probe
-from browser_support import serve_process, wait_for
-from conftest import APP_PATH
+from browser_support import APP_PATH, serve_process, wait_for
 from load_scenario import LoadFigures, churn, class_load, run_in_own_loop
 
 pytestmark = pytest.mark.slow

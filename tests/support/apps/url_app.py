@@ -1,5 +1,5 @@
 """The dashboard page with the "Export & share" card and the setup kept in the URL, for
-tests/test_browser_url.py: ``panel serve tests/apps/url_app.py``.
+tests/browser/test_browser_url.py: ``panel serve tests/support/apps/url_app.py``.
 
 It is explorer/app.py's page plus the two pieces explorer/app.py does not wire yet (importing app.py
 here would serve its page a second time): an `ExportView` card under the sidebar's controls and

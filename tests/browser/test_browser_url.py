@@ -1,6 +1,6 @@
 """The setup in the address bar and the Export & share card, in headless Chromium.
 
-Serves explorer/app.py once it wires `sync_url` and `ExportView`, else tests/apps/url_app.py (the same page
+Serves explorer/app.py once it wires `sync_url` and `ExportView`, else tests/support/apps/url_app.py (the same page
 with both wired). Numbers are read back from the page's Bokeh document and from real downloads.
 """
 from __future__ import annotations
@@ -18,10 +18,10 @@ from explorer import datasets
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 APP_PY = REPO / "explorer" / "app.py"
 APP = APP_PY if all(w in APP_PY.read_text() for w in ("sync_url", "ExportView")) \
-    else REPO / "tests" / "apps" / "url_app.py"
+    else REPO / "tests" / "support" / "apps" / "url_app.py"
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """A class on one server, as figures: many sessions open, some training, one idle student's widget round trip.
 
-Used by tests/test_load.py (which asserts that the server holds) and bench/bench_load.py (which prints the
+Used by tests/server/test_classroom.py (which asserts that the server holds) and bench/bench_load.py (which prints the
 figures). Sessions are headless Bokeh clients (session_client.py): the server does all the work a browser
 tab would make it do, and the test machine does not pay for thirty renderers.
 

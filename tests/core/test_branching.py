@@ -13,7 +13,7 @@ def den():
     return dx.GaussianDenoiser(MU, COV, "cosine")
 
 
-@pytest.mark.parametrize("sampler,kw", [("ddim", {"eta": 1.0}), ("ddpm", {"eta": 1.0}), ("sde", {"eta": None})])
+@pytest.mark.parametrize("sampler,kw", [("ddim", {"eta": 1.0}), ("ddpm", {}), ("sde", {"eta": None}), ("pc", {})])
 def test_branches_share_the_trunk_then_diverge(den, sampler, kw):
     run = dx.branch(den, at=[0.2, 0.5, 0.8], n_branches=6, sampler=sampler, steps=50, seed=2, **kw)
     assert run.trunk.shape == (51, 2) and run.branches.shape == (3, 6, 51, 2)

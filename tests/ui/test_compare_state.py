@@ -92,7 +92,7 @@ def test_changing_a_sampler_resamples_without_retraining(trained):
     cs.a.param.update(sampler="ddim", eta=0.5, sample_steps=20)
     took = time.perf_counter() - started
     assert cs.a.model is model and cs.a.losses == losses and not cs.training
-    assert cs.a.run is not old and cs.a.run.sampler == "ddim" and cs.a.run.eta == 0.5
+    assert cs.a.run is not old and cs.a.run.sampler == "ddim" and cs.a.run.knobs == {"eta": 0.5}
     assert len(cs.a.run.times) == 21
     assert took < 5.0, took
     cs.a.param.update(sampler="heun", sample_steps=10)  # back to the fixture's settings
@@ -119,14 +119,18 @@ def test_stop_ends_training_within_half_a_second():
     assert not cs.training and "stopped early: A at step" in cs.message and "of 5000" in cs.message
 
 
-def test_an_invalid_pair_is_reported_and_nothing_trains():
+def test_an_arm_never_shows_a_pair_that_cannot_train():
+    """v-prediction needs a variance-preserving schedule: choosing it on rectified moves the schedule (and
+    choosing rectified under v moves the objective), and the message says so."""
     cs = _compare()
     cs.a.param.update(objective="v", schedule="rectified")
-    assert "A:" in cs.state.error and "variance-preserving" in cs.state.error
-    cs.state.error = ""
-    assert cs.train_both() is False
-    assert "A:" in cs.state.error
-    assert not cs.training and cs.a.model is None and cs.b.model is None and cs.a.losses == []
+    assert (cs.a.objective, cs.a.schedule) == ("v", "linear")
+    assert cs.message == ("A: v-prediction needs another schedule than rectified: switched Schedule to "
+                          "VP linear (DDPM).")
+    cs.a.schedule = "rectified"
+    assert (cs.a.objective, cs.a.schedule) == ("eps", "rectified")
+    assert cs.message.startswith("A: v-prediction cannot train on rectified: switched Objective to ε-prediction")
+    assert cs.config(cs.a).objective == "eps" and not cs.state.error
 
 
 def test_new_data_clears_the_arms(trained):
@@ -164,5 +168,5 @@ def test_the_view_draws_the_state_without_a_server():
     assert "→" in view._result.object and parts["A"]["hint"].text == ""
     assert parts["A"]["fig"].title.text == "A: flow matching · rectified · Heun, 10 steps"
     view.compare.b.sampler = "sde"
-    assert parts["B"]["noise"].visible and not parts["B"]["eta"].visible
+    assert parts["B"]["knobs"]["noise"].visible and not parts["B"]["knobs"]["eta"].visible
     assert parts["B"]["store"].data["t"][0][0] == 1.0

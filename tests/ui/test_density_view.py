@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+import explorer as dx
 from explorer import density
 from explorer.denoisers import GaussianDenoiser
 from explorer.schedules import get_schedule
@@ -186,7 +187,7 @@ def test_schedule_lines_are_the_schedule(state, name):
         inner = slice(1, -1)  # +-inf at the ends are clipped
         np.testing.assert_allclose(data["log_snr"][inner], sched.log_snr(t[inner]).clamp(-50, 50).numpy(),
                                    rtol=1e-5, atol=1e-4)
-        assert sv.FORMULAS[name].split("**")[1] in view.caption.object
+        assert dx.SCHEDULES[name].formula.split("**")[1] in view.caption.object
         assert ("trained on **rectified**" in view.caption.object) == (name != "rectified")
     finally:
         state.schedule = "rectified"

@@ -200,7 +200,7 @@ def test_closing_the_tab_mid_training_stops_it_and_keeps_the_model(sessions):
     mine.train_steps = 5000
     assert mine.start_training()
     job = mine._job
-    wait_for(lambda: job.drain()["step"] > 0 or job._step > 0, 30, "training to start")
+    wait_for(lambda: job.drain().step > 0 or job._step > 0, 30, "training to start")
     mine.shutdown()  # what the session-destroyed hook calls
     assert not job.alive, "the training thread outlived its session"
     assert mine.model is before["mine"]

@@ -113,13 +113,18 @@ def test_train_needs_a_drawing_when_drawn_is_selected(state):
     assert "draw a shape" in state.error and not state.training
 
 
-def test_v_on_rectified_is_an_error(state):
+def test_the_sidebar_never_holds_a_pair_that_cannot_train(state):
+    """v-prediction on rectified flow cannot train: choosing v moves the schedule, choosing rectified under v
+    moves the objective; the status says so, and says the shown model is another one until Train."""
     state.schedule = "rectified"
     state.objective = "v"
-    assert "variance-preserving" in state.error
-    state.error = ""
-    assert not state.start_training()  # and Train refuses it too
-    assert "variance-preserving" in state.error and not state.training
+    assert (state.objective, state.schedule) == ("v", "linear")
+    assert state.status.startswith("v-prediction needs another schedule than rectified: switched Schedule to "
+                                   "VP linear (DDPM). The shown model was trained with flow matching on rectified; "
+                                   "press Train to train v-prediction on VP linear.")
+    state.schedule = "rectified"
+    assert (state.objective, state.schedule) == ("eps", "rectified") and "switched Objective" in state.status
+    assert state.train_config().objective == "eps" and not state.error
 
 
 def test_divergence_reports_and_keeps_the_previous_model(state):
@@ -144,7 +149,7 @@ def test_sampler_change_resamples(state):
     run = state.run
     state.sampler = "ddim"
     state.eta = 0.5
-    assert state.run is not run and state.run.sampler == "ddim" and state.run.eta == 0.5
+    assert state.run is not run and state.run.sampler == "ddim" and state.run.knobs == {"eta": 0.5}
     assert state.stochastic
 
 
@@ -160,11 +165,11 @@ def test_training_job_drains_news_once():
     job.join(timeout=30)
     assert not job.alive
     news = job.drain()
-    assert news["done"] and news["error"] is None and news["model"] is not None
-    assert [s for s, _ in news["losses"]] == [10, 20, 30, 40, 50]
-    assert news["preview"] is not None and news["step"] == 50
+    assert news.done and news.error is None and news.model is not None
+    assert [s for s, _ in news.losses] == [10, 20, 30, 40, 50]
+    assert news.preview is not None and news.step == 50
     again = job.drain()
-    assert again["losses"] == [] and again["preview"] is None and again["done"]
+    assert again.losses == [] and again.preview is None and again.done
 
 
 def test_training_job_reports_errors_instead_of_raising():
@@ -172,7 +177,7 @@ def test_training_job_reports_errors_instead_of_raising():
     job = TrainingJob(bad, TrainConfig(steps=5)).start()
     job.join(timeout=10)
     news = job.drain()
-    assert news["done"] and news["model"] is None and "NaN" in news["error"]
+    assert news.done and news.model is None and "NaN" in news.error
 
 
 # --- the Panel views' wiring, still without a browser ------------------------------------------------
@@ -185,7 +190,7 @@ def test_controls_follow_the_state_both_ways(state):
     assert state.objective == "eps"
     state.sampler = "sde"
     assert controls.sampler.value == "sde"
-    assert controls._noise_row.visible and not controls._eta_row.visible
+    assert controls._knob_rows["noise"].visible and not controls._knob_rows["eta"].visible
     state.training = True
     assert controls.train.disabled and not controls.stop.disabled
     state.training = False

@@ -6,7 +6,7 @@ import pytest
 from panel.io.location import Location
 
 from explorer.ui.state import ExplorerState
-from explorer.ui.url_state import URL_PARAMS, parse_setup, sync_url
+from explorer.ui.url_state import parse_setup, sync_url, url_params
 
 SMALL = dict(n_samples=100, sample_steps=5)
 
@@ -45,7 +45,7 @@ def test_sync_url_applies_the_link_and_follows_the_state():
     assert (state.dataset, state.sampler, state.eta, state.sample_steps) == ("moons", "ddim", 0.5, 20)
     assert len(state.run.times) == 21 and state.error == ""
     query = loc.query_params
-    assert set(URL_PARAMS) <= set(query) and query["x"] == 1 and query["sampler"] == "ddim"
+    assert set(url_params()) <= set(query) and query["x"] == 1 and query["sampler"] == "ddim"
     state.sampler = "euler"
     assert loc.query_params["sampler"] == "euler"
 

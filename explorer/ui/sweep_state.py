@@ -25,6 +25,7 @@ KEEP = 300  # samples kept per run, for the hover preview
 class SweepState(param.Parameterized):
     state = param.ClassSelector(class_=ExplorerState, constant=True)
     include_oracle = param.Boolean(default=False, doc="Also sweep the exact denoiser of the training points.")
+    levels = param.Parameter(default=NFE_LEVELS, doc="The NFE budgets of the sweep (a tuple of whole numbers).")
     running = param.Boolean(default=False)
     progress = param.Number(default=0.0, bounds=(0.0, 100.0))
     result = param.Parameter(default=None, doc="{'network': SweepResult, 'oracle': SweepResult or None}")
@@ -44,25 +45,23 @@ class SweepState(param.Parameterized):
         if st.model is None or st.data is None:
             st.error = "There is no model to sweep yet: load or train one first."
             return False
-        model, data, oracle = st.model, st.data, self.include_oracle
+        model, data, oracle, levels = st.model, st.data, self.include_oracle, self.levels
         fresh = st.reference()  # a fresh draw of a built-in set, or None for a drawing
         target = data if fresh is None else fresh
         floor = None if fresh is None else st.score(data[:N_SAMPLES])["floor"]
 
         def work(progress, stop):
-            out = {"network": None, "oracle": None}
-            total = [0, 0]
+            parts = 2 if oracle else 1  # progress: the network's half, then the exact denoiser's
 
             def report(part):
-                return lambda done, n: progress(done + total[0] * part, n + total[0] * part + total[1])
+                return lambda done, total: progress(part * total + done, parts * total)
 
-            out["network"] = sweep(model, target, n=N_SAMPLES, keep=KEEP, progress=report(0), stop=stop)
+            out = {"network": sweep(model, target, nfe=levels, n=N_SAMPLES, keep=KEEP, progress=report(0),
+                                    stop=stop), "oracle": None}
             if oracle and not stop.is_set():
-                total[0] = len(out["network"].points)
                 exact = OracleDenoiser(data[:ORACLE_POINTS], model.schedule)
-                levels = [b for b in NFE_LEVELS if b <= ORACLE_MAX_NFE]
-                out["oracle"] = sweep(exact, target, nfe=levels, n=N_SAMPLES, keep=KEEP, progress=report(1),
-                                      stop=stop)
+                out["oracle"] = sweep(exact, target, nfe=[b for b in levels if b <= ORACLE_MAX_NFE], n=N_SAMPLES,
+                                      keep=KEEP, progress=report(1), stop=stop)
             return out
 
         self._task = BackgroundTask(work, "sweep").start()

@@ -87,7 +87,7 @@ class SweepView(StateView):
                   for i, g in enumerate(grids)]
         fig.add_layout(Legend(items=items, label_text_font_size="11px", spacing=0, padding=4), "right")
         self._colors, self._fig, self._look_fig = colors, fig, look
-        self._run = pn.widgets.Button(label="Run sweep", button_type="primary", width=120)
+        self._run = pn.widgets.Button(label="Run sweep", color="primary", width=120)
         self._stop = pn.widgets.Button(label="Stop", width=80, disabled=True)
         self._oracle = pn.widgets.Checkbox.from_param(self.sweep.param.include_oracle,
                                                       name="Also the exact denoiser (NFE ≤ 32)", margin=(12, 10))

@@ -253,3 +253,23 @@ def test_oracle_memorises_and_the_network_generalises():
     assert set(net_quality) == {"to_training", "to_fresh", "floor"}
     state.use_oracle = False
     np.testing.assert_array_equal(nearest(state.run.samples, state.data), net_dist)
+
+
+def test_a_loaded_model_clears_the_old_training_traces(state):
+    state.dataset = "three_dots"
+    state.train_steps = 40
+    state.start_training()
+    _poll_until_done(state)
+    assert state.losses and state.model_dataset is None
+    state.dataset = "moons"  # its pretrained model: the curve of the three_dots run is not its curve
+    assert state.losses == [] and state.preview is None and state.progress == 0.0
+    assert state.model_dataset == "moons" and state.model.config.objective == "velocity"
+
+
+def test_few_training_points_keep_the_model_and_rescore(state):
+    model, quality = state.model, dict(state.quality)
+    state.train_points = 50
+    assert len(state.data) == 50 and state.model is model
+    assert state.quality != quality and len(state.reference()) == 1000
+    state.use_oracle = True  # 50 points: the exact denoiser lands on them
+    assert state.quality["to_training"] < 0.5 * state.quality["to_fresh"]  # what the verdict calls memorising

@@ -1,0 +1,68 @@
+"""The "Steps vs quality" tab without a browser: the sweep runs in the background, is scored against the
+floor, and its view draws one line per sampler and grid."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from explorer.solvers import SAMPLERS
+from explorer.timegrids import TIME_GRIDS
+from explorer.ui.background import BackgroundTask
+from explorer.ui.state import ExplorerState
+from explorer.ui.sweep_state import SweepState
+
+
+def _finish(sw: SweepState, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while sw.running and time.monotonic() < deadline:
+        sw.poll()
+        time.sleep(0.05)
+    assert not sw.running, "the sweep did not finish"
+
+
+def test_the_sweep_scores_every_sampler_and_grid_against_the_floor():
+    state = ExplorerState(dataset="three_dots")
+    sw = SweepState(state=state, levels=(1, 4), include_oracle=True)
+    assert sw.start() and sw.running
+    _finish(sw)
+    net, exact = sw.result["network"], sw.result["oracle"]
+    assert {(p.sampler, p.grid) for p in net.points} == {(s, g) for s in SAMPLERS for g in TIME_GRIDS}
+    assert exact is not None and len(exact.points) == len(net.points)
+    assert sw.floor == pytest.approx(state.score(state.data[:1000])["floor"])
+    best = net.best(4)
+    assert f"at {sw.ratio(best.distance):.2g}× the floor" in sw.message and sw.message.startswith("Best at ≤ 2")
+    one_step = [p.distance for p in net.points if p.nfe == 1]
+    assert min(one_step) > best.distance  # 4 evaluations beat 1 for the pretrained model
+    assert not sw.is_stale()
+    state.dataset = "moons"
+    assert sw.is_stale()
+
+
+def test_the_view_draws_a_line_per_sampler_and_grid():
+    from explorer.ui.sweep_view import SweepView
+
+    view = SweepView(state=ExplorerState(dataset="three_dots"))
+    view.sweep.levels = (1, 2)
+    assert view.sweep.start()
+    _finish(view.sweep)
+    lines, pts = view._lines.data, view._points.data
+    assert len(lines["xs"]) == len(SAMPLERS) * len(TIME_GRIDS)
+    assert len(pts["x"]) == len(view.sweep.result["network"].points)
+    m = view._store.data["m"][0]
+    assert m == 300 and len(view._store.data["x"][0]) == m * len(pts["x"])
+    k = pts["k"][3]  # the hover store holds each run's samples at its index
+    np.testing.assert_array_equal(view._store.data["x"][0][k * m:(k + 1) * m],
+                                  view.sweep.result["network"].points[3].samples[:, 0])
+
+
+def test_a_model_is_needed_and_a_failure_reaches_the_page():
+    state = ExplorerState(dataset="three_dots")
+    state.model = None
+    sw = SweepState(state=state)
+    assert not sw.start() and "no model" in state.error
+    task = BackgroundTask(lambda progress, stop: 1 / 0).start()
+    task.join(5)
+    news = task.poll()
+    assert news.finished and news.result is None and news.error == "ZeroDivisionError: division by zero"

@@ -131,3 +131,43 @@ def test_the_command_line_offers_them(registered, capsys):
     code = cli_main(["sample", "three_dots", "--sampler", "wobbly", "--wobble", "0.2", "--n", "20", "--steps", "5"])
     out, err = capsys.readouterr()
     assert code == 0 and len(out.strip().splitlines()) == 21 and "Wobbly (wobble = 0.2), 5 steps" in err
+
+
+class _Trig(dx.Schedule):
+    """alpha = cos(pi t / 2), sigma = sin(pi t / 2): variance preserving, so 'v' trains on it too."""
+
+    name, label, short = "trig", "Trig (test)", "trig"
+    formula = "**Trig (test).** α(t) = cos(πt/2), σ(t) = sin(πt/2)."
+    variance_preserving = True
+
+    def alpha(self, t):
+        return torch.cos(t * torch.pi / 2)
+
+    def sigma(self, t):
+        return torch.sin(t * torch.pi / 2)
+
+    def d_alpha(self, t):
+        return -torch.pi / 2 * torch.sin(t * torch.pi / 2)
+
+    def d_sigma(self, t):
+        return torch.pi / 2 * torch.cos(t * torch.pi / 2)
+
+
+def test_a_schedule_registered_here_is_offered_and_drawn():
+    from explorer.objectives import schedules_for
+    from explorer.ui.controls import Controls
+    from explorer.ui.schedule_view import ScheduleView
+    from explorer.ui.state import ExplorerState
+
+    with dx.SCHEDULES.registered(_Trig()):
+        state = ExplorerState(dataset="three_dots")
+        assert Controls(state=state).schedule.options["Trig (test)"] == "trig"
+        assert "trig" in schedules_for("v")  # variance preserving: v may train on it
+        state.schedule = "trig"
+        view = ScheduleView(state=state)
+        assert "α(t) = cos(πt/2)" in view.caption.object
+        np.testing.assert_allclose(view.curves["alpha"], np.cos(np.linspace(0, 1, len(view.curves["t"])) * np.pi / 2),
+                                   atol=1e-12)
+        run = dx.sample(dx.GaussianDenoiser([0, 0], np.eye(2) * 0.3, "trig"), n=2000, steps=30, grid="karras")
+        np.testing.assert_allclose(np.cov(run.samples.T), np.eye(2) * 0.3, atol=0.04)
+    assert "trig" not in dx.SCHEDULES

@@ -98,14 +98,14 @@ def test_branches_deterministic_fix_promote_and_oracle(page, app_server, artifac
 
     # An ODE sampler cannot branch: the view says so and offers one-click fixes.
     sampler.select_option("Heun (ODE, 2nd order)")
-    page.get_by_text("deterministic probability-flow ODE").wait_for(state="visible", timeout=10_000)
+    page.get_by_text("adds no noise: it is deterministic").wait_for(state="visible", timeout=10_000)
     wait_for(lambda: _n_lines(page) == 0, 10, "the branches to go")
     page.screenshot(path=artifacts_dir / "branches_deterministic.png")
     page.get_by_role("button", name="Use DDIM η = 1").click()
     wait_for(lambda: _n_lines(page) == 4, 10, "the branches to come back")
     wait_for(lambda: sampler.evaluate("s => s.options[s.selectedIndex].text") == "DDIM (η)", 5,
               "the sidebar to show DDIM")
-    page.get_by_text("deterministic probability-flow ODE").wait_for(state="hidden", timeout=5_000)
+    page.get_by_text("adds no noise: it is deterministic").wait_for(state="hidden", timeout=5_000)
 
     # Tap the end point of the earliest branch that lies farthest from the others: it becomes the trunk.
     x, y, k = (np.array(_column(page, "branch_endpoints", c), float) for c in ("x", "y", "time"))

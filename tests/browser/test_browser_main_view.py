@@ -71,7 +71,8 @@ def _time_label(page):
                          " || (m.text !== undefined && m.x_units === 'screen')).text")
 
 
-SLIDER_JS = "() => [...Bokeh.documents[0]._all_models.values()].find(m => m.title === 'Time').value"
+SLIDER_JS = ("() => [...Bokeh.documents[0]._all_models.values()].find(m => m.title === 'Time (noise → data)')"
+             ".value")
 PROBE_JS = ("() => [window.__explorer_frames, Array.from(Bokeh.documents[0].get_model_by_name('samples')"
             ".data.x.slice(0, 50))]")
 
@@ -89,13 +90,13 @@ def test_opens_animating(view, artifacts_dir):
 
 def test_time_slider_reaches_the_data_and_the_noise(view, artifacts_dir):
     _pause(view)
-    drag_slider(view, "Time:", 1.2)
+    drag_slider(view, "Time (noise", 1.2)
     end = view.evaluate(STATS_JS)
-    assert _time_label(view) == "t = 0.00"
+    assert _time_label(view).startswith("t = 0.00  ·  100% denoised")
     view.screenshot(path=str(artifacts_dir / "main_view_t0.png"))
-    drag_slider(view, "Time:", -0.2)
+    drag_slider(view, "Time (noise", -0.2)
     start = view.evaluate(STATS_JS)
-    assert _time_label(view) == "t = 1.00"
+    assert _time_label(view).startswith("t = 1.00  ·  0% denoised")
     view.screenshot(path=str(artifacts_dir / "main_view_t1.png"))
     assert end["n"] == start["n"] == 1000
     assert end["nn"] < 0.08, end  # the samples sit on the training data ...
@@ -106,7 +107,7 @@ def test_time_slider_reaches_the_data_and_the_noise(view, artifacts_dir):
 
 def test_layers_switch_on(view, artifacts_dir):
     _pause(view)
-    drag_slider(view, "Time:", 0.5)
+    drag_slider(view, "Time (noise", 0.5)
     for name in ("density", "field", "mesh"):
         assert not view.evaluate(RENDERER_JS, name)["visible"]
     for label in ("Density", "Vector field", "Mesh"):
@@ -127,7 +128,7 @@ def test_layers_switch_on(view, artifacts_dir):
 
 def test_tap_traces_a_path_through_the_point(view, artifacts_dir):
     _pause(view)
-    drag_slider(view, "Time:", 0.5)
+    drag_slider(view, "Time (noise", 0.5)
     box = view.locator(".bk-events").first.bounding_box()
     view.mouse.click(box["x"] + box["width"] * 0.72, box["y"] + box["height"] * 0.3)
     view.wait_for_function("() => Bokeh.documents[0].get_model_by_name('traces').get_length() == 1", timeout=15_000)

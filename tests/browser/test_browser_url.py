@@ -50,7 +50,7 @@ def _export_card(page):
 def test_a_link_opens_its_setup_and_follows_changes(page, url_app, artifacts_dir):
     query = "?dataset=moons&sampler=ddim&eta=0.5&sample_steps=20&n_samples=300"
     errors = open_app(page, url_app + query, height=1300)
-    assert page.get_by_label("Dataset").input_value() == "moons"
+    assert page.get_by_label("Dataset").input_value() == "Moons"
     assert "DDIM" in page.get_by_label("Sampler").input_value()
     assert "0.50" in page.get_by_text("DDIM η:").first.inner_text()
     page.wait_for_function("() => { const m = Bokeh.documents[0].get_model_by_name('main_view_store');"
@@ -70,7 +70,7 @@ def test_a_garbage_link_still_opens_with_a_notification(page, url_app, artifacts
     note.first.wait_for(state="visible", timeout=10_000)
     text = note.first.inner_text()
     assert "banana" in text and "nope" in text
-    assert page.get_by_label("Dataset").input_value() == "smiley"
+    assert page.get_by_label("Dataset").input_value() == "Smiley"
     assert "DDIM" in page.get_by_label("Sampler").input_value()  # the good value in a bad link still counts
     page.wait_for_function("() => window.location.search.includes('eta=0.0')", timeout=10_000)
     assert "banana" not in _search(page) and "nope" not in _search(page)

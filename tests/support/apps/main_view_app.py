@@ -1,7 +1,7 @@
 """A page with only the main view (plus the two sampler knobs that make a new run), for
 tests/browser/test_browser_main_view.py and bench/bench_app.py: ``panel serve tests/support/apps/main_view_app.py``.
 ``?backend=canvas`` draws without WebGL, ``?n=2000`` sets the number of samples.
-One torch thread (GUIDE §2: faster on this busy 2-core VM)."""
+One torch thread (docs/performance.md#threads: faster on a busy 2-core machine)."""
 import panel as pn
 import torch
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+from .checks import check_int
 from .errors import ExplorerError
 from .network import ACTIVATIONS
 from .objectives import check_pair
@@ -81,6 +82,4 @@ class TrainConfig:
 
 
 def _int_in(cfg, name: str, lo: int, hi: int) -> None:
-    value = getattr(cfg, name)
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ExplorerError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
+    check_int(name, getattr(cfg, name), lo, hi)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import check_int
 from .errors import ExplorerError
 from .shapes import (  # noqa: F401 - the generators are part of this module's API too
     GENERATORS,
@@ -51,21 +52,14 @@ def _check_name(name) -> None:
         raise ExplorerError(f"unknown dataset {name!r}; the built-in datasets are: {', '.join(GENERATORS)}")
 
 
-def _check_int(value, what: str, low: int, high: int) -> int:
-    """value as an int in [low, high], or an ExplorerError saying so (bools are not ints here)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
-        raise ExplorerError(f"{what} must be a whole number from {low:,} to {high:,}; got {value!r}")
-    return int(value)
-
-
 def load(name: str, n: int = 2000, seed: int = 0) -> np.ndarray:
     """n points of a built-in dataset as an (n, 2) float32 array; the same (name, n, seed), the same points.
 
     Rows come in random order, so ``load(name, n)[:k]`` is a fair sample of k points.
     """
     _check_name(name)
-    n = _check_int(n, "n (the number of points)", 2, MAX_POINTS)
-    seed = _check_int(seed, "seed", 0, 2**63 - 1)
+    n = check_int("n (the number of points)", n, 2, MAX_POINTS)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
     return validate(GENERATORS[name](n, np.random.default_rng(seed)))
 
 
@@ -176,7 +170,7 @@ def from_strokes(xs, ys, *, density: float = 40.0, jitter: float = 0.03, seed: i
     if not isinstance(jitter, numbers.Real) or not 0 <= jitter <= 1:
         raise ExplorerError(f"jitter (the std of the blur added to each point) must be in [0, 1]; "
                             f"got {jitter!r}")
-    max_points = _check_int(max_points, "max_points", 2, MAX_POINTS)
+    max_points = check_int("max_points", max_points, 2, MAX_POINTS)
     strokes = clean_strokes(xs, ys, MAX_ABS)
     if not strokes:
         raise ExplorerError("the drawing is empty: draw a longer stroke (or a few clicks) to make points")

@@ -24,6 +24,7 @@ from .base import StateView
 from .compare_state import CompareState
 from .knob_widgets import knob_sliders, select, show_knobs
 from .polling import Poller, forget_js_callbacks, on_session_destroyed
+from .style import style_figure
 
 TICKS = 100  # slider positions from noise (0) to data (TICKS)
 COLORS = {"A": "#1f5fa8", "B": "#d9480f"}
@@ -67,15 +68,11 @@ def _empty(*cols) -> dict:
 
 
 def _style(fig) -> None:
-    fig.grid.grid_line_color = "#eef0f2"
-    fig.axis.axis_line_color = fig.axis.major_tick_line_color = "#c8ccd0"
-    fig.axis.minor_tick_line_color = None
-    fig.axis.major_label_text_color = "#80868b"
+    style_figure(fig)
     fig.axis.axis_label_text_color = "#5f6368"
     fig.axis.axis_label_text_font_size = "12px"
     fig.axis.axis_label_text_font_style = "normal"
     fig.title.text_font_size = "13px"
-    fig.outline_line_color = "#dadce0"
 
 
 class CompareView(StateView):

@@ -27,8 +27,8 @@ from bokeh.plotting.contour import contour_data
 from .. import density
 from .base import StateView
 from .polling import Poller
+from .style import BOUNDS
 
-BOUNDS = (-4.0, 4.0, -4.0, 4.0)
 RES = 80  # cells per axis of the two t-density figures (forward_marginal: ~2-5 ms for 2000 points)
 SMOOTH = (0.15, 0.2)  # common blur of both t-densities, h = 0.15 + 0.2 sigma(t) (data units): fine detail at the
 # data, and at the noise end a wider blur that 1000 samples can fill without the KDE's noise drawing false contours

@@ -22,8 +22,8 @@ from contourpy import LineType, contour_generator
 
 from .. import density, samplers
 from ..runtime import cpu_settings
+from .style import BOUNDS
 
-BOUNDS = (-4.0, 4.0, -4.0, 4.0)  # the view's fixed axis ranges
 MAX_CLIENT_FRAMES = 101  # frames sent to the page; longer runs are strided (first and last always kept)
 DENSITY_RES = 64  # density grid cells per axis: 64² float32 = 16 kB per frame
 DENSITY_LEVELS = (0.03, 0.08, 0.18, 0.35, 0.6)  # contour levels, as fractions of the run's peak density

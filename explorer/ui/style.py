@@ -1,4 +1,6 @@
-"""The look shared by the dashboard's figures: quiet grey axes and grid, no Bokeh logo."""
+"""What the dashboard's figures share: the fixed view of the plane and the look (quiet grey axes, no logo)."""
+
+BOUNDS = (-4.0, 4.0, -4.0, 4.0)  # every 2D view (plot, canvas, branches, densities): x from -4 to 4, y too
 
 
 def style_figure(fig) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from browser_support import wait_for
+from browser_support import drag_slider, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -118,9 +118,23 @@ def test_branches_deterministic_fix_promote_and_oracle(page, app_server, artifac
     page.get_by_text("a promoted branch").wait_for(state="visible", timeout=5_000)
     page.screenshot(path=artifacts_dir / "branches_promoted.png")
 
-    # The oracle: samples (and branches) land on training points; the quality line says so.
+    # The oracle: the branches' end points land on training points, and the quality line says it memorises.
+    def gaps():  # each branch end's distance to the nearest training point
+        ends = np.stack([np.array(_column(page, "branch_endpoints", c), float) for c in "xy"], 1)
+        data = np.stack([np.array(_column(page, "branch_data", c), float) for c in "xy"], 1)
+        return np.linalg.norm(ends[:, None] - data[None], axis=-1).min(1)
+
+    # Few training points (the sidebar's slider at its left end: 20), so that landing on one is not luck.
+    drag_slider(page, "Training points", -0.1)
+    wait_for(lambda: len(_column(page, "branch_data", "x")) == 20, 15, "20 training points")
+    page.wait_for_timeout(1000)
+    before, network = _column(page, "branch_endpoints", "x"), gaps()
     _checkbox(page, "Exact denoiser (oracle)").check()
+    wait_for(lambda: _column(page, "branch_endpoints", "x") != before, 15, "the branches to regrow with the oracle")
+    exact = gaps()
+    assert np.median(exact) < 0.005 and exact.max() < 0.05 and np.median(network) > 0.05, (exact, network)
     page.locator(".bk-tab", has_text="Explore").click()
-    page.get_by_text("memorisation").first.wait_for(state="visible", timeout=15_000)
+    page.get_by_text("Exact denoiser (oracle)").last.wait_for(state="visible", timeout=15_000)
+    page.get_by_text("memorises: its samples are").first.wait_for(state="visible", timeout=15_000)
     page.screenshot(path=artifacts_dir / "quality_oracle.png")
     assert errors == [], "browser console errors:\n" + "\n".join(errors)

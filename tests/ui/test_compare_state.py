@@ -170,3 +170,18 @@ def test_the_view_draws_the_state_without_a_server():
     view.compare.b.sampler = "sde"
     assert parts["B"]["knobs"]["noise"].visible and not parts["B"]["knobs"]["eta"].visible
     assert parts["B"]["store"].data["t"][0][0] == 1.0
+
+
+@pytest.mark.parametrize("a,b,expected", [
+    (0.0040, 0.0100, "→ A is closer"),
+    (0.0100, 0.0040, "→ B is closer"),
+    (0.0100, 0.0095, "→ a tie at this sample size"),  # within 10 %
+    (0.0100, 0.0089, "→ B is closer"),  # 11 % apart
+])
+def test_the_verdict_follows_the_numbers(a, b, expected):
+    cs = _compare()
+    cs.a.quality = {"to_training": a, "to_fresh": a, "floor": 0.002}
+    cs.b.quality = {"to_training": b, "to_fresh": b, "floor": 0.002}
+    line = cs.verdict()
+    assert line.startswith(f"A: ED {a:.4f} ({a / 0.002:.1f}× floor) · B: ED {b:.4f} ({b / 0.002:.1f}× floor)")
+    assert expected in line and line.count("→") == 1

@@ -58,8 +58,10 @@ def test_sample_writes_gif_and_csvs(trained, tmp_path, capsys):
      "error: objective 'v' needs a variance-preserving schedule"),
     (["train", "--steps", "lots", "--out", "{tmp}/m"], "invalid int value"),
     (["sample", "{tmp}/no_model"], "no model folder"),
-    (["sample", "smiley", "--sampler", "heun", "--eta", "0.5"], "error: eta is a knob of ddim; sampler 'heun' takes no knobs"),
-    (["sample", "smiley", "--grid", "cubic"], "error: unknown time grid 'cubic'; choose one of uniform, logsnr, karras"),
+    (["sample", "smiley", "--sampler", "heun", "--eta", "0.5"],
+     "error: eta is a knob of ddim; sampler 'heun' takes no knobs"),
+    (["sample", "smiley", "--grid", "cubic"],
+     "error: unknown time grid 'cubic'; choose one of uniform, logsnr, karras"),
     (["sample", "smiley", "--gif", "{tmp}/missing/run.gif"], "does not exist"),
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, argv, message):

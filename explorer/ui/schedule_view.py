@@ -59,13 +59,17 @@ class ScheduleView(StateView):
         top.line("t", "alpha", source=self._lines, color=COLORS["alpha"], line_width=2.5, legend_label="α(t) signal")
         top.line("t", "sigma", source=self._lines, color=COLORS["sigma"], line_width=2.5, legend_label="σ(t) noise")
         top.legend.update(orientation="horizontal", location="top_center", background_fill_alpha=0.8)
+        # the sampler's time grid, as small markers on every curve
+        self._steps = ColumnDataSource({"t": [], "y": [], "alpha": [], "sigma": [], "snr": []}, name="schedule_steps")
+        top.scatter("t", "alpha", source=self._steps, size=4, color=COLORS["alpha"], alpha=0.55)
+        top.scatter("t", "sigma", source=self._steps, size=4, color=COLORS["sigma"], alpha=0.55)
         self._dots = ColumnDataSource({"t": [], "v": [], "color": []}, name="schedule_dots")
         top.scatter("t", "v", source=self._dots, size=9, color="color", line_color="white", line_width=1.5)
         bottom = figure(name="schedule_snr_figure", title="log-SNR = log(α²/σ²)", width=680, height=220,
                         x_range=top.x_range, y_range=(-SNR_SHOWN, SNR_SHOWN), tools=tools,
                         toolbar_location="right")
         bottom.line("t", "log_snr", source=self._lines, color=COLORS["snr"], line_width=2.5)
-        self._steps = ColumnDataSource({"t": [], "y": []}, name="schedule_steps")
+        bottom.scatter("t", "snr", source=self._steps, size=4, color=COLORS["snr"], alpha=0.6)
         bottom.scatter("t", "y", source=self._steps, marker="dash", angle=np.pi / 2, size=8, color="#5f6368",
                        alpha=0.6)
         bottom.xaxis.axis_label = "t  (0 = data, 1 = noise)"
@@ -118,12 +122,18 @@ class ScheduleView(StateView):
             for span in self._spans:
                 span.update(location=t, visible=True)
             self._dots.data = {"t": [t, t], "v": [a, s], "color": [COLORS["alpha"], COLORS["sigma"]]}
+            grid = torch.from_numpy(run.times.astype(np.float64))
+            snr_at = torch.nan_to_num(sched.log_snr(grid).clamp(-SNR_CLIP, SNR_CLIP), nan=0.0)
             self._steps.data = {"t": run.times.astype(np.float32),
-                                "y": np.full(len(run.times), -SNR_SHOWN + 0.6, np.float32)}
+                                "y": np.full(len(run.times), -SNR_SHOWN + 0.6, np.float32),
+                                "alpha": sched.alpha(grid).numpy().astype(np.float32),
+                                "sigma": sched.sigma(grid).numpy().astype(np.float32),
+                                "snr": snr_at.numpy().astype(np.float32)}
             self._label.text = f"t = {t:.3f}:  α = {a:.3f},  σ = {s:.3f},  log-SNR = {snr:+.2f}"
             self._slider.param.update(end=max(1, len(run.times) - 1), value=min(st.frame, len(run.times) - 1))
 
     def __panel__(self):
-        steps = pn.pane.Markdown("Dashes along the bottom: the sampler's time steps; dashed red line: the shown t.",
+        steps = pn.pane.Markdown("Dots on the curves and dashes along the bottom: the sampler's time grid (change it "
+                                 "in the sidebar: uniform, log-SNR or Karras); dashed red line: the shown t.",
                                  width=680, styles={"color": "#5f6368"})
         return pn.Column(self._slider, self._top, self._bottom, steps, self.caption)

@@ -206,3 +206,16 @@ def test_schedule_marker_sits_at_the_current_t(state):
     view._slider.value = 5
     assert state.frame == 5 and view._spans[0].location == float(state.run.times[5])
     np.testing.assert_allclose(view._steps.data["t"], state.run.times.astype(np.float32))
+
+
+def test_schedule_marks_the_sampler_grid_on_every_curve(state):
+    view = ScheduleView(state=state)
+    state.param.update(grid="karras", sample_steps=12)
+    steps = view._steps.data
+    np.testing.assert_allclose(steps["t"], state.run.times.astype(np.float32))
+    sched = state.model.schedule
+    t = torch.from_numpy(state.run.times)
+    np.testing.assert_allclose(steps["alpha"], sched.alpha(t).numpy(), atol=1e-6)
+    np.testing.assert_allclose(steps["sigma"], sched.sigma(t).numpy(), atol=1e-6)
+    assert len(steps["t"]) == 13 and np.diff(steps["t"])[-1] > -0.05  # Karras: short steps near the data
+    state.param.update(grid="uniform", sample_steps=50)

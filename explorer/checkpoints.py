@@ -19,6 +19,7 @@ from .model import DiffusionModel
 
 FORMAT = "diffusion-explorer/1"
 WEIGHTS, CONFIG = "model.safetensors", "config.json"
+SNAPSHOT = "snapshot."
 MAX_BYTES = 20 * 1024 * 1024  # a 3x128 model is ~150 kB; 20 MB allows width 1024, depth 8
 
 
@@ -27,7 +28,11 @@ def to_bytes(model: DiffusionModel) -> tuple[bytes, bytes]:
     if not isinstance(model, DiffusionModel):
         raise ExplorerError(f"only trained models can be saved, got {type(model).__name__}")
     tensors = {k: v.detach().contiguous().float() for k, v in model.net.state_dict().items()}
+    for step, state in model.snapshots.items():  # earlier weights, for autoguidance: "snapshot.<step>.<name>"
+        tensors.update({f"{SNAPSHOT}{step}.{k}": v.detach().contiguous().float() for k, v in state.items()})
     meta = {"format": FORMAT, "config": model.config.to_dict(), "data_box": model.data_box}
+    if model.classes:
+        meta["class_names"] = list(model.class_names)
     return save_tensors_bytes(tensors), json.dumps(meta, indent=2).encode()
 
 
@@ -42,7 +47,7 @@ def from_bytes(weights: bytes, config: bytes | str) -> DiffusionModel:
         raise ExplorerError(f"{CONFIG} is not valid JSON: {err}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ExplorerError(f"{CONFIG} is not a diffusion-explorer model (expected \"format\": \"{FORMAT}\")")
-    unknown = sorted(set(meta) - {"format", "config", "data_box"})
+    unknown = sorted(set(meta) - {"format", "config", "data_box", "class_names"})
     if unknown:
         raise ExplorerError(f"{CONFIG} has unknown keys {unknown}")
     cfg = TrainConfig.from_dict(meta.get("config"))
@@ -56,6 +61,17 @@ def from_bytes(weights: bytes, config: bytes | str) -> DiffusionModel:
     except (SafetensorError, ValueError, RuntimeError, OSError) as err:
         raise ExplorerError(f"{WEIGHTS} is not a safetensors file ({err})") from None
     model = DiffusionModel(cfg, data_box=box)
+    names = meta.get("class_names")
+    if names is not None:
+        if not (isinstance(names, list) and len(names) == cfg.classes and all(isinstance(n, str) for n in names)):
+            raise ExplorerError(f"{CONFIG}: class_names must be {cfg.classes} strings")
+        model.class_names = [n[:40] for n in names]
+    snapshots: dict[int, dict] = {}
+    for key in [k for k in tensors if k.startswith(SNAPSHOT)]:
+        step, _, name = key[len(SNAPSHOT):].partition(".")
+        if not step.isdigit():
+            raise ExplorerError(f"{WEIGHTS}: unexpected tensor {key!r}")
+        snapshots.setdefault(int(step), {})[name] = tensors.pop(key)
     expected = model.net.state_dict()
     if set(tensors) != set(expected):
         raise ExplorerError(
@@ -71,6 +87,11 @@ def from_bytes(weights: bytes, config: bytes | str) -> DiffusionModel:
         if not torch.isfinite(value).all():
             raise ExplorerError(f"{WEIGHTS}: tensor {key!r} contains NaN or inf")
     model.net.load_state_dict(tensors)
+    for step, state in sorted(snapshots.items()):
+        if set(state) != set(expected) or any(v.shape != expected[k].shape or not torch.isfinite(v).all()
+                                              for k, v in state.items()):
+            raise ExplorerError(f"{WEIGHTS}: the snapshot at step {step} does not match the configuration")
+        model.snapshots[step] = state
     model.log.message = "loaded"
     return model
 

@@ -39,6 +39,14 @@ class TrainConfig:
     # against the floor (docs/performance.md#training-recipe).
     steps: int = 1500
     seed: int = 0
+    # Classes of a conditional model (0: unconditional). train(..., labels=) sets it from the labels.
+    classes: int = 0
+    # How often a label is replaced by "no class" in training, so the same network also learns the
+    # unconditional model that classifier-free guidance needs (Ho & Salimans used 0.1-0.2).
+    label_dropout: float = 0.15
+    # Keep a copy of the weights this often (steps; 0: never): earlier, weaker versions of the model, for
+    # autoguidance and the training timeline. A 3x96 net is ~30k numbers, 120 kB a copy.
+    snapshot_every: int = 100
 
     def __post_init__(self):
         self.validate()
@@ -55,6 +63,10 @@ class TrainConfig:
         _int_in(self, "batch_size", 8, 8192)
         _int_in(self, "steps", 1, 50_000)
         _int_in(self, "seed", 0, 2**31 - 1)
+        _int_in(self, "classes", 0, 64)
+        _int_in(self, "snapshot_every", 0, 50_000)
+        if not isinstance(self.label_dropout, (int, float)) or not 0 <= self.label_dropout < 1:
+            raise ExplorerError(f"label_dropout must be a number in [0, 1), got {self.label_dropout!r}")
         if self.activation not in ACTIVATIONS:
             raise ExplorerError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
         if self.lr_decay not in LR_DECAYS:

@@ -298,3 +298,7 @@ def shipped_path(name: str) -> Path:
     if not repo.is_file():
         raise FileNotFoundError(f"no shipped CSV for {name!r} at {repo}; run: python datasets/regenerate.py")
     return repo
+
+
+# Labelled loading lives in labels.py (it reads points off `load`); it is part of dx.datasets.
+from .labels import class_names, load_labelled  # noqa: E402, F401

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .errors import ExplorerError
 from .schedules import Schedule, get_schedule
 
 _SIGMA_FLOOR = 1e-6
@@ -24,8 +25,9 @@ class Denoiser:
     """
 
     schedule: Schedule
+    classes: int = 0  # > 0: `denoise` also takes `label`, a class (or one per row) to condition on
 
-    def denoise(self, x: torch.Tensor, t) -> tuple[torch.Tensor, torch.Tensor]:
+    def denoise(self, x: torch.Tensor, t, label=None) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
     def velocity(self, x: torch.Tensor, t) -> torch.Tensor:
@@ -48,7 +50,9 @@ class GaussianDenoiser(Denoiser):
         self.mean = torch.as_tensor(np.asarray(mean, dtype=np.float64))
         self.cov = torch.as_tensor(np.asarray(cov, dtype=np.float64))
 
-    def denoise(self, x, t):
+    def denoise(self, x, t, label=None):
+        if label is not None:
+            raise ExplorerError("the Gaussian denoiser has no classes: leave label out")
         t = _as_t(t, x).to(torch.float64)
         xd = x.to(torch.float64)
         a = self.schedule.alpha(t).reshape(-1, 1, 1)
@@ -65,32 +69,48 @@ class GaussianDenoiser(Denoiser):
 class OracleDenoiser(Denoiser):
     """The exact optimal denoiser of an empirical point set: it memorises the training points."""
 
-    def __init__(self, points, schedule: str | Schedule = "rectified", chunk: int = 4096):
+    def __init__(self, points, schedule: str | Schedule = "rectified", chunk: int = 4096, labels=None):
         from .datasets import validate
+        from .labels import check_labels
 
         self.schedule = get_schedule(schedule)
         self.points = torch.as_tensor(validate(points), dtype=torch.float32)
         self._p64 = self.points.double()
         self._p_sq = (self._p64**2).sum(1)  # |p|² per training point
         self.chunk = chunk
+        # With labels, `label=k` is the exact denoiser of class k's points alone (the exact conditional).
+        self.labels = None if labels is None else torch.from_numpy(check_labels(labels, len(self.points)))
+        self.classes = 0 if self.labels is None else int(self.labels.max()) + 1
 
-    def denoise(self, x, t):
+    def denoise(self, x, t, label=None):
         t = _as_t(t, x)
-        if t.ndim == 2 and t.shape[0] > 1:  # one time per point: chunk x and t together
-            parts = [self._x0(x[i : i + self.chunk], t[i : i + self.chunk]) for i in range(0, len(x), self.chunk)]
-        else:
-            parts = [self._x0(x[i : i + self.chunk], t) for i in range(0, len(x), self.chunk)]
+        lab = self._rows(label, len(x))
+        per_row_t = t.ndim == 2 and t.shape[0] > 1  # one time per point: chunk x and t together
+        parts = [self._x0(x[i: i + self.chunk], t[i: i + self.chunk] if per_row_t else t,
+                          None if lab is None else lab[i: i + self.chunk]) for i in range(0, len(x), self.chunk)]
         x0 = torch.cat(parts) if parts else x.clone()
         a, s = self.schedule.alpha(t), self.schedule.sigma(t)
         eps = (x - a * x0) / s.clamp_min(_SIGMA_FLOOR)
         return x0, eps
 
-    def _x0(self, x, t):
+    def _rows(self, label, n: int):
+        if label is None:
+            return None
+        if self.labels is None:
+            raise ExplorerError("this exact denoiser has no labels: give OracleDenoiser(points, schedule, labels=)")
+        lab = torch.as_tensor(np.asarray(label), dtype=torch.long).reshape(-1)
+        if lab.numel() not in (1, n) or bool(((lab < 0) | (lab >= self.classes)).any()):
+            raise ExplorerError(f"label must be a class from 0 to {self.classes - 1} (or one per row), got {label!r}")
+        return lab.expand(n)
+
+    def _x0(self, x, t, lab=None):
         a = self.schedule.alpha(t).reshape(-1, 1).double()  # (1 or m, 1)
         s = self.schedule.sigma(t).reshape(-1, 1).double().clamp_min(_SIGMA_FLOOR)
         # -|x - a p|² / 2s² = (a x.p - a²|p|²/2) / s² - |x|²/2s², and the last term is the same for
         # every p, so it cancels in the softmax: one matmul instead of an (m, N, 2) difference tensor.
         # float64: at small sigma the logits reach ~1e6 and need the digits.
         logits = (a * (x.double() @ self._p64.T) - 0.5 * a**2 * self._p_sq) / s**2
+        if lab is not None:  # only the asked-for class's points count
+            logits = logits.masked_fill(self.labels[None, :] != lab[:, None], -torch.inf)
         w = torch.softmax(logits, dim=1)
         return (w @ self._p64).to(x.dtype)

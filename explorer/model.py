@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from .config import TrainConfig
 from .denoisers import Denoiser
+from .errors import ExplorerError
 from .network import MLP
 from .objectives import to_x0_eps
 from .schedules import get_schedule
@@ -37,22 +39,50 @@ class DiffusionModel(Denoiser):
         self.schedule = get_schedule(config.schedule)
         self.objective = config.objective
         self.net = MLP(config.width, config.depth, config.time_embedding, config.activation,
-                       config.fourier_features, config.fourier_scale, config.seed)
+                       config.fourier_features, config.fourier_scale, config.seed, config.classes)
         self.data_box = data_box  # (xmin, xmax, ymin, ymax) of the training data
         self.log = TrainingLog()
+        self.class_names: list[str] = [f"class {k}" for k in range(config.classes)]
+        self.snapshots: dict[int, dict] = {}  # training step -> a copy of the weights then (see snapshot())
 
     def __repr__(self) -> str:
         c = self.config
         return f"DiffusionModel(objective={c.objective!r}, schedule={c.schedule!r}, {c.depth}x{c.width})"
 
-    def predict(self, x: torch.Tensor, t) -> torch.Tensor:
-        """The raw network output (the objective's quantity) at (x, t)."""
-        return self.net(x, torch.as_tensor(t, dtype=x.dtype))
+    @property
+    def classes(self) -> int:
+        return self.config.classes
 
-    def denoise(self, x: torch.Tensor, t):
+    def predict(self, x: torch.Tensor, t, label=None) -> torch.Tensor:
+        """The raw network output (the objective's quantity) at (x, t), for class `label` (None: no class)."""
+        return self.net(x, torch.as_tensor(t, dtype=x.dtype), self._label_tensor(label, x.shape[0]))
+
+    def _label_tensor(self, label, n: int) -> torch.Tensor | None:
+        if label is None:
+            return None
+        if not self.classes:
+            raise ExplorerError("this model was trained without labels, so it cannot be asked for a class: "
+                                "train it with labels (a labelled dataset or a drawing in colours)")
+        lab = torch.as_tensor(np.asarray(label), dtype=torch.long).reshape(-1)
+        if lab.numel() not in (1, n) or bool(((lab < 0) | (lab >= self.classes)).any()):
+            raise ExplorerError(f"label must be a class from 0 to {self.classes - 1} (or one per sample), "
+                                f"got {label!r}")
+        return lab.expand(n)
+
+    def snapshot(self, step: int) -> DiffusionModel:
+        """The model as it was at training step `step` (a weaker version of itself, for autoguidance)."""
+        if step not in self.snapshots:
+            raise ExplorerError(f"no snapshot at step {step}; kept: {sorted(self.snapshots) or 'none'}")
+        weaker = DiffusionModel(self.config, self.data_box)
+        weaker.net.load_state_dict(self.snapshots[step])
+        weaker.class_names = list(self.class_names)
+        weaker.log.steps_done, weaker.log.message = step, f"snapshot at step {step}"
+        return weaker
+
+    def denoise(self, x: torch.Tensor, t, label=None):
         t = torch.as_tensor(t, dtype=x.dtype)
         tt = t.reshape(-1, 1) if t.ndim else t
-        x0, eps = to_x0_eps(self.objective, self.predict(x, t), x, tt, self.schedule)
+        x0, eps = to_x0_eps(self.objective, self.predict(x, t, label), x, tt, self.schedule)
         if self.data_box is None:
             return x0, eps
         lo, hi = self._clip_bounds(x.dtype)

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 ACTIVATIONS = {"silu": nn.SiLU, "elu": nn.ELU, "relu": nn.ReLU, "gelu": nn.GELU}
+CLASS_EMBEDDING = 16  # numbers per class (and for "no class") fed to a conditional network
 
 
 class TimeEmbedding(nn.Module):
@@ -60,22 +61,32 @@ class FourierFeatures(nn.Module):
 
 
 class MLP(nn.Module):
-    """`depth` hidden layers of `width` units on concat(features(x), embed(t)); output 2 numbers."""
+    """`depth` hidden layers of `width` units on concat(features(x), embed(t)[, class embedding]); output 2
+    numbers. With `classes` > 0 the input also holds a learned embedding of the label, where the extra
+    index `classes` means "no class" (the unconditional model of classifier-free guidance)."""
 
     def __init__(self, width: int = 128, depth: int = 3, time_embedding: int = 32, activation: str = "silu",
-                 fourier_features: int = 0, fourier_scale: float = 3.0, seed: int = 0):
+                 fourier_features: int = 0, fourier_scale: float = 3.0, seed: int = 0, classes: int = 0):
         super().__init__()
         self.embed = TimeEmbedding(time_embedding)
         self.features = FourierFeatures(fourier_features, fourier_scale, seed)
+        self.classes = classes
+        self.label_embed = nn.Embedding(classes + 1, CLASS_EMBEDDING) if classes else None
         act = ACTIVATIONS[activation]
         layers: list[nn.Module] = []
-        fan_in = self.features.out_dim + self.embed.out_dim
+        fan_in = self.features.out_dim + self.embed.out_dim + (CLASS_EMBEDDING if classes else 0)
         for _ in range(depth):
             layers += [nn.Linear(fan_in, width), act()]
             fan_in = width
         layers.append(nn.Linear(fan_in, 2))
         self.layers = nn.Sequential(*layers)
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, t: torch.Tensor, label: torch.Tensor | None = None) -> torch.Tensor:
+        """`label`: (n,) class indices (`classes` = no class), or None for no class."""
         t = torch.as_tensor(t, dtype=x.dtype).reshape(-1, 1).expand(x.shape[0], 1)
-        return self.layers(torch.cat([self.features(x), self.embed(t)], dim=1))
+        parts = [self.features(x), self.embed(t)]
+        if self.label_embed is not None:
+            if label is None:
+                label = torch.full((x.shape[0],), self.classes, dtype=torch.long)
+            parts.append(self.label_embed(label.reshape(-1).expand(x.shape[0])).to(x.dtype))
+        return self.layers(torch.cat(parts, dim=1))

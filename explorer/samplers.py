@@ -131,16 +131,23 @@ class SampleRun:
 
 def sample(model: Denoiser, n: int = 2000, sampler: str = "heun", steps: int | None = None, seed: int = 0,
            grid: str | None = None, x_init=None, t_start: float | None = None, times=None,
-           settings: SamplingSettings | None = None, **knobs) -> SampleRun:
+           settings: SamplingSettings | None = None, label=None, guidance: float = 1.0, guide=None,
+           **knobs) -> SampleRun:
     """Run a sampler and keep every frame.
 
     `sampler`, `steps`, `grid` and the sampler's knobs (`eta=` for DDIM, `noise=` for the SDE, ...) may
     come as one `settings` value instead; anything left out takes the sampler's own default.
     `x_init` (m, 2) are start points at time `t_start` (default 1: pure noise, then n = m); starting at
     t_start < 1 needs `x_init`. `times` overrides the grid: any decreasing sequence in [0, 1].
+    `label` (a class, or one per sample) asks a conditional model for that class; `guidance` is the scale w
+    and `guide` a weaker model for autoguidance (explorer/guidance.py).
     """
     if not isinstance(model, Denoiser):
         raise ExplorerError(f"model must be a trained model or an OracleDenoiser, got {type(model).__name__}")
+    if label is not None or guide is not None or guidance != 1.0:
+        from .guidance import Guided
+
+        model = Guided(model, label, guidance, guide)
     if settings is None:
         settings = SamplingSettings.make(sampler, steps, grid, **knobs)
     elif not isinstance(settings, SamplingSettings):

@@ -41,7 +41,7 @@ class StepContext:
     evals: int = 0  # denoiser calls so far (network evaluations, NFE)
 
     def denoise(self, x: torch.Tensor, t: torch.Tensor):
-        self.evals += 1
+        self.evals += getattr(self.model, "evals_per_call", 1)  # a guided denoiser calls the network twice
         return self.model.denoise(x, t)
 
     def noise_like(self, x: torch.Tensor) -> torch.Tensor:

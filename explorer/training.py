@@ -11,6 +11,7 @@ import copy
 import math
 import threading
 import time
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -18,6 +19,8 @@ import torch
 
 from .config import TrainConfig
 from .datasets import validate
+from .errors import ExplorerError
+from .labels import check_labels
 from .model import DiffusionModel
 from .objectives import training_target
 from .runtime import cpu_settings
@@ -38,10 +41,16 @@ def train(
     callback: Callback | None = None,
     stop: threading.Event | None = None,
     *,
+    labels=None,
+    class_names=None,
     preview_every: int = 100,
     preview_n: int = 500,
 ) -> DiffusionModel:
     """Train a model on `points` (n, 2).
+
+    With `labels` (one whole number per point) the model is conditional: it learns every class and, with
+    the labels dropped to "no class" a `config.label_dropout` share of the time, the unconditional model
+    too (what classifier-free guidance needs). `class_names` name the classes (default "class k").
 
     `callback(step, loss, preview)` is called every 10 steps and at the end; `preview` is None or,
     every `preview_every` steps, an (preview_n, 2) array of samples from the current model.
@@ -50,11 +59,25 @@ def train(
     """
     data = torch.from_numpy(validate(points))
     config = (config or TrainConfig()).validate()
+    lab = None
+    if labels is not None:
+        lab = torch.from_numpy(check_labels(labels, len(data)))
+        if not config.classes:
+            config = replace(config, classes=int(lab.max()) + 1).validate()
+        check_labels(labels, len(data), config.classes)
+    elif config.classes:
+        raise ExplorerError(f"the configuration has {config.classes} classes but no labels were given")
     with cpu_settings():
-        return _train(data, config, callback, stop, preview_every, preview_n)
+        model = _train(data, lab, config, callback, stop, preview_every, preview_n)
+    if class_names is not None:
+        names = [str(c) for c in class_names]
+        if len(names) != config.classes:
+            raise ExplorerError(f"class_names must name the {config.classes} classes, got {len(names)} names")
+        model.class_names = names
+    return model
 
 
-def _train(data, config, callback, stop, preview_every, preview_n) -> DiffusionModel:
+def _train(data, labels, config, callback, stop, preview_every, preview_n) -> DiffusionModel:
     gen = torch.Generator().manual_seed(config.seed)
     box = (float(data[:, 0].min()), float(data[:, 0].max()), float(data[:, 1].min()), float(data[:, 1].max()))
     with torch.random.fork_rng():  # seeded initial weights without touching the caller's global RNG
@@ -73,11 +96,16 @@ def _train(data, config, callback, stop, preview_every, preview_n) -> DiffusionM
             break
         for group in opt.param_groups:
             group["lr"] = _lr_at(config, step)
-        x0 = data[torch.randint(0, n, (bs,), generator=gen)]
+        rows = torch.randint(0, n, (bs,), generator=gen)
+        x0 = data[rows]
         eps = torch.randn(bs, 2, generator=gen)
         t = T_MIN + (1 - T_MIN) * torch.rand(bs, 1, generator=gen)
         x_t = sched.alpha(t) * x0 + sched.sigma(t) * eps
-        loss = ((net(x_t, t) - training_target(config.objective, x0, eps, t, sched)) ** 2).mean()
+        label = None
+        if labels is not None:  # some labels become "no class" (index `classes`): the unconditional model
+            drop = torch.rand(bs, generator=gen) < config.label_dropout
+            label = torch.where(drop, config.classes, labels[rows])
+        loss = ((net(x_t, t, label) - training_target(config.objective, x0, eps, t, sched)) ** 2).mean()
         value = float(loss.detach())
         if not math.isfinite(value) or value > _DIVERGED_LOSS:
             net.load_state_dict(good_state)
@@ -96,6 +124,8 @@ def _train(data, config, callback, stop, preview_every, preview_n) -> DiffusionM
         recent.append(value)
         if step % _CHECKPOINT_EVERY == 0 and _finite(net):
             good_state = copy.deepcopy(net.state_dict())
+        if config.snapshot_every and step % config.snapshot_every == 0 and step < config.steps and _finite(net):
+            model.snapshots[step] = copy.deepcopy(net.state_dict())
         if callback is not None and (step % 10 == 0 or step == config.steps):
             preview = None
             if preview_every and (step % preview_every == 0 or step == config.steps):

@@ -90,7 +90,8 @@ def moons_model():
 
 def test_a_trained_conditional_model_follows_its_label_more_with_w(moons_model):
     m = moons_model
-    assert m.classes == 2 and m.class_names == ["upper moon", "lower moon"] and sorted(m.snapshots) == [200, 400, 600, 800]
+    assert m.classes == 2 and m.class_names == ["upper moon", "lower moon"]
+    assert sorted(m.snapshots) == [200, 400, 600, 800]
     for k in range(2):
         share = [(label_points("moons", dx.sample(m, n=1000, steps=30, label=k, guidance=w).samples) == k).mean()
                  for w in (0.0, 1.0, 3.0)]

@@ -29,6 +29,17 @@ ADVANCED_HELP = {
                         "strokes come out sharp, at a little extra cost per step.",
 }
 
+GUIDANCE_HELP = {
+    "conditional": "Train one network on every class of the data (and, with the labels dropped 15 % of the time, "
+                   "on no class): then it can be asked for one class, and guided.",
+    "label": "What to ask the model for: no class, every class (each sample asks for one and takes its colour), "
+             "or one class.",
+    "guide": "What guidance pushes away from: the same network asked for no class (classifier-free guidance), "
+             "or a weaker, earlier snapshot of it (autoguidance, Karras et al. 2024).",
+    "hint": "*Tick **Train with classes** and press Train: the model learns each class, and you can ask for one "
+            "and turn up the guidance.*",
+}
+
 ORACLE_HELP = ("Sample with the exact denoiser of the training points, E[x0 | x_t], instead of the network. "
                "It memorises: every sample lands on a training point. The network's failure to do so is "
                "generalisation.")
@@ -102,6 +113,29 @@ class Controls(StateView):
                                   margin=(8, 0, 0, 0))
         s.param.watch(self._on_sampler, "sampler")
         self._on_sampler()
+        self._build_guidance()
+
+    def _build_guidance(self) -> None:
+        s = self.state
+        self.conditional = pn.widgets.Checkbox.from_param(s.param.conditional, name="Train with classes")
+        self._conditional_row = pn.Row(self.conditional, pn.widgets.TooltipIcon(value=GUIDANCE_HELP["conditional"],
+                                                                                margin=(6, 5, 0, -4)))
+        self.label = pn.widgets.Select.from_param(s.param.label, label="Ask for", sizing_mode="stretch_width",
+                                                  description=GUIDANCE_HELP["label"])
+        self.guidance = pn.widgets.FloatSlider.from_param(s.param.guidance, label="Guidance w", throttled=True)
+        self._guidance_row = _with_help(self.guidance, s.param.guidance.doc)
+        self.guide = pn.widgets.Select.from_param(s.param.guide, label="Guide with", sizing_mode="stretch_width",
+                                                  description=GUIDANCE_HELP["guide"])
+        self._guidance_hint = pn.pane.Markdown(GUIDANCE_HELP["hint"], margin=(0, 10), styles={"color": "#5f6368"})
+        s.param.watch(self._on_model, ["model", "class_names"])
+        self._on_model()
+
+    def _on_model(self, *_events) -> None:
+        guided, s = self.state.guided, self.state
+        for w in (self.label, self._guidance_row, self.guide):
+            w.visible = guided
+        self._guidance_hint.visible = not guided
+        self._conditional_row.visible = bool(s.class_names)
 
     def _advanced_widgets(self) -> list:
         s, h = self.state, ADVANCED_HELP
@@ -151,5 +185,7 @@ class Controls(StateView):
             self.advanced,
             heading("### Sampling"),
             self.sampler, *self._knob_rows.values(), self.grid, self._steps_row, self._n_row, self._oracle_row,
+            heading("### Guidance"),
+            self._conditional_row, self._guidance_hint, self.label, self._guidance_row, self.guide,
             sizing_mode="stretch_width",
         )

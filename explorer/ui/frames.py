@@ -183,7 +183,8 @@ def store_columns(packed: dict | None, loop_ticks: int, tail_samples: int, tail_
     p = packed or {}
     z = np.zeros(0, np.float32)
     F = len(p["t"]) if packed else 1
-    cols = {"x": [p.get("x", z)], "y": [p.get("y", z)], "t": [p.get("t", z)], "n": [p.get("n", 0)],
+    cols = {"x": [p.get("x", z)], "y": [p.get("y", z)], "c": [p.get("c", z)], "t": [p.get("t", z)],
+            "n": [p.get("n", 0)],
             "S": [max(1, round(loop_ticks / max(F - 1, 1)))], "tn": [tail_samples], "tl": [tail_frames]}
     cols.update(layer_columns(p))
     return cols

@@ -31,6 +31,9 @@ SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more
 SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step count (the speed buttons change it)
 HOLD_MS = 800  # the player rests this long on the data before looping
 TAIL_SAMPLES, TAIL_FRAMES = 150, 6
+# One colour per class of a conditional model (Bokeh's Category10 without its first, the samples' blue)
+CLASS_COLORS = ("#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f",
+                "#1f77b4")
 MAX_TRACES = 5
 PLAY_SYNC_S = 0.25  # while playing, tell state.frame at most this often
 COLORS = dict(ghost="#9aa0a6", samples="#1f4e9c", tails="#3b6fc9", density="#e8590c", field="#455a64",
@@ -104,8 +107,12 @@ class MainView(StateView):
         self._tails = ColumnDataSource(_empty("x0", "y0", "x1", "y1", "alpha"), name="tails")
         self._tails_r = fig.segment("x0", "y0", "x1", "y1", source=self._tails, color=COLORS["tails"],
                                     line_alpha="alpha", line_width=1.4)
-        self._samples = ColumnDataSource(_empty("x", "y"), name="samples")
-        fig.scatter("x", "y", source=self._samples, size=4, color=COLORS["samples"], alpha=0.72, line_color=None)
+        self._samples = ColumnDataSource(_empty("x", "y", "c"), name="samples")
+        # c: the class a sample asked for (a conditional model), NaN for none: one colour per class
+        classes = LinearColorMapper(palette=CLASS_COLORS, low=-0.5, high=len(CLASS_COLORS) - 0.5,
+                                    nan_color=COLORS["samples"])
+        fig.scatter("x", "y", source=self._samples, size=4, color={"field": "c", "transform": classes}, alpha=0.72,
+                    line_color=None)
         self._trace_src = ColumnDataSource({"xs": [], "ys": [], "ts": [], "color": []}, name="traces")
         fig.multi_line("xs", "ys", source=self._trace_src, color="color", line_width=2.6, alpha=0.9)
         self._tap_src = ColumnDataSource({"x": [], "y": [], "color": []}, name="taps")
@@ -163,7 +170,11 @@ class MainView(StateView):
 
     def _pack(self, run) -> dict:
         st = self.state
-        return frames.pack_run(run, st.model, st.show_density, st.show_field, st.show_mesh)
+        packed = frames.pack_run(run, st.model, st.show_density, st.show_field, st.show_mesh)
+        n, labels = packed["n"], st.run_labels
+        packed["c"] = (np.full(n, np.nan, np.float32) if labels is None or len(labels) != n
+                       else np.asarray(labels, np.float32))
+        return packed
 
     # --- state -> view ------------------------------------------------------------------------
     def _on_data(self, *_):

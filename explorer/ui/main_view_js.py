@@ -61,7 +61,8 @@ if (store._render == null) store._render = (tick) => {
   // a zero-copy window on a float32 column (Bokeh's ndarray subclasses break TypedArray.subarray)
   const view = (A, a, b) => new Float32Array(A.buffer, A.byteOffset + 4 * a, b - a);
   const sx = lerp(X, n), sy = lerp(Y, n);
-  samples.setv({data: {x: sx, y: sy}}, quiet);
+  const C = d.c[0] && d.c[0].length == n ? d.c[0] : new Float32Array(n).fill(NaN);
+  samples.setv({data: {x: sx, y: sy, c: C}}, quiet);
   const t = T[k] + f * (T[k1] - T[k]);
   label.setv({text: `t = ${t.toFixed(2)}  ·  ${Math.round(100 * (1 - t))}% denoised`}, quiet);
   window.__explorer_frames = (window.__explorer_frames || 0) + 1;

@@ -19,6 +19,7 @@ from ..pretrained import available, load_pretrained
 from ..samplers import SamplingSettings, sample
 from ..schedules import SCHEDULES
 from .choices import bind_choices, fix_pair, knob_names, settings_of
+from .guidance_state import GuidanceState
 from .training_job import TrainingJob
 
 DRAWN = "drawn"  # the dataset name of the user's own drawing / upload
@@ -29,7 +30,7 @@ MAX_SAMPLE_STEPS = 500
 FRESH_SEED = 12345  # a draw of a built-in set that the models never trained on (they use seed 0)
 
 
-class ExplorerState(param.Parameterized):
+class ExplorerState(GuidanceState):
     dataset = param.Selector(default="smiley", objects=[*datasets.names(), DRAWN],
                              doc="Training data: a built-in shape, or your own drawing ('drawn').")
     # The objects of these Selectors, and one Number per sampler knob (eta, noise, ...), come from the
@@ -74,6 +75,7 @@ class ExplorerState(param.Parameterized):
     show_mesh = param.Boolean(default=False, doc="A lattice of start points flowing as a deforming mesh.")
 
     data = param.Array(default=None, doc="The training points (n, 2).")
+    run_labels = param.Array(default=None, doc="The class each sample of `run` asked for (None: no class).")
     model = param.Parameter(default=None, doc="The last good model (a DiffusionModel).")
     run = param.Parameter(default=None, doc="The current SampleRun of `model`.")
     training = param.Boolean(default=False, doc="Whether a training job is running.")
@@ -92,6 +94,8 @@ class ExplorerState(param.Parameterized):
         self._load_dataset()
         self.param.watch(self._on_knob, knob_names())
         self.param.watch(self._check_pair, ["objective", "schedule"])
+        self.param.watch(lambda *_: self._refresh_guidance_choices(), ["model", "class_names"])
+        self._refresh_guidance_choices()
         if self.run is None:
             self.recompute()
 
@@ -102,9 +106,10 @@ class ExplorerState(param.Parameterized):
             if self._drawn is None:
                 self.status = "Draw a shape on the canvas (or upload a CSV), then press Train."
                 return
-            self.data = self._drawn
+            self.param.update(data=self._drawn, labels=None, class_names=[])
             return
-        self.data = datasets.load(self.dataset, n=self.train_points, seed=0)
+        data, labels = datasets.load_labelled(self.dataset, n=self.train_points, seed=0)
+        self.param.update(data=data, labels=labels, class_names=datasets.class_names(self.dataset))
         if self.dataset in available() and not self.training and self.model_dataset != self.dataset:
             self.use_model(load_pretrained(self.dataset))
             self.model_dataset = self.dataset
@@ -126,7 +131,7 @@ class ExplorerState(param.Parameterized):
         if self.dataset != DRAWN:
             self.dataset = DRAWN  # triggers _load_dataset
         else:
-            self.data = pts
+            self.param.update(data=pts, labels=None, class_names=[])
         self.status = f"Your drawing: {len(pts)} points. Press Train."
         return True
 
@@ -151,8 +156,15 @@ class ExplorerState(param.Parameterized):
         except ExplorerError as err:
             self.error = str(err)
             return False
+        labels = None
+        if self.conditional:
+            if self.labels is None:
+                self.error = ("This data has no classes to train with: pick a built-in set, or switch "
+                              "'Train with classes' off.")
+                return False
+            labels = {"labels": self.labels, "class_names": list(self.class_names)}
         self.losses, self.progress, self.preview = [], 0.0, None
-        self._job = TrainingJob(self.data, config).start()
+        self._job = TrainingJob(self.data, config, labels=labels).start()
         self.training = True
         self._training_status = f"Training {config.objective} on {config.schedule} for {config.steps} steps..."
         self.status = self._training_status
@@ -216,11 +228,13 @@ class ExplorerState(param.Parameterized):
             self.recompute()  # a knob of another sampler changes nothing shown
 
     @param.depends("model", "data", "sampler", "grid", "sample_steps", "n_samples", "sample_seed", "use_oracle",
-                   watch=True)
+                   "label", "guidance", "guide", watch=True)
     def recompute(self):
-        denoiser = self.denoiser()
+        asked = self.sample_labels(self.n_samples)
+        denoiser = self.denoiser(asked)
         if denoiser is None:
             return
+        self.run_labels = asked  # the class each sample asked for (colours), or None
         try:
             run = sample(denoiser, n=self.n_samples, seed=self.sample_seed, settings=self.settings())
         except ExplorerError as err:
@@ -235,16 +249,20 @@ class ExplorerState(param.Parameterized):
         self.run = run
         self.quality = self.score(run.samples)
 
-    def denoiser(self):
-        """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule."""
+    def denoiser(self, labels=None):
+        """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule
+        (with their classes, for a conditional model), asked for `labels` (one per row; default: the
+        sidebar's one class) with the sidebar's guidance (guidance_state.py)."""
         if self.model is None:
             return None
         if not self.use_oracle or self.data is None:
-            return self.model
-        key = (id(self.data), self.model.schedule.name)
+            return self.guided_denoiser(self.model, labels)
+        classes = self.labels if self.guided else None
+        key = (id(self.data), self.model.schedule.name, id(classes))
         if getattr(self, "_oracle_key", None) != key:
-            self._oracle, self._oracle_key = OracleDenoiser(self.data, self.model.schedule), key
-        return self._oracle
+            self._oracle = OracleDenoiser(self.data, self.model.schedule, labels=classes)
+            self._oracle_key = key
+        return self.guided_denoiser(self._oracle, labels)
 
     def score(self, samples) -> dict:
         """Energy distances of `samples` to this session's data (metrics.quality): to the training points,

@@ -60,8 +60,11 @@ class JobNews:
 
 
 class TrainingJob:
-    def __init__(self, points: np.ndarray, config: TrainConfig, preview_every: int = 100, ticket: Ticket | None = None):
+    def __init__(self, points: np.ndarray, config: TrainConfig, preview_every: int = 100, ticket: Ticket | None = None,
+                 labels: dict | None = None):
+        """`labels`: {"labels": one class per point, "class_names": [...]} for a conditional model."""
         self.points, self.config, self.preview_every = points, config, preview_every
+        self.labels = labels or {}
         self.ticket = ticket if ticket is not None else Ticket()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -94,7 +97,7 @@ class TrainingJob:
                 return  # stopped while waiting in line: no model, no error
             try:
                 model = train(self.points, self.config, callback=self._on_progress, stop=self._stop,
-                              preview_every=self.preview_every)
+                              preview_every=self.preview_every, **self.labels)
             finally:
                 self.ticket.leave()
             with self._lock:

@@ -47,7 +47,7 @@ class Student:
         self.store = client.find(lambda m: isinstance(m, ColumnDataSource) and "S" in m.data)
         self.train_button = client.button("Train")
         self.player = client.find(lambda m: type(m).__name__ == "Player")
-        self.slider = client.find(lambda m: type(m).__name__ == "Slider" and m.title == "Time")
+        self.slider = client.find(lambda m: type(m).__name__ == "Slider" and m.title.startswith("Time"))
 
     async def watch(self, seconds: float) -> None:
         """What an open tab sends while its animation plays: the player's value each `interval` ms, and

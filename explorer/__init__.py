@@ -20,6 +20,7 @@ from .registry import Knob
 from .samplers import SampleRun, SamplingSettings, sample
 from .schedules import SCHEDULES, Schedule, get_schedule
 from .solvers import SAMPLERS, SamplerSpec
+from .straight import Straightness, reflow, straightness
 from .sweeps import SweepResult, sweep
 from .timegrids import TIME_GRIDS, TimeGridSpec
 from .training import train
@@ -30,7 +31,8 @@ __all__ = [
     "BranchRun", "Denoiser", "DiffusionModel", "ExplorerError", "GaussianDenoiser", "Knob", "OBJECTIVES",
     "ObjectiveSpec", "OracleDenoiser", "SAMPLERS", "SCHEDULES", "SampleRun", "SamplerSpec", "SamplingSettings",
     "Schedule", "SweepResult", "TIME_GRIDS", "TimeGridSpec", "TrainConfig", "branch", "datasets", "density",
-    "get_schedule", "load", "load_pretrained", "metrics", "sample", "save", "sweep", "train",
+    "get_schedule", "load", "load_pretrained", "metrics", "reflow", "sample", "save", "straightness", "sweep",
+    "train", "Straightness",
 ]
 
 

@@ -5,6 +5,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 
 from .checks import check_int
+from .couplings import COUPLINGS
 from .errors import ExplorerError
 from .network import ACTIVATIONS
 from .objectives import check_pair
@@ -47,6 +48,9 @@ class TrainConfig:
     # Keep a copy of the weights this often (steps; 0: never): earlier, weaker versions of the model, for
     # autoguidance and the training timeline. A 3x96 net is ~30k numbers, 120 kB a copy.
     snapshot_every: int = 100
+    # Which noise each data point meets in a batch: "independent" (fresh), or "ot" (minibatch optimal
+    # transport, straighter paths; flow matching on the rectified path only; explorer/couplings.py).
+    coupling: str = "independent"
 
     def __post_init__(self):
         self.validate()
@@ -65,6 +69,11 @@ class TrainConfig:
         _int_in(self, "seed", 0, 2**31 - 1)
         _int_in(self, "classes", 0, 64)
         _int_in(self, "snapshot_every", 0, 50_000)
+        if self.coupling not in COUPLINGS:
+            raise ExplorerError(f"unknown coupling {self.coupling!r}; choose one of {', '.join(COUPLINGS)}")
+        if self.coupling == "ot" and self.schedule != "rectified":
+            raise ExplorerError("the 'ot' coupling pairs data with noise along straight lines: use it with the "
+                                f"'rectified' schedule (flow matching), not {self.schedule!r}")
         if not isinstance(self.label_dropout, (int, float)) or not 0 <= self.label_dropout < 1:
             raise ExplorerError(f"label_dropout must be a number in [0, 1), got {self.label_dropout!r}")
         if self.activation not in ACTIVATIONS:

@@ -144,6 +144,7 @@ def sample(model: Denoiser, n: int = 2000, sampler: str = "heun", steps: int | N
     """
     if not isinstance(model, Denoiser):
         raise ExplorerError(f"model must be a trained model or an OracleDenoiser, got {type(model).__name__}")
+    source = getattr(model, "source", None)  # a model trained from another distribution starts there
     if label is not None or guide is not None or guidance != 1.0:
         from .guidance import Guided
 
@@ -154,7 +155,7 @@ def sample(model: Denoiser, n: int = 2000, sampler: str = "heun", steps: int | N
         raise ExplorerError(f"settings must be a SamplingSettings, got {type(settings).__name__}")
     grid_t = _grid(settings, model, t_start, times)
     gen = torch.Generator().manual_seed(check_int("seed", seed, 0, 2**63 - 1))
-    x = _start(x_init, n, grid_t[0], gen)
+    x = _start(x_init, n, grid_t[0], gen, source)
     _check_size(x.shape[0], len(grid_t))
     frames = np.empty((len(grid_t), x.shape[0], 2), np.float32)
     denoised = np.empty_like(frames)
@@ -189,11 +190,13 @@ def _grid(settings: SamplingSettings, model: Denoiser, t_start, times) -> np.nda
     return make_grid(settings.grid, settings.steps, model.schedule, t0)
 
 
-def _start(x_init, n, t0, gen) -> torch.Tensor:
+def _start(x_init, n, t0, gen, source=None) -> torch.Tensor:
     if x_init is None:
         if t0 < 1.0:
             raise ExplorerError("starting at t_start < 1 needs x_init: the points at that time")
         n = check_int("n", n, 1, MAX_POINTS)
+        if source is not None:  # draws from the model's source distribution
+            return torch.from_numpy(np.asarray(source, np.float32))[torch.randint(0, len(source), (n,), generator=gen)]
         return torch.randn(n, 2, generator=gen)
     arr = np.asarray(x_init, dtype=np.float64)
     if arr.ndim == 1 and arr.shape == (2,):

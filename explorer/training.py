@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
+from .couplings import ot_pairs
 from .datasets import validate
 from .errors import ExplorerError
 from .labels import check_labels
@@ -43,6 +44,8 @@ def train(
     *,
     labels=None,
     class_names=None,
+    source=None,
+    pairs=None,
     preview_every: int = 100,
     preview_n: int = 500,
 ) -> DiffusionModel:
@@ -51,6 +54,8 @@ def train(
     With `labels` (one whole number per point) the model is conditional: it learns every class and, with
     the labels dropped to "no class" a `config.label_dropout` share of the time, the unconditional model
     too (what classifier-free guidance needs). `class_names` name the classes (default "class k").
+    `source` (m, 2): any distribution to start from instead of Gaussian noise (flow matching transports it
+    to the data; the model samples from it). `pairs` (n, 2): the noise of each point, fixed (reflow).
 
     `callback(step, loss, preview)` is called every 10 steps and at the end; `preview` is None or,
     every `preview_every` steps, an (preview_n, 2) array of samples from the current model.
@@ -67,8 +72,9 @@ def train(
         check_labels(labels, len(data), config.classes)
     elif config.classes:
         raise ExplorerError(f"the configuration has {config.classes} classes but no labels were given")
+    src, paired = _check_source(config, data, source, pairs)
     with cpu_settings():
-        model = _train(data, lab, config, callback, stop, preview_every, preview_n)
+        model = _train(data, lab, config, callback, stop, preview_every, preview_n, src, paired)
     if class_names is not None:
         names = [str(c) for c in class_names]
         if len(names) != config.classes:
@@ -77,12 +83,30 @@ def train(
     return model
 
 
-def _train(data, labels, config, callback, stop, preview_every, preview_n) -> DiffusionModel:
+def _check_source(config, data, source, pairs):
+    """(source, pairs) as float32 tensors, or ExplorerError: only flow matching on the straight path can start
+    anywhere; epsilon, x0, v and the VP schedules are defined by Gaussian noise."""
+    if source is None and pairs is None:
+        return None, None
+    if (config.objective, config.schedule) != ("velocity", "rectified"):
+        raise ExplorerError("another source than Gaussian noise (or fixed pairs) needs flow matching: objective "
+                            f"'velocity' on the 'rectified' schedule; {config.objective!r} on {config.schedule!r} "
+                            "is defined by Gaussian noise")
+    src = None if source is None else torch.from_numpy(validate(source))
+    paired = None if pairs is None else torch.from_numpy(validate(pairs))
+    if paired is not None and paired.shape != data.shape:
+        raise ExplorerError(f"pairs must hold one noise point per data point, shape {tuple(data.shape)}, "
+                            f"got {tuple(paired.shape)}")
+    return src, paired
+
+
+def _train(data, labels, config, callback, stop, preview_every, preview_n, source=None, pairs=None) -> DiffusionModel:
     gen = torch.Generator().manual_seed(config.seed)
     box = (float(data[:, 0].min()), float(data[:, 0].max()), float(data[:, 1].min()), float(data[:, 1].max()))
     with torch.random.fork_rng():  # seeded initial weights without touching the caller's global RNG
         torch.manual_seed(config.seed)
         model = DiffusionModel(config, data_box=box)
+    model.source = None if source is None else source.numpy()
     net, sched, log = model.net, model.schedule, model.log
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
     good_state = copy.deepcopy(net.state_dict())
@@ -98,7 +122,14 @@ def _train(data, labels, config, callback, stop, preview_every, preview_n) -> Di
             group["lr"] = _lr_at(config, step)
         rows = torch.randint(0, n, (bs,), generator=gen)
         x0 = data[rows]
-        eps = torch.randn(bs, 2, generator=gen)
+        if pairs is not None:  # reflow: each point keeps its own noise
+            eps = pairs[rows]
+        elif source is not None:  # any source: its points stand in for the noise
+            eps = source[torch.randint(0, len(source), (bs,), generator=gen)]
+        else:
+            eps = torch.randn(bs, 2, generator=gen)
+        if config.coupling == "ot":
+            eps = ot_pairs(x0, eps)
         t = T_MIN + (1 - T_MIN) * torch.rand(bs, 1, generator=gen)
         x_t = sched.alpha(t) * x0 + sched.sigma(t) * eps
         label = None

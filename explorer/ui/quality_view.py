@@ -36,6 +36,8 @@ def quality_text(quality: dict, use_oracle: bool) -> str:
     if "to_training" in quality:
         label = "to the training points" if parts else "energy distance to the training points"
         parts.append(f"{label}: <b>{_num(quality['to_training'])}</b>")
+    if "straightness" in quality:
+        parts.append(f"path straightness: <b>{_num(quality['straightness'])}</b> (0 = straight lines)")
     numbers = " · ".join(parts) if parts else "no samples yet"
     return f"{numbers}<br><b>{SOURCE[bool(use_oracle)]}</b>: {verdict(quality)}"
 

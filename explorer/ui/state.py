@@ -11,6 +11,7 @@ import param
 
 from .. import datasets
 from ..config import TrainConfig
+from ..couplings import COUPLINGS
 from ..denoisers import OracleDenoiser
 from ..errors import ExplorerError
 from ..metrics import quality
@@ -18,11 +19,13 @@ from ..objectives import OBJECTIVES
 from ..pretrained import available, load_pretrained
 from ..samplers import SamplingSettings, sample
 from ..schedules import SCHEDULES
+from ..straight import straightness
 from .choices import bind_choices, fix_pair, knob_names, settings_of
 from .guidance_state import GuidanceState
 from .training_job import TrainingJob
 
 DRAWN = "drawn"  # the dataset name of the user's own drawing / upload
+GAUSSIAN = "gaussian"  # the usual source: Gaussian noise
 # Per-session caps so one student cannot starve a class on a shared laptop (README: serving a class).
 MAX_TRAIN_STEPS = 5000
 MAX_SAMPLES = 5000
@@ -60,6 +63,12 @@ class ExplorerState(GuidanceState):
     seed = param.Integer(default=0, bounds=(0, 2**31 - 1), doc="Seed of the weights and the training noise.")
     fourier_features = param.Integer(default=TrainConfig.fourier_features, bounds=(0, 256),
                                      doc="Random Fourier features of x: sharper thin strokes, a little slower.")
+    coupling = param.Selector(default="independent", objects=list(COUPLINGS),
+                              doc="Which noise each data point meets in training: fresh ('independent') or the "
+                                  "minibatch optimal-transport pairing ('ot': straighter paths, slower training).")
+    source = param.Selector(default=GAUSSIAN, objects=[GAUSSIAN, *datasets.names()],
+                            doc="Where the flow starts at t = 1: Gaussian noise, or another built-in set "
+                                "(flow matching transports it onto the data).")
 
     use_oracle = param.Boolean(default=False,
                                doc="Sample with the exact denoiser of the training points instead of the network: "
@@ -141,7 +150,7 @@ class ExplorerState(GuidanceState):
         (the A/B tab's arms use the sidebar's network and training settings with their own pairs)."""
         fields = dict(objective=self.objective, schedule=self.schedule, width=self.width, depth=self.depth,
                       lr=self.lr, batch_size=self.batch_size, steps=self.train_steps, seed=self.seed,
-                      fourier_features=self.fourier_features)
+                      fourier_features=self.fourier_features, coupling=self.coupling)
         return TrainConfig(**{**fields, **overrides})
 
     def start_training(self) -> bool:
@@ -156,17 +165,37 @@ class ExplorerState(GuidanceState):
         except ExplorerError as err:
             self.error = str(err)
             return False
-        labels = None
+        extra = {}
         if self.conditional:
             if self.labels is None:
                 self.error = ("This data has no classes to train with: pick a built-in set, or switch "
                               "'Train with classes' off.")
                 return False
-            labels = {"labels": self.labels, "class_names": list(self.class_names)}
+            extra = {"labels": self.labels, "class_names": list(self.class_names)}
+        if self.source != GAUSSIAN:
+            extra["source"] = datasets.load(self.source, n=len(self.data), seed=1)
+        return self._start_job(self.data, config, extra)
+
+    def start_reflow(self) -> bool:
+        """Retrain on the shown model's own (noise, sample) pairs (explorer/straight.py): straighter paths."""
+        model = self.model
+        if self.training or model is None:
+            self.status = "Press Stop first." if self.training else "There is no model to reflow yet."
+            return False
+        if (model.objective, model.schedule.name) != ("velocity", "rectified"):
+            self.error = "Reflow straightens a flow-matching model: train velocity on rectified flow first."
+            return False
+        run = sample(model, n=max(len(self.data), 1000), sampler="heun", steps=50, seed=self.seed + 1)
+        config = self.train_config(objective="velocity", schedule="rectified", coupling="independent")
+        return self._start_job(run.samples, config, {"pairs": run.points[0]}, "Reflow: training on the model's own "
+                               "(noise, sample) pairs")
+
+    def _start_job(self, points, config, extra, what: str = "") -> bool:
         self.losses, self.progress, self.preview = [], 0.0, None
-        self._job = TrainingJob(self.data, config, labels=labels).start()
+        self._job = TrainingJob(points, config, extra=extra).start()
         self.training = True
-        self._training_status = f"Training {config.objective} on {config.schedule} for {config.steps} steps..."
+        self._training_status = (what or f"Training {config.objective} on {config.schedule}") + \
+            f" for {config.steps} steps..."
         self.status = self._training_status
         return True
 
@@ -247,7 +276,7 @@ class ExplorerState(GuidanceState):
             frame = int(np.abs(run.times - t).argmin())
         self.frame = frame
         self.run = run
-        self.quality = self.score(run.samples)
+        self.quality = {**self.score(run.samples), "straightness": straightness(run).mean}
 
     def denoiser(self, labels=None):
         """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule

@@ -61,10 +61,10 @@ class JobNews:
 
 class TrainingJob:
     def __init__(self, points: np.ndarray, config: TrainConfig, preview_every: int = 100, ticket: Ticket | None = None,
-                 labels: dict | None = None):
-        """`labels`: {"labels": one class per point, "class_names": [...]} for a conditional model."""
+                 extra: dict | None = None):
+        """`extra`: more arguments of `train`: labels and class_names (a conditional model), source, pairs."""
         self.points, self.config, self.preview_every = points, config, preview_every
-        self.labels = labels or {}
+        self.extra = extra or {}
         self.ticket = ticket if ticket is not None else Ticket()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -97,7 +97,7 @@ class TrainingJob:
                 return  # stopped while waiting in line: no model, no error
             try:
                 model = train(self.points, self.config, callback=self._on_progress, stop=self._stop,
-                              preview_every=self.preview_every, **self.labels)
+                              preview_every=self.preview_every, **self.extra)
             finally:
                 self.ticket.leave()
             with self._lock:

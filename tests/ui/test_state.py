@@ -273,3 +273,20 @@ def test_few_training_points_keep_the_model_and_rescore(state):
     assert state.quality != quality and len(state.reference()) == 1000
     state.use_oracle = True  # 50 points: the exact denoiser lands on them
     assert state.quality["to_training"] < 0.5 * state.quality["to_fresh"]  # what the verdict calls memorising
+
+
+def test_reflow_straightens_the_shown_model_and_any_source_starts_there():
+    s = ExplorerState(dataset="three_dots", train_steps=300)
+    before = s.quality["straightness"]
+    assert s.start_reflow()
+    _poll_until_done(s)
+    assert s.model.log.steps_done == 300 and s.quality["straightness"] < 0.2 * before
+    s.source = "smiley"
+    assert s.start_training()
+    _poll_until_done(s)
+    smiley = {tuple(p) for p in datasets.load("smiley", n=len(s.data), seed=1)}
+    assert all(tuple(p) in smiley for p in s.run.points[0][:50])  # the run starts on the source's points
+    s.param.update(objective="eps", schedule="cosine")
+    assert s.start_training()
+    _poll_until_done(s)
+    assert "defined by Gaussian noise" in s.error

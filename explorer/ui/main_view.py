@@ -140,7 +140,7 @@ class MainView(StateView):
     def _build_widgets(self):
         # The slider shows no value of its own: the time is read in one place, the label in the plot, which the
         # same render call draws with the frame (a value on the slider lagged behind after a new run).
-        self._slider = pn.widgets.IntSlider(name="Time (noise → data)", start=0, end=SWEEP_TICKS, value=0,
+        self._slider = pn.widgets.IntSlider(label="Time (noise → data)", start=0, end=SWEEP_TICKS, value=0,
                                             show_value=False, tooltips=False, sizing_mode="stretch_width",
                                             bar_color=COLORS["samples"])
         self._player = pn.widgets.Player(

@@ -102,7 +102,7 @@ def _pair(configs: dict[str, TrainConfig], probe: Probe) -> dict:
         assert not job.alive, f"arm {label} did not finish: turns {probe.turns()}"
     news = {label: job.drain() for label, job in jobs.items()}
     for label, n in news.items():
-        assert n["done"] and n["error"] is None and n["model"] is not None, (label, n["error"])
+        assert n.done and n.error is None and n.model is not None, (label, n.error)
     return news
 
 
@@ -116,7 +116,7 @@ def test_the_arms_never_compute_at_once_and_take_turns_of_ten_steps(probe, steps
     assert probe.turns() == turns
     assert probe.turn_ends == [(label, min(10 * (i // 2 + 1), steps)) for i, (label, _) in enumerate(turns)]
     for n in news.values():
-        assert n["model"].log.steps_done == steps and n["step"] == steps
+        assert n.model.log.steps_done == steps and n.step == steps
 
 
 @pytest.mark.parametrize("budgets, turns", [
@@ -128,8 +128,8 @@ def test_when_one_arm_finishes_the_other_trains_alone_to_the_end(probe, budgets,
     assert probe.overlaps == []
     assert probe.turns() == turns
     for label, steps in budgets.items():
-        assert news[label]["model"].log.steps_done == steps
-        assert [s for s, _ in news[label]["losses"]] == list(range(10, steps + 1, 10))
+        assert news[label].model.log.steps_done == steps
+        assert [s for s, _ in news[label].losses] == list(range(10, steps + 1, 10))
 
 
 class _SpyCondition(threading.Condition):
@@ -210,8 +210,8 @@ def test_stop_with_halt_frees_the_arm_waiting_for_its_turn(probe):
     jobs["A"].join(TIMEOUT)
     assert not jobs["A"].alive
     a, b = jobs["A"].drain(), jobs["B"].drain()
-    assert b["model"].log.steps_done == 0 and b["model"].log.stopped
-    assert a["model"].log.steps_done == 10 and a["model"].log.stopped
+    assert b.model.log.steps_done == 0 and b.model.log.stopped
+    assert a.model.log.steps_done == 10 and a.model.log.stopped
     assert probe.steps == ["A"] * 10 and probe.overlaps == []
 
 
@@ -235,14 +235,14 @@ def test_turns_change_nothing_the_weights_match_training_alone_bit_for_bit(probe
     job = TrainingJob(POINTS, cfg, ticket=Ticket(TrainingSlots(1))).start()  # alone, but on a thread as in the UI
     job.join(TIMEOUT)
     assert not job.alive
-    alone_in_a_thread = job.drain()["model"]
+    alone_in_a_thread = job.drain().model
     _assert_bit_identical(alone_in_a_thread, alone)
 
     news = _pair({"A": cfg, "B": other}, probe)
     assert probe.turns() == [("A", 10), ("B", 10)] * 3 and probe.overlaps == []
-    _assert_bit_identical(news["A"]["model"], alone)
+    _assert_bit_identical(news["A"].model, alone)
     if partner == "the same config":
-        _assert_bit_identical(news["B"]["model"], alone)
+        _assert_bit_identical(news["B"].model, alone)
     else:  # the check can tell models apart: a different config gives different weights
-        b, ref = _weights(news["B"]["model"]), _weights(alone)
+        b, ref = _weights(news["B"].model), _weights(alone)
         assert any(not torch.equal(b[key], ref[key]) for key in ref)

@@ -9,6 +9,7 @@ from panel.theme import Fast
 
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.export_view import ExportView
+from explorer.ui.lessons_view import LessonsView
 from explorer.ui.url_state import sync_url
 
 pn.extension(notifications=True)
@@ -30,6 +31,20 @@ watch noise flow into data; change the sampler to see how the paths change.
 FastWithoutWebFont = type("Fast", (Fast,), {"_resources": {**Fast._resources, "font": {}}})
 
 
+def open_lesson_from_link(lessons: LessonsView, card: pn.Card) -> None:
+    """A teacher's link, /app?lesson=forward&step=2, opens that step (steps count from 1)."""
+    args = pn.state.session_args
+    name = args.get("lesson", [b""])[0].decode(errors="replace")
+    if not name:
+        return
+    try:
+        step = int(args.get("step", [b"1"])[0]) - 1
+    except ValueError:
+        step = 0
+    if lessons.open(name, step):
+        card.collapsed = False
+
+
 def create_app() -> pn.template.FastListTemplate:
     """A fresh dashboard for one session."""
     explorer = Explorer().start()
@@ -37,11 +52,15 @@ def create_app() -> pn.template.FastListTemplate:
                      sizing_mode="stretch_width", margin=(10, 5))
     how_to = pn.Card(pn.pane.Markdown(HOW_TO, margin=(0, 10)), title="How to use", collapsed=True,
                      sizing_mode="stretch_width", margin=(0, 5, 10, 5))
+    lessons = LessonsView(state=explorer.state, tabs=explorer.TAB_NAMES, show_tab=explorer.show_tab)
+    lessons_card = pn.Card(lessons, title="Lessons", collapsed=True, sizing_mode="stretch_width",
+                           margin=(0, 5, 10, 5))
     if pn.state.location is not None:  # the setup lives in the page's address (None outside a server)
         sync_url(explorer.state)
+        open_lesson_from_link(lessons, lessons_card)
     return pn.template.FastListTemplate(
         title=TITLE,
-        sidebar=[how_to, explorer.controls, export],
+        sidebar=[how_to, lessons_card, explorer.controls, export],
         main=[explorer.main],
         main_layout=None,  # no card around the main area: its padding pushed the plot below a laptop's fold
         sidebar_width=340,

@@ -135,6 +135,13 @@ class Explorer(StateView):
             self.alert.visible = True
         self.state.error = ""
 
+    TAB_NAMES = ("Explore", *(TAB_VIEWS[i][0] for i in sorted(TAB_VIEWS)))
+
+    def show_tab(self, name: str) -> None:
+        """Switch to the tab called `name` (a lesson step asks for one)."""
+        if name in self.TAB_NAMES:
+            self.tabs.active = self.TAB_NAMES.index(name)
+
     def view(self, tab: int) -> StateView:
         """The view of tab `tab` (1-4), made now if its tab was never opened."""
         if tab not in self._views:

@@ -53,7 +53,7 @@ def forget_js_callbacks(*widgets) -> None:
     Panel keeps every widget's JS callbacks in a class-level WeakKeyDictionary keyed by the widget. When a
     callback's `args` reach back to the widget (our player's render callback names the player), the value
     keeps the key alive and the whole session (state, models, frames) is never freed: ~8 MB per closed tab,
-    found by the teardown test (tests/test_classroom.py).
+    found by the teardown test (tests/server/test_classroom.py).
     """
     from panel.links import Callback, Link
 

@@ -1,0 +1,66 @@
+"""Lessons: every shipped lesson parses and every setting it makes is one the sidebar could make; steps,
+the prediction and the reveal drive the session through its own parameters."""
+from __future__ import annotations
+
+import pytest
+
+from explorer.errors import ExplorerError
+from explorer.lessons import load_lessons, parse
+from explorer.ui.explorer import Explorer
+from explorer.ui.lesson_state import LessonState, check_settings
+from explorer.ui.lessons_view import LessonsView
+from explorer.ui.state import ExplorerState
+
+LESSONS = load_lessons()
+
+
+def test_there_are_eight_lessons_each_ending_with_something_to_try():
+    assert list(LESSONS) == ["forward", "objectives", "trajectories", "paths_not_taken", "memorisation",
+                             "few_steps", "guidance", "straight_paths"]
+    for lesson in LESSONS.values():
+        assert lesson.steps[-1].title == "Try this" and any(s.question for s in lesson.steps)
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_every_setting_of_every_lesson_is_valid(name):
+    state = ExplorerState()
+    for step in LESSONS[name].steps:
+        for settings in (step.settings, step.reveal_settings):
+            check_settings(state, settings, Explorer.TAB_NAMES)  # raises on an unknown key or a bad value
+
+
+def test_a_lesson_drives_the_state_and_the_tab():
+    state = ExplorerState()
+    ls = LessonState(state=state, tabs=Explorer.TAB_NAMES)
+    assert ls.open("memorisation", 1)
+    assert (state.train_points, state.use_oracle, ls.step) == (50, False, 1)
+    assert ls.reveal(1) and state.use_oracle and ls.revealed and ls.picked == 1
+    assert ls.go(1) and not ls.revealed and state.train_points == 2000 and not state.use_oracle
+    assert not ls.go(1)  # the last step
+    assert ls.open("few_steps", 0) and ls.tab == "Schedule" and state.sampler == "euler"
+    assert state.run.settings.steps == 8
+    assert not ls.open("nope") and "There is no lesson 'nope'" in state.error
+
+
+def test_the_view_asks_then_reveals_and_a_teacher_link_opens_a_step():
+    explorer = Explorer()
+    view = LessonsView(state=explorer.state, tabs=explorer.TAB_NAMES, show_tab=explorer.show_tab)
+    assert view.open("forward", 1)
+    assert view.select.value == "forward" and view.where.object == "step 2 of 3"
+    assert view.choices.visible and not view.answer.visible and "At t = 0.5" in view.body.object
+    view.choices.value = view.choices.options[0]  # a wrong guess
+    view._reveal()
+    assert view.answer.visible and view.answer.object.startswith("✘ Not quite")
+    assert abs(explorer.state.run.times[explorer.state.frame] - 0.5) < 0.02  # the reveal moved the time
+    assert explorer.tabs.active == explorer.TAB_NAMES.index("Densities")
+
+
+def test_a_malformed_lesson_says_where():
+    with pytest.raises(ExplorerError, match="front matter"):
+        parse("## no front matter")
+    with pytest.raises(ExplorerError, match="step 1: a question needs two or more choices"):
+        parse("---\ntitle: T\n---\n## S\n? Why?\n- only one\n")
+    with pytest.raises(ExplorerError, match="there is no setting 'colour'"):
+        check_settings(ExplorerState(), {"colour": "red"})
+    with pytest.raises(ExplorerError, match="there is no tab 'Nowhere'"):
+        check_settings(ExplorerState(), {"tab": "Nowhere"}, Explorer.TAB_NAMES)

@@ -9,6 +9,7 @@ from panel.theme import Fast
 
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.export_view import ExportView
+from explorer.ui.lazy import lazy_card
 from explorer.ui.lessons_view import LessonsView
 from explorer.ui.url_state import sync_url
 
@@ -31,8 +32,8 @@ watch noise flow into data; change the sampler to see how the paths change.
 FastWithoutWebFont = type("Fast", (Fast,), {"_resources": {**Fast._resources, "font": {}}})
 
 
-def open_lesson_from_link(lessons: LessonsView, card: pn.Card) -> None:
-    """A teacher's link, /app?lesson=forward&step=2, opens that step (steps count from 1)."""
+def open_lesson_from_link(card: pn.Card, lessons: list) -> None:
+    """A teacher's link, /app?lesson=forward&step=2, opens the Lessons card on that step (steps count from 1)."""
     args = pn.state.session_args
     name = args.get("lesson", [b""])[0].decode(errors="replace")
     if not name:
@@ -41,23 +42,29 @@ def open_lesson_from_link(lessons: LessonsView, card: pn.Card) -> None:
         step = int(args.get("step", [b"1"])[0]) - 1
     except ValueError:
         step = 0
-    if lessons.open(name, step):
-        card.collapsed = False
+    card.collapsed = False  # builds the LessonsView
+    if not lessons[0].open(name, step):
+        card.collapsed = True
 
 
 def create_app() -> pn.template.FastListTemplate:
     """A fresh dashboard for one session."""
     explorer = Explorer().start()
-    export = pn.Card(ExportView(state=explorer.state), title="Export & share", collapsed=True,
-                     sizing_mode="stretch_width", margin=(10, 5))
-    how_to = pn.Card(pn.pane.Markdown(HOW_TO, margin=(0, 10)), title="How to use", collapsed=True,
-                     sizing_mode="stretch_width", margin=(0, 5, 10, 5))
-    lessons = LessonsView(state=explorer.state, tabs=explorer.TAB_NAMES, show_tab=explorer.show_tab)
-    lessons_card = pn.Card(lessons, title="Lessons", collapsed=True, sizing_mode="stretch_width",
-                           margin=(0, 5, 10, 5))
+    # The rarely opened cards are built when first opened (lazy.py): a new session sends less.
+    export = lazy_card("Export & share", lambda: ExportView(state=explorer.state), sizing_mode="stretch_width",
+                       margin=(10, 5))
+    how_to = lazy_card("How to use", lambda: pn.pane.Markdown(HOW_TO, margin=(0, 10)), sizing_mode="stretch_width",
+                       margin=(0, 5, 10, 5))
+    lessons = []  # the one LessonsView, once made
+
+    def make_lessons():
+        lessons.append(LessonsView(state=explorer.state, tabs=explorer.TAB_NAMES, show_tab=explorer.show_tab))
+        return lessons[0]
+
+    lessons_card = lazy_card("Lessons", make_lessons, sizing_mode="stretch_width", margin=(0, 5, 10, 5))
     if pn.state.location is not None:  # the setup lives in the page's address (None outside a server)
         sync_url(explorer.state)
-        open_lesson_from_link(lessons, lessons_card)
+        open_lesson_from_link(lessons_card, lessons)
     return pn.template.FastListTemplate(
         title=TITLE,
         sidebar=[how_to, lessons_card, explorer.controls, export],

@@ -14,6 +14,7 @@ from ..solvers import SAMPLERS
 from ..timegrids import TIME_GRIDS
 from .base import StateView
 from .knob_widgets import knob_sliders, select, show_knobs
+from .lazy import lazy_card
 from .state import DRAWN, GAUSSIAN
 
 DRAWN_LABEL = "Your drawing"
@@ -96,8 +97,8 @@ class Controls(StateView):
         self.stop.on_click(self._on_stop)
         s.param.watch(self._on_training, "training")
         self._on_training()
-        self.advanced = pn.Card(*self._advanced_widgets(), title="Advanced", collapsed=True,
-                                sizing_mode="stretch_width", margin=(10, 5))
+        self.advanced = lazy_card("Advanced", lambda: pn.Column(*self._advanced_widgets(), sizing_mode="stretch_width"),
+                                  sizing_mode="stretch_width", margin=(10, 5))
         self.sampler = select(
             s, "sampler", SAMPLERS, label="Sampler",
             description="How to walk from noise back to data. DDPM, DDIM with η > 0 and the SDE are "

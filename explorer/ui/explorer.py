@@ -24,6 +24,7 @@ from .controls import Controls
 from .density_view import DensityView
 from .draw_view import DrawView
 from .export_files import escape_markdown
+from .lazy import lazy_column
 from .main_view import MainView
 from .polling import Poller, on_session_destroyed
 from .quality_view import QualityView
@@ -46,13 +47,13 @@ class Explorer(StateView):
         super().__init__(**params)
         s = self.state
         self.controls = Controls(state=s)
-        self.draw_view = DrawView(state=s)
         self.main_view = MainView(state=s)
         self.training_view = TrainingView(state=s)
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10), name="status",
                                        styles={"font-size": "14px"}, stylesheets=[_TIGHT])
         self.alert = pn.pane.Alert("", alert_type="danger", visible=False, sizing_mode="stretch_width")
-        self._draw_area = pn.Column(self.draw_view, visible=s.dataset == DRAWN, sizing_mode="stretch_width")
+        self._draw_view: DrawView | None = None  # built when first drawn (lazy.py)
+        self._draw_area = lazy_column(lambda: self.draw_view, s.dataset == DRAWN, sizing_mode="stretch_width")
         # The plot and the training panel side by side. (Not a FlexBox: a FlexBox next to the drawing area
         # inside Tabs leaves the Bokeh document never idle, so Panel's onload never fires; measured in
         # headless Chromium, Panel 1.9.4 / Bokeh 3.9.2.)
@@ -166,8 +167,15 @@ class Explorer(StateView):
         if 2 in self._views:
             self._views[2].active = active == 2
 
+    @property
+    def draw_view(self) -> DrawView:
+        """The drawing canvas, made on first use."""
+        if self._draw_view is None:
+            self._draw_view = DrawView(state=self.state)
+        return self._draw_view
+
     def _on_dataset(self, *_events) -> None:
-        self._draw_area.visible = self.state.dataset == DRAWN
+        self._draw_area.show(self.state.dataset == DRAWN)
 
     def __panel__(self):
         self.start()

@@ -6,6 +6,8 @@ data, model and run in place.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 import param
 
@@ -30,6 +32,8 @@ GAUSSIAN = "gaussian"  # the usual source: Gaussian noise
 MAX_TRAIN_STEPS = 5000
 MAX_SAMPLES = 5000
 MAX_SAMPLE_STEPS = 500
+SHARED_RUNS = 16  # pretrained models' runs kept per process, shared read-only by its sessions
+_SHARED_RUNS: OrderedDict = OrderedDict()
 FRESH_SEED = 12345  # a draw of a built-in set that the models never trained on (they use seed 0)
 
 
@@ -120,8 +124,7 @@ class ExplorerState(GuidanceState):
         data, labels = datasets.load_labelled(self.dataset, n=self.train_points, seed=0)
         self.param.update(data=data, labels=labels, class_names=datasets.class_names(self.dataset))
         if self.dataset in available() and not self.training and self.model_dataset != self.dataset:
-            self.use_model(load_pretrained(self.dataset))
-            self.model_dataset = self.dataset
+            self.use_model(load_pretrained(self.dataset), pretrained=self.dataset)
             self.status = f"Loaded the pretrained {self.dataset} model. Press Train to learn it yourself."
 
     @property
@@ -231,10 +234,10 @@ class ExplorerState(GuidanceState):
                 self.status = status
         return news.changed
 
-    def use_model(self, model) -> None:
-        """Show a model that was not trained here (pretrained, uploaded). The loss curve and preview of an
-        earlier run belong to another model, so they go with it."""
-        self.model_dataset = None
+    def use_model(self, model, pretrained: str | None = None) -> None:
+        """Show a model that was not trained here (pretrained for the built-in set `pretrained`, or uploaded).
+        The loss curve and preview of an earlier run belong to another model, so they go with it."""
+        self.model_dataset = pretrained
         self.param.update(losses=[], preview=None, progress=0.0, model=model)
 
     def shutdown(self) -> None:
@@ -264,11 +267,24 @@ class ExplorerState(GuidanceState):
         if denoiser is None:
             return
         self.run_labels = asked  # the class each sample asked for (colours), or None
-        try:
-            run = sample(denoiser, n=self.n_samples, seed=self.sample_seed, settings=self.settings())
-        except ExplorerError as err:
-            self.error = str(err)
-            return
+        settings = self.settings()
+        # A pretrained model's runs are the same in every session: made once per process (the page opens on one).
+        shared = None if (self.model_dataset is None or denoiser is not self.model) else (
+            self.model_dataset, len(self.data), settings, self.n_samples, self.sample_seed)
+        if shared in _SHARED_RUNS:
+            _SHARED_RUNS.move_to_end(shared)
+            run, quality_now = _SHARED_RUNS[shared]
+        else:
+            try:
+                run = sample(denoiser, n=self.n_samples, seed=self.sample_seed, settings=settings)
+            except ExplorerError as err:
+                self.error = str(err)
+                return
+            quality_now = {**self.score(run.samples), "straightness": straightness(run).mean}
+            if shared is not None:
+                _SHARED_RUNS[shared] = (run, quality_now)
+                while len(_SHARED_RUNS) > SHARED_RUNS:
+                    _SHARED_RUNS.popitem(last=False)
         if self.run is None:
             frame = len(run.times) - 1  # first run: show the samples
         else:  # keep the shown t: the frame of the new grid nearest to the old frame's time
@@ -276,7 +292,7 @@ class ExplorerState(GuidanceState):
             frame = int(np.abs(run.times - t).argmin())
         self.frame = frame
         self.run = run
-        self.quality = {**self.score(run.samples), "straightness": straightness(run).mean}
+        self.quality = dict(quality_now)
 
     def denoiser(self, labels=None):
         """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule

@@ -250,7 +250,7 @@ def test_oracle_memorises_and_the_network_generalises():
     oracle_dist = nearest(state.run.samples, state.data)
     assert np.mean(oracle_dist < 1e-3) > 0.6 and np.mean(net_dist < 1e-3) < 0.05
     assert state.quality["to_training"] < net_quality["to_training"]
-    assert set(net_quality) == {"to_training", "to_fresh", "floor"}
+    assert set(net_quality) == {"to_training", "to_fresh", "floor", "straightness"}
     state.use_oracle = False
     np.testing.assert_array_equal(nearest(state.run.samples, state.data), net_dist)
 
@@ -290,3 +290,16 @@ def test_reflow_straightens_the_shown_model_and_any_source_starts_there():
     assert s.start_training()
     _poll_until_done(s)
     assert "defined by Gaussian noise" in s.error
+
+
+def test_sessions_share_a_pretrained_models_run_and_stop_sharing_when_they_change():
+    a, b = ExplorerState(), ExplorerState()
+    assert b.run is a.run and b.quality == a.quality  # made once per process
+    b.sampler = "euler"
+    assert b.run is not a.run and a.run.sampler == "heun"  # a's run is untouched
+    b.dataset = "moons"
+    b.dataset = "smiley"
+    b.sampler = "heun"
+    assert b.run is a.run
+    b.use_oracle = True
+    assert b.run is not a.run

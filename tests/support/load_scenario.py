@@ -148,3 +148,13 @@ def run_in_own_loop(coro):
     if "error" in out:
         raise out["error"]
     return out["value"]
+
+
+async def open_and_touch(url: str, sessions: int, timeout: float = 180.0) -> list[float]:
+    """Open `sessions` sessions at once; each then changes its sampler once and waits for the new run.
+    Returns the round trips (seconds), one per session: every session worked end to end."""
+    students = await open_students(url, sessions, timeout)
+    try:
+        return list(await asyncio.gather(*(s.round_trip(timeout=60) for s in students)))
+    finally:
+        await asyncio.gather(*(s.client.close() for s in students), return_exceptions=True)

@@ -58,8 +58,11 @@ class SessionClient:
         if match is None:
             raise RuntimeError(f"no session token in the page at {page_url}")
         ws_url = re.sub(r"^http", "ws", page_url.rstrip("/")) + "/ws"
+        # Cookies the page set (a proxy's route to its server process) go with the websocket, as a browser's do.
+        cookies = "; ".join(c.split(";", 1)[0] for c in resp.headers.get_list("Set-Cookie"))
+        headers = {"Cookie": cookies} if cookies else {}
         ws = WebSocketClientConnectionWrapper(await websocket_connect(
-            HTTPRequest(ws_url, request_timeout=timeout), subprotocols=["bokeh", match.group(1)],
+            HTTPRequest(ws_url, request_timeout=timeout, headers=headers), subprotocols=["bokeh", match.group(1)],
             max_message_size=200 * 2**20))
         receiver = Receiver(Protocol())
         ack = await cls._read(ws, receiver)

@@ -57,7 +57,8 @@ class SessionClient:
         match = TOKEN.search(resp.body.decode())
         if match is None:
             raise RuntimeError(f"no session token in the page at {page_url}")
-        ws_url = re.sub(r"^http", "ws", page_url.rstrip("/")) + "/ws"
+        # The page's query travels inside the session token; the websocket's address has none.
+        ws_url = re.sub(r"^http", "ws", page_url.split("?", 1)[0].rstrip("/")) + "/ws"
         # Cookies the page set (a proxy's route to its server process) go with the websocket, as a browser's do.
         cookies = "; ".join(c.split(";", 1)[0] for c in resp.headers.get_list("Set-Cookie"))
         headers = {"Cookie": cookies} if cookies else {}

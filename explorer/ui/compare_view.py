@@ -130,7 +130,8 @@ class CompareView(StateView):
         # Two rows of menus that fit the plot's width (what to train; how to sample), then the knob sliders.
         m = dict(margin=(5, 4))
         train_row = [select(arm, "objective", OBJECTIVES, label=f"{lab}: Objective", width=PLOT_PX // 2 - 4, **m),
-                     select(arm, "schedule", SCHEDULES, label=f"{lab}: Schedule", width=PLOT_PX // 2 - 4, **m)]
+                     select(arm, "schedule", SCHEDULES, short=True, label=f"{lab}: Schedule", width=PLOT_PX // 2 - 4,
+                            **m)]
         sample_row = [select(arm, "sampler", SAMPLERS, short=True, label=f"{lab}: Sampler", width=118, **m),
                       select(arm, "grid", TIME_GRIDS, label=f"{lab}: Time grid", width=170, **m),
                       pn.widgets.IntInput.from_param(arm.param.sample_steps, label=f"{lab}: Steps", width=96, **m)]

@@ -120,8 +120,8 @@ class BranchView(StateView):
 
     # --- state -> view ------------------------------------------------------------------------
     def _on_data(self, *_):
-        if self.state.data is not None:
-            self._ghost.data = _xy(self.state.data)
+        data = self.state.data  # None: a cleared drawing
+        self._ghost.data = _empty("x", "y") if data is None else _xy(data)
 
     def _on_run(self, *_):
         run = self.state.run

@@ -167,9 +167,9 @@ class MainView(StateView):
 
     # --- state -> view ------------------------------------------------------------------------
     def _on_data(self, *_):
-        data = self.state.data
-        if data is not None:
-            self._ghost.data = {"x": data[:, 0].astype(np.float32), "y": data[:, 1].astype(np.float32)}
+        data = self.state.data  # None: a cleared drawing, no training points
+        self._ghost.data = _empty("x", "y") if data is None else {"x": data[:, 0].astype(np.float32),
+                                                                  "y": data[:, 1].astype(np.float32)}
 
     def _on_run(self, *_):
         st = self.state

@@ -116,7 +116,13 @@ class ExplorerState(param.Parameterized):
         return self._drawn
 
     def set_drawn(self, points) -> bool:
-        """Use `points` (a drawing or an upload) as the training data. False (and `error`) if invalid."""
+        """Use `points` (a drawing or an upload) as the training data. False (and `error`) if invalid.
+        `None` removes the drawing (an emptied canvas): no training data until the next drawing or upload."""
+        if points is None:
+            self._drawn = None
+            if self.dataset == DRAWN:
+                self.data = None
+            return True
         try:
             pts = datasets.validate(points)
         except ExplorerError as err:

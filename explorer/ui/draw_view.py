@@ -70,7 +70,8 @@ class DrawView(StateView):
         self.undo.on_click(self._on_undo)
         self.clear.on_click(self._on_clear)
         self._echo: tuple[int, ...] | None = None  # the shape of our own last write of the strokes
-        self.upload.param.watch(self._on_upload, "value")
+        # Both: an empty file changes only the name (Panel reads an empty upload as value None).
+        self.upload.param.watch(self._on_upload, ["value", "filename"])
         self.state.param.watch(self._show_points, ["data", "dataset"])
         self._show_points()
 
@@ -146,18 +147,22 @@ class DrawView(StateView):
                                  "Cleared the canvas. ") + "Draw a shape (or upload a CSV), then press Train."
 
     # --- files --------------------------------------------------------------------------------
-    def _on_upload(self, event) -> None:
-        if event.new is None:
+    def _on_upload(self, *_events) -> None:
+        name = self.upload.filename  # the user's text: escaped wherever it is shown
+        if not name:  # the input was cleared (after every upload, below), not given a file
             return
-        name = self.upload.filename or "the file"  # the user's text: escaped wherever it is shown
+        data = self.upload.value
         try:
-            points = datasets.read_csv(event.new)
+            points = datasets.read_csv(data if data is not None else b"")  # an empty file arrives as None
         except ExplorerError as err:
             self.state.error = f"{plain_name(name)}: {html.escape(str(err), quote=False)}"
-            return
-        if self.state.set_drawn(points):
-            self._write_strokes([], [])  # the dots are now the upload, not the old strokes
-            self.state.status = f"Loaded {len(points)} points from {safe_name(name)}. Press Train."
+        else:
+            with pn.io.hold():
+                if self.state.set_drawn(points):
+                    self._write_strokes([], [])  # the dots are now the upload, not the old strokes
+                    self.state.status = f"Loaded {len(points)} points from {safe_name(name)}. Press Train."
+        # Empty the input, so that choosing the same file again (fixed, or still empty) is news to the page.
+        self.upload.clear()
 
     def _csv(self):
         data = self.state.data

@@ -90,3 +90,24 @@ def test_undo_and_clear_update_the_points_the_count_and_the_training_data(page, 
     _notification(page, "no training data")
     assert page.get_by_role("button", name="Train").is_enabled(), "nothing may start training"
     assert errors == [], "browser console errors:\n" + "\n".join(errors)
+
+
+def test_an_empty_csv_says_so_and_keeps_the_drawing(page, app_server, tmp_path):
+    errors = _open_drawing(page, app_server)
+    good = tmp_path / "good.csv"
+    good.write_text("x,y\n" + "".join(f"{t:.3f},{-t:.3f}\n" for t in np.linspace(-2, 2, 40)))
+    upload = page.locator("input[type=file][accept='.csv']")
+    upload.set_input_files(good)
+    wait_for(lambda: len(_column(page, "drawn_points", "x") or []) == 40, 10, "the good upload")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    upload.set_input_files(empty)
+    _notification(page, "empty.csv")
+    message = page.locator(".notyf__message").filter(has_text="empty.csv").first.inner_text()
+    assert "empty" in message.replace("empty.csv", ""), message
+    assert len(_column(page, "drawn_points", "x")) == 40, "the previous points must stay"
+    upload.set_input_files(empty)  # the same file again: the page must say it again, not ignore it
+    wait_for(lambda: page.locator(".notyf__message").filter(has_text="empty.csv").count() >= 2, 10,
+             "a second message for the second empty upload")
+    assert len(_column(page, "data", "x")) == 40
+    assert errors == [], "browser console errors:\n" + "\n".join(errors)

@@ -68,3 +68,16 @@ def test_an_upload_then_undo_and_clear(view):
     assert len(st.drawn) == 3 and "Clear removes them" in st.status
     view._on_clear()
     assert st.drawn is None and len(_dots(view)) == 0
+
+
+def test_an_empty_csv_says_so_and_keeps_the_data(view):
+    st = view.state
+    view.upload.param.update(filename="line.csv", value=b"x,y\n0,0\n1,1\n2,2\n")
+    before = st.data
+    st.error = ""
+    view.upload.param.update(filename="empty.csv", value=None)  # how Panel hands over an empty file
+    assert "empty.csv" in st.error and "empty" in st.error.replace("empty.csv", ""), st.error
+    assert st.data is before and len(_dots(view)) == 3
+    st.error = ""
+    view.upload.param.update(filename=None, value=None)  # the page clearing the input: no news
+    assert st.error == ""

@@ -128,3 +128,32 @@ def test_bad_csv_upload_shows_an_error(page, app_server, tmp_path, artifacts_dir
     assert len(_source_column(page, "drawn_points", "x")) == 50
     page.screenshot(path=artifacts_dir / "dashboard_upload.png")
     assert errors == [], "browser console errors:\n" + "\n".join(errors)
+
+
+def test_plot_slider_toggles_and_legend_fit_a_laptop_screen(page, app_server):
+    """1280x720 with the sidebar open: the plot, the Time slider, the player, the layer toggles and their legend
+    are all on screen without scrolling, side by side with the sidebar, and do not overlap."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(app_server)
+    page.wait_for_function("() => (window.__explorer_frames || 0) > 3", timeout=30_000)
+    boxes = {
+        "plot": page.evaluate("""() => { const doc = Bokeh.documents[0], s = doc.get_model_by_name('samples');
+            const fig = [...doc._all_models.values()]
+                .find(m => m.renderers && m.renderers.some(r => r.data_source === s));
+            const r = Bokeh.index.find_one(fig).el.getBoundingClientRect();
+            return {x: r.left, y: r.top, width: r.width, height: r.height}; }"""),
+        "slider": page.locator(".bk-input-group").filter(has_text="Time (noise").first.bounding_box(),
+        "player": page.locator(".explorer-player").bounding_box(),
+        "loop": page.get_by_role("button", name="Loop").bounding_box(),
+        "toggles": page.get_by_text("Mesh", exact=True).first.bounding_box(),
+        "clear traces": page.get_by_role("button", name="Clear traces").bounding_box(),
+        "legend": page.locator(".layer-legend .legend-line").bounding_box(),
+        "sidebar": page.get_by_role("button", name="Train").bounding_box(),
+    }
+    for name, b in boxes.items():
+        assert b is not None and b["width"] > 0, name
+        assert b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= 1280 and b["y"] + b["height"] <= 720, (name, b)
+    assert boxes["plot"]["height"] > 400 and boxes["plot"]["x"] > boxes["sidebar"]["x"] + boxes["sidebar"]["width"]
+    bottom = {k: boxes[k]["y"] + boxes[k]["height"] for k in boxes}
+    assert bottom["plot"] <= boxes["slider"]["y"] + 1 and bottom["slider"] <= boxes["toggles"]["y"]
+    assert max(bottom["toggles"], bottom["clear traces"]) <= boxes["legend"]["y"] + 1, boxes

@@ -157,3 +157,26 @@ def test_plot_slider_toggles_and_legend_fit_a_laptop_screen(page, app_server):
     bottom = {k: boxes[k]["y"] + boxes[k]["height"] for k in boxes}
     assert bottom["plot"] <= boxes["slider"]["y"] + 1 and bottom["slider"] <= boxes["toggles"]["y"]
     assert max(bottom["toggles"], bottom["clear traces"]) <= boxes["legend"]["y"] + 1, boxes
+
+
+def test_a_diverged_run_keeps_its_loss_curve_and_says_where(page, app_server, artifacts_dir):
+    errors = open_app(page, app_server, title=TITLE)
+    _set_training_steps(page, 300)
+    lr = page.get_by_label("Learning rate")
+    lr.fill("10")
+    lr.press("Enter")
+    page.wait_for_timeout(300)
+    page.get_by_role("button", name="Train").click()
+    wait_for(lambda: "diverged" in _status(page), 30, "training to diverge")
+    k = wait_for(lambda: (_source_column(page, "loss_blowup", "step") or [None])[0], 5, "the blow-up marker")
+    steps, losses = _source_column(page, "losses", "step"), _source_column(page, "losses", "loss")
+    assert steps and steps[-1] == k - 1 and all(np.isfinite(losses)), (steps, losses)
+    label = page.evaluate("() => { const l = Bokeh.documents[0].get_model_by_name('loss_diverged_label');"
+                          " return [l.visible, l.text]; }")
+    assert label == [True, f"diverged at step {k}"]
+    height = page.evaluate("() => { const fig = Bokeh.documents[0].get_model_by_name('loss_figure'),"
+                           " v = Bokeh.index.find_one(fig); return v ? v.el.getBoundingClientRect().height : 0; }")
+    assert height > 100, "the loss plot must be on the page"
+    page.locator(".notyf__message").filter(has_text=f"diverged at step {k}").first.wait_for(state="visible")
+    page.screenshot(path=artifacts_dir / "dashboard_diverged.png")
+    assert errors == [], "browser console errors:\n" + "\n".join(errors)

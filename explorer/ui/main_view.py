@@ -206,7 +206,8 @@ class MainView(StateView):
         # same render call draws with the frame (a value on the slider lagged behind after a new run).
         self._slider = pn.widgets.IntSlider(name="Time (noise → data)", start=0, end=SWEEP_TICKS, value=0,
                                             show_value=False, tooltips=False, sizing_mode="stretch_width",
-                                            bar_color=COLORS["samples"], margin=(2, 10, 0, 10))
+                                            bar_color=COLORS["samples"])
+        self._slider.margin = (2, 10, 0, 10)  # tight: plot, slider, toggles and legend fit 1280x720
         self._player = pn.widgets.Player(
             start=0, end=SWEEP_TICKS, value=0, interval=SWEEP_MS // SWEEP_TICKS, loop_policy="loop",
             show_loop_controls=False, show_value=False, preview_duration=0, width=222, height=36, scale_buttons=0.8,

@@ -28,6 +28,16 @@ from .state import DRAWN
 
 CANVAS_RANGE = (-4.0, 4.0)
 HINT = "Draw with the mouse: the orange dots are your training set."
+UNDO_TIP = "Remove the last stroke and its points."
+CLEAR_TIP = "Remove every stroke and point (an upload too)."
+
+
+def _tip_above(text: str) -> str:
+    """A button's hover tooltip above it, in CSS: Panel's own tooltip opens beside the button, over Clear."""
+    return (".bk-btn {position: relative;} .bk-btn:hover::after, .bk-btn:focus-visible::after {"
+            f"content: \"{text}\"; position: absolute; bottom: calc(100% + 6px); left: 0; padding: 3px 8px; "
+            "border-radius: 4px; background: rgba(32, 33, 36, 0.92); color: #fff; font: 12px/1.35 system-ui, "
+            "sans-serif; white-space: nowrap; pointer-events: none; z-index: 20;}")
 
 
 def _no_strokes() -> dict:
@@ -57,8 +67,8 @@ class DrawView(StateView):
                                               sizing_mode="stretch_width")
         self.jitter = pn.widgets.FloatSlider(label="Jitter", start=0.0, end=0.3, step=0.01, value=0.03,
                                              sizing_mode="stretch_width")
-        self.undo = pn.widgets.Button(label="Undo", description="Remove the last stroke and its points.")
-        self.clear = pn.widgets.Button(label="Clear", description="Remove every stroke and point (an upload too).")
+        self.undo = pn.widgets.Button(label="Undo", stylesheets=[_tip_above(UNDO_TIP)])
+        self.clear = pn.widgets.Button(label="Clear", stylesheets=[_tip_above(CLEAR_TIP)])
         self.upload = pn.widgets.FileInput(label="Upload CSV", accept=".csv", multiple=False,
                                            description="A CSV with two columns x,y (a header row is fine).")
         self.download = pn.widgets.FileDownload(label="Download CSV", filename="training_points.csv",

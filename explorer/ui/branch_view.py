@@ -32,6 +32,7 @@ HINT = ("Big dots: where the branches end, one colour per branch time; faint lin
         "branch point; its branches land around it. Small blue dots: the run's samples — tap one to make its "
         "path the trunk. Tap a big dot to promote that branch: it becomes the trunk and new branches grow from it.")
 COLORS = dict(ghost="#9aa0a6", candidates="#1f4e9c", trunk="#202124")
+MUTED = {"color": "var(--panel-on-background-color, #3c4043)", "opacity": "0.8"}  # light and dark themes
 FRAME_PX = 440  # the plot's square frame: with the intro line it fits a 1280x720 screen, like the main plot
 PATH_ALPHA, PATH_WIDTH = 0.22, 1.0  # faint: the paths show the zigzag, the end points tell the story
 PICK_PX = 10  # a tap within this many pixels of a point picks it
@@ -218,7 +219,7 @@ class BranchView(StateView):
                 f"background:{c};border-radius:2px'></span></td></tr>"
                 for c, t, s in zip(time_colors(len(res.frames)), bs.branch_times(), spread, strict=True))
             lines.append(f"<table class='branch-key' style='font-size:13px;margin-top:2px'>{cells}</table>")
-        self._readout.object = "<div style='color:#3c4043;font-size:13px'>" + "<br>".join(lines) + "</div>"
+        self._readout.object = "<div style='font-size:13px'>" + "<br>".join(lines) + "</div>"
 
     # --- view -> state ------------------------------------------------------------------------
     def _on_n_times(self, event):
@@ -248,7 +249,7 @@ class BranchView(StateView):
     def __panel__(self):
         side = pn.Column(
             self._n_times, self._n_branches, self._reseed, self._fix, self._readout,
-            pn.pane.Markdown(HINT, styles={"color": "#5f6368"}, margin=(0, 10)),
+            pn.pane.Markdown(HINT, styles=MUTED, margin=(0, 10)),
             width=330, margin=(10, 0, 0, 10))
         return pn.Column(pn.pane.Markdown(INTRO, margin=(5, 10)), pn.Row(self._fig, side),
                          sizing_mode="stretch_width")

@@ -106,6 +106,8 @@ for (const m of Bokeh.documents.flatMap((doc) => [...doc._all_models.values()]))
 REPLAY_JS = """
 if (player.direction === 1 && player.loop_policy === 'once' && player.value >= player.end) player.value = player.start;
 """
+# Secondary text, readable in the light and the dark theme (Panel's theme variable, a grey where there is none)
+MUTED = {"color": "var(--panel-on-background-color, #3c4043)", "opacity": "0.8"}
 CAPTION = ("**t = 1 is pure noise, t = 0 the data.** Grey: training data; blue: the model's samples at time t, "
            "with short tails. Tap the plot to trace the ODE path through that point at the current t "
            "(a ring marks the tap, a dot rides the path as time runs, the arrowhead is where it lands).")
@@ -412,6 +414,6 @@ class MainView(StateView):
 
     def __panel__(self):
         controls = pn.Row(self._slider, self._player, self._loop, sizing_mode="stretch_width", align="center")
-        caption = pn.pane.Markdown(CAPTION, styles={"color": "#5f6368"}, width=PLOT_PX + 40, margin=(4, 10, 0, 10))
+        caption = pn.pane.Markdown(CAPTION, styles=MUTED, width=PLOT_PX + 40, margin=(4, 10, 0, 10))
         return pn.Column(self._fig, controls, pn.Row(self._layers, self._clear, align="center"), self._legend,
                          caption, width=PLOT_PX + 70)

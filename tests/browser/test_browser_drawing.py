@@ -111,3 +111,77 @@ def test_an_empty_csv_says_so_and_keeps_the_drawing(page, app_server, tmp_path):
              "a second message for the second empty upload")
     assert len(_column(page, "data", "x")) == 40
     assert errors == [], "browser console errors:\n" + "\n".join(errors)
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours given as '#rrggbb' or 'rgb(r, g, b)'."""
+    def luminance(c: str) -> float:
+        if c.startswith("#"):
+            rgb = [int(c[i:i + 2], 16) for i in (1, 3, 5)]
+        else:
+            rgb = [int(float(v)) for v in c[c.index("(") + 1:c.index(")")].split(",")[:3]]
+        lin = [(v / 255) / 12.92 if v / 255 <= 0.03928 else ((v / 255 + 0.055) / 1.055) ** 2.4 for v in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+# What the page looks like: the page's and the sidebar's background, the main plot's colours and the loss
+# plot's card (from their models), and the colour of a text in a tab drawn later (`text`, if given).
+LOOK_JS = """(text) => {
+  const doc = Bokeh.documents[0], s = doc.get_model_by_name('samples');
+  const fig = [...doc._all_models.values()].find(m => m.renderers && m.renderers.some(r => r.data_source === s));
+  const dots = fig.renderers.find(r => r.data_source === s).glyph;
+  const loss = doc.get_model_by_name('loss_figure');
+  let color = null;
+  const walk = (root) => { for (const el of root.querySelectorAll('*')) if (el.shadowRoot) {
+    walk(el.shadowRoot);
+    if (text && [...el.shadowRoot.children].some(c => c.tagName === 'DIV' && c.textContent.includes(text)))
+      color = getComputedStyle(el).color;
+  } };
+  walk(document);
+  return {body: getComputedStyle(document.body).backgroundColor,
+          sidebar: getComputedStyle(document.getElementById('sidebar')).backgroundColor,
+          plot: fig.background_fill_color, samples: dots.fill_color.value ?? dots.fill_color,
+          card: [loss.border_fill_color, loss.border_fill_alpha], title: loss.title.text_color, text: color,
+          marker: window.__explorer_marker ?? null};
+}"""
+INTRO = "Each colour starts from the trunk"  # the Paths tab's first line: drawn when the tab is first opened
+
+
+def _dark(look: dict) -> bool:
+    return _contrast(look["body"], "#000000") < 2 and _contrast(look["sidebar"], "#000000") < 2.5
+
+
+def _light(look: dict) -> bool:
+    return _contrast(look["body"], "#ffffff") < 1.1 and _contrast(look["sidebar"], "#ffffff") < 1.2
+
+
+def test_the_theme_switch_keeps_the_drawing_and_the_samples_readable(page, app_server):
+    errors = _open_drawing(page, app_server)
+    _stroke(page, UPPER)
+    n = wait_for(lambda: len(_column(page, "drawn_points", "x") or []), 10, "the drawing's dots")
+    assert _light(page.evaluate(LOOK_JS, None))
+    page.evaluate("() => { window.__explorer_marker = 42; }")  # gone if the page reloads
+
+    page.locator("#theme-switch").click()
+    wait_for(lambda: _dark(page.evaluate(LOOK_JS, None)), 10, "a dark page")
+    wait_for(lambda: page.evaluate(LOOK_JS, None)["card"] == ["#ffffff", 1], 5, "the plots on white cards")
+    dark = page.evaluate(LOOK_JS, None)
+    assert dark["marker"] == 42, "the page reloaded"
+    assert _contrast(dark["samples"], dark["plot"]) > 4.5, f"the samples must stay readable: {dark}"
+    assert _contrast(dark["title"], dark["card"][0]) > 7, dark
+    assert len(_column(page, "drawn_points", "x")) == n and len(_column(page, "data", "x")) == n
+    assert page.get_by_label("Dataset").evaluate("s => s.options[s.selectedIndex].text") == "Your drawing"
+    assert "theme=dark" in page.url, "a reload (or a shared link) keeps the theme"
+    # A tab drawn after the switch comes in the dark theme too: its text is light on the dark page.
+    page.locator(".bk-tab", has_text="Paths not taken").click()
+    wait_for(lambda: page.evaluate(LOOK_JS, INTRO)["text"], 15, "the Paths tab")
+    assert _contrast(page.evaluate(LOOK_JS, INTRO)["text"], dark["body"]) > 7
+
+    page.locator("#theme-switch").click()
+    wait_for(lambda: _light(page.evaluate(LOOK_JS, INTRO)), 10, "the light page again")
+    back = page.evaluate(LOOK_JS, INTRO)
+    assert back["marker"] == 42 and _contrast(back["text"], "#ffffff") > 7, back
+    assert len(_column(page, "drawn_points", "x")) == n
+    assert errors == [], "browser console errors:\n" + "\n".join(errors)

@@ -90,7 +90,7 @@ class TrainingView(StateView):
 
     def _preview_figure(self):
         fig = figure(width=180, height=180, x_range=_PREVIEW_RANGE, y_range=_PREVIEW_RANGE, match_aspect=True,
-                     title="Samples now", tools="", toolbar_location=None, name="preview_figure")
+                     title="Samples now", tools="", toolbar_location=None, name="preview_figure", min_border=4)
         fig.scatter("x", "y", source=self.preview_source, size=2, alpha=0.5, color="#d62728", name="preview_points")
         fig.title.text_font_size = "13px"
         fig.axis.visible = False

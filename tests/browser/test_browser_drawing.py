@@ -47,17 +47,33 @@ def _stroke(page, y: float) -> None:
             page.mouse.move(x0 + (x1 - x0) * i / 20, sy)
         page.mouse.up()
         try:
-            wait_for(lambda: _n_strokes(page) > before, 2, "the stroke")
+            wait_for(lambda: _n_strokes(page) > before, 1.5, "the stroke")
             return
         except AssertionError:
             continue
     raise AssertionError("the canvas recorded no stroke")
 
 
+CANVAS_BOX_JS = """() => { const fig = Bokeh.documents[0].get_model_by_name('draw_canvas');
+    const view = fig && Bokeh.index.find_one(fig); if (!view) return null;
+    const r = view.canvas_view.el.getBoundingClientRect(); return [r.left, r.top, r.width, r.height].join(); }"""
+
+
 def _open_drawing(page, url) -> list[str]:
     errors = open_app(page, url, title=TITLE)
+    # Pause the main plot's animation: it keeps a software-GL page so busy that each mouse move of a stroke
+    # waits ~0.2 s for its turn (a 20-step stroke took 4 s, paused 0.5 s).
+    page.locator("button.pause").click()
     page.get_by_role("button", name="Draw").click()
     page.get_by_text("Draw with the mouse").first.wait_for(state="visible", timeout=10_000)
+    # The canvas is laid out once its box stops moving (a stroke dragged before that lands elsewhere).
+    boxes = [None]
+
+    def settled():
+        boxes.append(page.evaluate(CANVAS_BOX_JS))
+        return boxes[-1] is not None and boxes[-1] == boxes[-2]
+
+    wait_for(settled, 10, "the drawing canvas to settle")
     return errors
 
 

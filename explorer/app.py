@@ -3,9 +3,15 @@
 Panel runs this file once per browser session, so everything mutable (state, models, Bokeh
 sources) is created inside :func:`create_app`, never at module level.
 """
+import copy
+import json
+
 import panel as pn
 import torch
+from bokeh.models import CustomJS
+from bokeh.themes import Theme as BokehTheme
 from panel.theme import Fast
+from panel.theme.fast import DARK_STYLE, FastStyle
 
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.export_view import ExportView
@@ -30,6 +36,93 @@ watch noise flow into data; change the sampler to see how the paths change.
 # that link fails and the browser logs an error. The same design without it: the class keeps the name
 # "Fast" because Panel finds the design's bundled files by the lower-cased class name.
 FastWithoutWebFont = type("Fast", (Fast,), {"_resources": {**Fast._resources, "font": {}}})
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+# --- the light/dark switch -------------------------------------------------------------------------
+# Panel's switch in the header reloads the page with ?theme=dark, which threw away a drawing and a trained
+# model. Here the same switch flips the theme in place: the page's colours in the browser (THEME_JS: Panel's
+# theme stylesheets, the Fast design's luminance, the template's background), the plots' theme on the server
+# (plot_theme), and the address (?theme=dark, so a reload or a shared link keeps it). The plots stay light
+# cards in the dark: the samples' colours, and the views' titles and labels, were chosen for a light
+# background, so the dark theme only closes the plots' transparent border in white.
+
+
+def plot_theme(dark: bool) -> BokehTheme:
+    """The Fast design's Bokeh theme for the page's plots; dark: the same, on an opaque white card."""
+    spec = FastStyle(font=FONT).create_bokeh_theme()
+    if dark:
+        spec = copy.deepcopy(spec)
+        spec["attrs"]["figure"].update(border_fill_color="#ffffff", border_fill_alpha=1.0)
+    return BokehTheme(json=spec)
+
+
+PLOT_THEMES = {False: plot_theme(False), True: plot_theme(True)}
+
+# In the page, when the hidden `dark` toggle changes (from the header's switch or from the server).
+THEME_JS = r"""
+const dark = cb_obj.active, style = dark ? %s : %s;
+const theme = /bundled\/theme\/(default|dark)\.css/, css = dark ? 'dark.css' : 'default.css';
+for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {  // the page's theme variables
+  const href = link.getAttribute('href') || '';
+  if (theme.test(href)) link.setAttribute('href', href.replace(/(default|dark)\.css/, css));
+}
+// ... and the components' own copies: one shared stylesheet model, which the server also hands to the
+// components it draws later (a tab's first visit), so they come in the new theme too
+for (const doc of Bokeh.documents)
+  for (const m of doc._all_models.values())
+    if (typeof m.url === 'string' && theme.test(m.url) && !m.url.includes(css))
+      m.url = m.url.replace(/(default|dark)\.css/, css);
+const root = document.documentElement;
+root.style.setProperty('--background-color', style.background);
+root.style.backgroundColor = style.html;
+document.body.style.color = style.color;
+if (window.bodyDesign) window.bodyDesign.setLuminance(style.luminance);  // the Fast components' colours
+const header = document.getElementById('header');
+if (header) header.classList.toggle('shadow', style.shadow);
+const sw = document.getElementById('theme-switch');  // checked = light
+if (sw && sw.checked === dark) sw.checked = !dark;
+"""
+# Once the page is drawn: the header's switch toggles the hidden `dark` toggle instead of reloading the page.
+SWITCH_JS = """
+window.toggleLightDarkTheme = () => {
+  for (const doc of Bokeh.documents)
+    for (const m of doc._all_models.values())
+      if ((m.css_classes || []).includes('explorer-dark-theme')) { m.active = !m.active; return; }
+};
+"""
+
+
+def _page_style(style: FastStyle, html: str) -> str:
+    return json.dumps({"background": style.background_color, "color": style.color, "luminance": style.luminance,
+                       "shadow": style.shadow, "html": html})
+
+
+def theme_switch(dark: bool, tabs: pn.Tabs) -> pn.widgets.Toggle:
+    """The hidden toggle behind the header's light/dark switch (for the template's `header`): switches the
+    theme without reloading, so the session keeps its drawing, model and runs."""
+    toggle = pn.widgets.Toggle(name="Dark theme", value=dark, visible=False, css_classes=["explorer-dark-theme"])
+    toggle.jscallback(value=THEME_JS % (_page_style(DARK_STYLE, "#121212"), _page_style(FastStyle(), "")))
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return toggle
+
+    def apply(*_):  # the plots: every model of the page, also those drawn later (a tab's first visit, and
+        theme = PLOT_THEMES[toggle.value]  # Panel gives a redrawn plot its own theme again)
+        doc.theme = theme
+        for model in list(doc.models):
+            theme.apply_to_model(model)
+
+    def on_switch(event):
+        pn.config.theme = "dark" if event.new else "default"  # this session's components made from now on
+        apply()
+        if pn.state.location is not None:
+            pn.state.location.update_query(theme="dark" if event.new else "default")
+
+    toggle.param.watch(on_switch, "value")
+    tabs.param.watch(lambda *_: pn.state.execute(apply, schedule=True), "active")
+    doc.js_on_event("document_ready", CustomJS(code=SWITCH_JS))
+    pn.state.onload(apply)  # after Panel's own theme (a page opened with ?theme=dark)
+    return toggle
 
 
 def open_lesson_from_link(card: pn.Card, lessons: list) -> None:
@@ -65,15 +158,17 @@ def create_app() -> pn.template.FastListTemplate:
     if pn.state.location is not None:  # the setup lives in the page's address (None outside a server)
         sync_url(explorer.state)
         open_lesson_from_link(lessons_card, lessons)
+    dark = pn.template.FastListTemplate._get_theme_from_query_args() == "dark"  # Panel reads ?theme= too
     return pn.template.FastListTemplate(
         title=TITLE,
+        header=[theme_switch(dark, explorer.tabs)],
         sidebar=[how_to, lessons_card, explorer.controls, export],
         main=[explorer.main],
         main_layout=None,  # no card around the main area: its padding pushed the plot below a laptop's fold
         sidebar_width=340,
         accent="#1f5fa8",
         design=FastWithoutWebFont,
-        font="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+        font=FONT,
         # No spinner in the header: Panel's busy flag is one for the whole server, so every event of every
         # session would toggle the spinner of every open page (two patches to each). With 5 tabs playing,
         # that was half of the server's CPU (bench/bench_load.py); the app shows its own progress bars.

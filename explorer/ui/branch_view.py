@@ -4,11 +4,17 @@ The logic lives in BranchState (no Panel); this is the figure and the widgets. A
 time are one NaN-separated line (one multi_line row per time, coloured by time), so redrawing 8 x 32
 branches sends a handful of float32 arrays. Taps are handled on the server: the nearest branch end point
 is promoted to be the trunk, else the nearest sample of the run becomes the trunk.
+
+What to see at a glance (with DDIM η = 1 or an SDE the paths zigzag): the end-point clouds, one colour per
+branch time, are drawn on top and large; the paths are faint; a diamond marks the denoiser's guess x̂0 at each
+branch point, which its cloud surrounds. The colour key is the table beside the plot (no legend on the data),
+with a bar per branch time for how far apart its branches end: long for early times, short for late ones.
 """
 from __future__ import annotations
 
 import numpy as np
 import panel as pn
+import torch
 from bokeh.events import Tap
 from bokeh.models import ColumnDataSource
 from bokeh.palettes import Plasma256
@@ -21,10 +27,14 @@ from .style import style_figure
 
 INTRO = ("**Each colour starts from the trunk at one time and continues with fresh noise: early branches end "
          "anywhere, late ones only jitter.**")
-HINT = ("Black: the trunk, one sampling path from noise (○) to data (●). Blue dots: the current run's samples — "
-        "tap one to make its path the trunk. Tap a coloured end point to promote that branch: it becomes the "
-        "trunk and new branches grow from it.")
+HINT = ("Big dots: where the branches end, one colour per branch time; faint lines: their paths. Black: the "
+        "trunk, one sampling path from noise (○) to data (●). ◇: the denoiser's guess x̂0 of the end at each "
+        "branch point; its branches land around it. Small blue dots: the run's samples — tap one to make its "
+        "path the trunk. Tap a big dot to promote that branch: it becomes the trunk and new branches grow from it.")
 COLORS = dict(ghost="#9aa0a6", candidates="#1f4e9c", trunk="#202124")
+MUTED = {"color": "var(--panel-on-background-color, #3c4043)", "opacity": "0.8"}  # light and dark themes
+FRAME_PX = 440  # the plot's square frame: with the intro line it fits a 1280x720 screen, like the main plot
+PATH_ALPHA, PATH_WIDTH = 0.22, 1.0  # faint: the paths show the zigzag, the end points tell the story
 PICK_PX = 10  # a tap within this many pixels of a point picks it
 
 
@@ -67,34 +77,32 @@ class BranchView(StateView):
     # --- construction -------------------------------------------------------------------------
     def _build_figure(self):
         b = frames.BOUNDS
-        fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=540, frame_height=540,
+        fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=FRAME_PX, frame_height=FRAME_PX,
                      match_aspect=True, output_backend="webgl", tools="pan,wheel_zoom,reset,save",
                      toolbar_location="right", min_border=4, name="branch_figure")
         style_figure(fig)
         self._ghost = ColumnDataSource(_empty("x", "y"), name="branch_data")
         fig.scatter("x", "y", source=self._ghost, size=3.5, color=COLORS["ghost"], alpha=0.25, line_color=None)
         self._cands = ColumnDataSource(_empty("x", "y"), name="branch_candidates")
-        fig.scatter("x", "y", source=self._cands, size=4.5, color=COLORS["candidates"], alpha=0.3,
+        fig.scatter("x", "y", source=self._cands, size=4, color=COLORS["candidates"], alpha=0.25,
                     line_color=None)
+        # Bottom to top: faint paths, the trunk, the split points and x̂0 guesses, then the end points on top.
         self._lines = ColumnDataSource({"xs": [], "ys": [], "color": [], "label": []}, name="branch_lines")
-        fig.multi_line("xs", "ys", source=self._lines, color="color", line_width=1.4, alpha=0.7,
-                       legend_field="label")
+        fig.multi_line("xs", "ys", source=self._lines, color="color", line_width=PATH_WIDTH, alpha=PATH_ALPHA)
         self._trunk = ColumnDataSource(_empty("x", "y"), name="branch_trunk")
-        fig.line("x", "y", source=self._trunk, color=COLORS["trunk"], line_width=3.5, alpha=0.95)
+        fig.line("x", "y", source=self._trunk, color=COLORS["trunk"], line_width=2, alpha=0.8)
         self._trunk_ends = ColumnDataSource({"x": [], "y": [], "fill": []}, name="branch_trunk_ends")
-        fig.scatter("x", "y", source=self._trunk_ends, size=11, fill_color="fill", line_color=COLORS["trunk"],
+        fig.scatter("x", "y", source=self._trunk_ends, size=10, fill_color="fill", line_color=COLORS["trunk"],
                     line_width=2.5)
         self._splits = ColumnDataSource({"x": [], "y": [], "color": []}, name="branch_points")
-        fig.scatter("x", "y", source=self._splits, size=11, fill_color="color", line_color="white", line_width=2)
+        fig.scatter("x", "y", source=self._splits, size=10, fill_color="color", line_color="white", line_width=2)
+        self._guesses = ColumnDataSource({"x": [], "y": [], "color": []}, name="branch_x0_guesses")
+        fig.scatter("x", "y", source=self._guesses, marker="diamond", size=15, fill_color="white", fill_alpha=0.7,
+                    line_color="color", line_width=2.5)
         self._ends = ColumnDataSource({"x": [], "y": [], "color": [], "time": [], "branch": []},
                                       name="branch_endpoints")
-        fig.scatter("x", "y", source=self._ends, size=8, fill_color="color", line_color="white", line_width=1.2)
-        legend = self._legend = fig.legend[0]
-        legend.location = "top_left"
-        legend.label_text_font_size = "12px"
-        legend.background_fill_alpha = 0.85
-        legend.border_line_color = "#dadce0"
-        legend.spacing, legend.padding, legend.glyph_width = 0, 6, 18
+        fig.scatter("x", "y", source=self._ends, size=11, fill_color="color", fill_alpha=0.95, line_color="white",
+                    line_width=1.2)
         fig.on_event(Tap, self._on_tap)
         self._fig = fig
 
@@ -120,8 +128,8 @@ class BranchView(StateView):
 
     # --- state -> view ------------------------------------------------------------------------
     def _on_data(self, *_):
-        if self.state.data is not None:
-            self._ghost.data = _xy(self.state.data)
+        data = self.state.data  # None: a cleared drawing
+        self._ghost.data = _empty("x", "y") if data is None else _xy(data)
 
     def _on_run(self, *_):
         run = self.state.run
@@ -144,11 +152,11 @@ class BranchView(StateView):
     def _on_result(self, *_):
         res, bs = self.branches.result, self.branches
         with pn.io.hold():
-            self._legend.visible = res is not None
             self._reseed.disabled = res is None
             if res is None:
                 self._lines.data = {"xs": [], "ys": [], "color": [], "label": []}
                 self._splits.data = {"x": [], "y": [], "color": []}
+                self._guesses.data = {"x": [], "y": [], "color": []}
                 self._ends.data = {"x": [], "y": [], "color": [], "time": [], "branch": []}
                 self._update_readout()
                 return
@@ -165,10 +173,27 @@ class BranchView(StateView):
             self._lines.data = {"xs": xs, "ys": ys, "color": colors, "label": labels}
             split = res.trunk[res.frames].astype(np.float32)
             self._splits.data = {"x": split[:, 0], "y": split[:, 1], "color": colors}
+            guess = self._x0_guesses(split, res.times[res.frames])
+            self._guesses.data = ({"x": [], "y": [], "color": []} if guess is None else
+                                  {"x": guess[:, 0], "y": guess[:, 1], "color": colors})
             ends = res.endpoints.reshape(-1, 2).astype(np.float32)
             self._ends.data = {"x": ends[:, 0], "y": ends[:, 1], "color": np.repeat(colors, n_br).tolist(),
                                "time": np.repeat(np.arange(n_times), n_br), "branch": np.tile(np.arange(n_br), n_times)}
             self._update_readout()
+
+    def _x0_guesses(self, points: np.ndarray, times: np.ndarray) -> np.ndarray | None:
+        """The denoiser's x̂0 at each branch point (the centre its branches scatter around), or None."""
+        denoiser = self.state.denoiser()
+        if denoiser is None:
+            return None
+        try:
+            with torch.no_grad():
+                x0, _ = denoiser.denoise(torch.from_numpy(np.ascontiguousarray(points, np.float32)),
+                                         torch.from_numpy(np.asarray(times, np.float32)).reshape(-1, 1))
+        except Exception:  # noqa: BLE001 - a guess to look at: never let it break the branches
+            return None
+        out = x0.detach().numpy().astype(np.float32)
+        return out if np.isfinite(out).all() else None
 
     def _on_message(self, *_):
         msg = self.branches.message
@@ -181,14 +206,20 @@ class BranchView(StateView):
         lines = [f"<b>Trunk:</b> {who}"]
         res = bs.result
         if res is not None:
-            lines.append("<b>How far apart the branches end</b> (RMS distance from their mean):")
+            # The colour key of the plot, and the point of it: how far apart each time's branches end.
+            lines.append("<b>Branches leave the trunk at</b> … and <b>end this far apart</b> (RMS distance "
+                         "from their mean):")
+            spread = bs.spread()
+            top = max(float(np.max(spread)), 1e-9)
             cells = "".join(
-                f"<tr><td><span style='display:inline-block;width:11px;height:11px;border-radius:6px;"
-                f"background:{c};margin-right:6px'></span>t = {t:.2f}</td>"
-                f"<td style='text-align:right;padding-left:14px'>{s:.3f}</td></tr>"
-                for c, t, s in zip(time_colors(len(res.frames)), bs.branch_times(), bs.spread(), strict=True))
-            lines.append(f"<table style='font-size:13px;margin-top:2px'>{cells}</table>")
-        self._readout.object = "<div style='color:#3c4043;font-size:13px'>" + "<br>".join(lines) + "</div>"
+                f"<tr><td style='white-space:nowrap'><span style='display:inline-block;width:11px;height:11px;"
+                f"border-radius:6px;background:{c};margin-right:6px'></span>t = {t:.2f}</td>"
+                f"<td style='text-align:right;padding:0 8px 0 12px'>{s:.3f}</td>"
+                f"<td><span style='display:inline-block;height:9px;width:{max(2, round(110 * s / top))}px;"
+                f"background:{c};border-radius:2px'></span></td></tr>"
+                for c, t, s in zip(time_colors(len(res.frames)), bs.branch_times(), spread, strict=True))
+            lines.append(f"<table class='branch-key' style='font-size:13px;margin-top:2px'>{cells}</table>")
+        self._readout.object = "<div style='font-size:13px'>" + "<br>".join(lines) + "</div>"
 
     # --- view -> state ------------------------------------------------------------------------
     def _on_n_times(self, event):
@@ -218,7 +249,7 @@ class BranchView(StateView):
     def __panel__(self):
         side = pn.Column(
             self._n_times, self._n_branches, self._reseed, self._fix, self._readout,
-            pn.pane.Markdown(HINT, styles={"color": "#5f6368"}, margin=(0, 10)),
+            pn.pane.Markdown(HINT, styles=MUTED, margin=(0, 10)),
             width=330, margin=(10, 0, 0, 10))
         return pn.Column(pn.pane.Markdown(INTRO, margin=(5, 10)), pn.Row(self._fig, side),
                          sizing_mode="stretch_width")

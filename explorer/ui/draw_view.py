@@ -4,6 +4,11 @@ The FreehandDrawTool owns `stroke_source`: the browser fills its `xs`/`ys` and w
 (writing to it while the user draws would fight the tool). Each change is converted at once with
 `datasets.from_strokes` and handed to `state.set_drawn`; the resulting training points come back
 through `state.data` and are shown as dots from a separate `point_source`.
+
+Undo and Clear are button presses (nobody is drawing): they rewrite the strokes and update the points, the
+status line and the training data in the same step, and never rely on the source's change callback for that.
+An emptied canvas means no training data (`state.set_drawn(None)`), so Train says so instead of silently
+training on dots that are no longer shown.
 """
 from __future__ import annotations
 
@@ -23,10 +28,30 @@ from .state import DRAWN
 
 CANVAS_RANGE = (-4.0, 4.0)
 HINT = "Draw with the mouse: the orange dots are your training set."
+UNDO_TIP = "Remove the last stroke and its points."
+CLEAR_TIP = "Remove every stroke and point (an upload too)."
+
+
+def _tip_above(text: str) -> str:
+    """A button's hover tooltip above it, in CSS: Panel's own tooltip opens beside the button, over Clear."""
+    return (".bk-btn {position: relative;} .bk-btn:hover::after, .bk-btn:focus-visible::after {"
+            f"content: \"{text}\"; position: absolute; bottom: calc(100% + 6px); left: 0; padding: 3px 8px; "
+            "border-radius: 4px; background: rgba(32, 33, 36, 0.92); color: #fff; font: 12px/1.35 system-ui, "
+            "sans-serif; white-space: nowrap; pointer-events: none; z-index: 20;}")
 
 
 def _no_strokes() -> dict:
     return {"xs": [], "ys": []}
+
+
+def _shape(xs) -> tuple[int, ...]:
+    """Vertices per stroke: tells our own write of the strokes from a stroke the user added."""
+    return tuple(len(x) for x in xs)
+
+
+def _drawable(xs) -> bool:
+    """Whether the strokes make a shape (at least one stroke of two or more vertices; a click does not)."""
+    return any(len(x) >= 2 for x in xs)
 
 
 class DrawView(StateView):
@@ -42,8 +67,8 @@ class DrawView(StateView):
                                               sizing_mode="stretch_width")
         self.jitter = pn.widgets.FloatSlider(label="Jitter", start=0.0, end=0.3, step=0.01, value=0.03,
                                              sizing_mode="stretch_width")
-        self.undo = pn.widgets.Button(label="Undo", description="Remove the last stroke.")
-        self.clear = pn.widgets.Button(label="Clear", description="Remove every stroke.")
+        self.undo = pn.widgets.Button(label="Undo", stylesheets=[_tip_above(UNDO_TIP)])
+        self.clear = pn.widgets.Button(label="Clear", stylesheets=[_tip_above(CLEAR_TIP)])
         self.upload = pn.widgets.FileInput(label="Upload CSV", accept=".csv", multiple=False,
                                            description="A CSV with two columns x,y (a header row is fine).")
         self.download = pn.widgets.FileDownload(label="Download CSV", filename="training_points.csv",
@@ -54,7 +79,9 @@ class DrawView(StateView):
         self.jitter.param.watch(self._convert, "value_throttled")
         self.undo.on_click(self._on_undo)
         self.clear.on_click(self._on_clear)
-        self.upload.param.watch(self._on_upload, "value")
+        self._echo: tuple[int, ...] | None = None  # the shape of our own last write of the strokes
+        # Both: an empty file changes only the name (Panel reads an empty upload as value None).
+        self.upload.param.watch(self._on_upload, ["value", "filename"])
         self.state.param.watch(self._show_points, ["data", "dataset"])
         self._show_points()
 
@@ -76,47 +103,76 @@ class DrawView(StateView):
         return list(data.get("xs", [])), list(data.get("ys", []))
 
     def _on_strokes(self, _attr, _old, _new) -> None:
+        xs, _ys = self._strokes()
+        if self._echo is not None and _shape(xs) == self._echo:
+            self._echo = None  # our own write (Undo, Clear, an upload): already converted
+            return
         self._convert()
 
-    def _convert(self, *_events) -> None:
-        """Turn the strokes into points and make them the training set (needs a stroke of >= 2 vertices)."""
+    def _convert(self, *_events) -> bool:
+        """Turn the strokes into points and make them the training set (needs a stroke of >= 2 vertices).
+        True if the drawing is now the training set."""
         xs, ys = self._strokes()
-        if not any(len(x) >= 2 for x in xs):
+        if not _drawable(xs):
             if xs:  # a click, not a stroke: one point is no shape to learn (a line, not a popup: drawing goes on)
                 self.state.status = "A single point is not a shape: hold the mouse button down and drag to draw."
-            return
+            return False
         try:
             points = datasets.from_strokes(xs, ys, density=float(self.density.value), jitter=float(self.jitter.value))
         except ExplorerError as err:
             self.state.error = str(err)
-            return
-        self.state.set_drawn(points)
+            return False
+        return self.state.set_drawn(points)
+
+    def _write_strokes(self, xs: list, ys: list) -> None:
+        """Replace the strokes from here (a button press or an upload: nobody is drawing). The caller updates
+        the points; the change callback that this write may trigger is skipped."""
+        self._echo = _shape(xs)
+        self.stroke_source.data = {"xs": xs, "ys": ys}
 
     # Button clicks arrive without Bokeh's document lock: pn.io.hold() makes writing to sources safe.
     def _on_undo(self, _event=None) -> None:
         xs, ys = self._strokes()
-        if xs:
-            with pn.io.hold():
-                self.stroke_source.data = {"xs": xs[:-1], "ys": ys[:-1]}  # a button press: nobody is drawing
+        with pn.io.hold():
+            if not xs:
+                self.state.status = ("Nothing to undo: there are no strokes on the canvas." if self.state.drawn is None
+                                     else "Nothing to undo: the points came from a file; Clear removes them.")
+                return
+            self._write_strokes(xs[:-1], ys[:-1])
+            if _drawable(xs[:-1]):
+                if self._convert():
+                    n = len(self.state.drawn)
+                    self.state.status = f"Undid the last stroke: your drawing has {n} points now. Press Train."
+                return
+            self.state.set_drawn(None)
+            self.state.status = ("Undid the last stroke: the canvas is empty, so there are no training points. "
+                                 "Draw a shape (or upload a CSV), then press Train.")
 
     def _on_clear(self, _event=None) -> None:
         with pn.io.hold():
-            self.stroke_source.data = _no_strokes()
-        self.state.status = "Canvas cleared; the training set stays your last drawing until you draw again."
+            had = self.state.drawn is not None
+            self._write_strokes([], [])
+            self.state.set_drawn(None)
+            self.state.status = ("Cleared the drawing: there are no training points now. " if had else
+                                 "Cleared the canvas. ") + "Draw a shape (or upload a CSV), then press Train."
 
     # --- files --------------------------------------------------------------------------------
-    def _on_upload(self, event) -> None:
-        if event.new is None:
+    def _on_upload(self, *_events) -> None:
+        name = self.upload.filename  # the user's text: escaped wherever it is shown
+        if not name:  # the input was cleared (after every upload, below), not given a file
             return
-        name = self.upload.filename or "the file"  # the user's text: escaped wherever it is shown
+        data = self.upload.value
         try:
-            points = datasets.read_csv(event.new)
+            points = datasets.read_csv(data if data is not None else b"")  # an empty file arrives as None
         except ExplorerError as err:
             self.state.error = f"{plain_name(name)}: {html.escape(str(err), quote=False)}"
-            return
-        if self.state.set_drawn(points):
-            self.stroke_source.data = _no_strokes()  # the dots are now the upload, not the old strokes
-            self.state.status = f"Loaded {len(points)} points from {safe_name(name)}. Press Train."
+        else:
+            with pn.io.hold():
+                if self.state.set_drawn(points):
+                    self._write_strokes([], [])  # the dots are now the upload, not the old strokes
+                    self.state.status = f"Loaded {len(points)} points from {safe_name(name)}. Press Train."
+        # Empty the input, so that choosing the same file again (fixed, or still empty) is news to the page.
+        self.upload.clear()
 
     def _csv(self):
         data = self.state.data

@@ -38,6 +38,79 @@ MAX_TRACES = 5
 PLAY_SYNC_S = 0.25  # while playing, tell state.frame at most this often
 COLORS = dict(ghost="#9aa0a6", samples="#1f4e9c", tails="#3b6fc9", density="#e8590c", field="#455a64",
               mesh="#8e44ad", traces=("#d62828", "#2a9d8f", "#f77f00", "#6a4c93", "#3a86ff"))
+# The layers under the plot: (state parameter, checkbox label). One CheckBoxGroup: its labels are <label>s, so a
+# click on the text toggles the box (Panel's Checkbox draws its text as a <div> that ignores clicks).
+LAYERS = (("show_trajectories", "Trajectories"), ("show_density", "Density"), ("show_field", "Vector field"),
+          ("show_mesh", "Mesh"))
+# One line under the toggles on what the optional layers draw (long form with one layer on, short with several).
+LEGEND = {  # parameter: (swatch, long, short); the swatches have the layers' colours
+    "show_density": ("■", "Density of the samples at the shown t: inner contours are denser", "sample density"),
+    "show_field": ("➜", "Vector field: where the model moves points at the shown t", "velocity"),
+    "show_mesh": ("▦", "Mesh: a grid laid on the noise at t = 1, carried to the shown t", "t = 1 grid, carried"),
+}
+LEGEND_COLORS = {"show_density": "density", "show_field": "field", "show_mesh": "mesh"}
+LEGEND_NONE = "Density, Vector field and Mesh show the flow at the shown t: switch one on."
+LEGEND_CSS = (":host {overflow: hidden;} div {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; "
+              "font-size: 12px; line-height: 16px; color: var(--panel-on-background-color, #3c4043); opacity: 0.8;}")
+# The player's buttons: accessible names (aria-label) and tooltips. The tooltips are CSS, above the buttons, so
+# they never hide a neighbouring button; the names are set in the page (PLAYER_LABELS_JS).
+PLAYER_TIPS = {
+    "slower": "Slower",
+    "first": "Jump to the start: pure noise (t = 1)",
+    "pause": "Pause",
+    "play": "Play: from noise to data",
+    "last": "Jump to the end: the data (t = 0)",
+    "faster": "Faster",
+}
+_TIP_CSS = ("position: absolute; bottom: calc(100% + 7px); padding: 3px 8px; border-radius: 4px; "
+            "background: rgba(32, 33, 36, 0.92); color: #fff; font: 12px/1.35 system-ui, sans-serif; "
+            "white-space: nowrap; pointer-events: none; z-index: 20;")
+PLAYER_CSS = "\n".join([
+    "input[type='range'] {display: none;}",
+    "button {position: relative;}",
+    f"button:hover::after, button:focus-visible::after {{{_TIP_CSS} left: 50%; transform: translateX(-50%);}}",
+    # the outer buttons' tips grow inwards: a centred tip would stick out of the page's column
+    "button.slower:hover::after, button.slower:focus-visible::after, button.first:hover::after, "
+    "button.first:focus-visible::after {left: 0; transform: none;}",
+    "button.last:hover::after, button.last:focus-visible::after, button.faster:hover::after, "
+    "button.faster:focus-visible::after {left: auto; right: 0; transform: none;}",
+    *(f"button.{k}:hover::after, button.{k}:focus-visible::after {{content: {v!r};}}".replace("'", '"')
+      for k, v in PLAYER_TIPS.items()),
+])
+LOOP_TIP = "Loop on: play again from the noise after the data. Off: stop at the data."
+LOOP_CSS = (".bk-btn {position: relative; font-size: 13px; padding: 0 6px;} "
+            f".bk-btn:hover::after, .bk-btn:focus-visible::after {{{_TIP_CSS} right: 0; content: {LOOP_TIP!r};}}"
+            ).replace("'", '"')
+# Runs once the page is drawn: names the buttons of this view's player, now and whenever its view is rebuilt (a
+# dynamic tab drawn again makes a new view): the labels go in the player view class's render.
+PLAYER_LABELS_JS = """
+const labels = %s;
+const name = (view) => {
+  for (const b of view.shadow_el.querySelectorAll('button'))
+    for (const c of b.classList) if (labels[c]) { b.setAttribute('aria-label', labels[c]); break; }
+};
+for (const m of Bokeh.documents.flatMap((doc) => [...doc._all_models.values()])) {
+  if (!(m.css_classes || []).includes('explorer-player')) continue;
+  const view = Bokeh.index.find_one(m);
+  if (view == null) continue;
+  name(view);
+  const proto = Object.getPrototypeOf(view);
+  if (!proto.__explorer_named) {
+    const render = proto.render;
+    proto.render = function () {
+      render.call(this);
+      if ((this.model.css_classes || []).includes('explorer-player')) name(this);
+    };
+    proto.__explorer_named = true;
+  }
+}
+"""
+# Play pressed at the end with the loop off: start again from the noise (Panel's Player would stay put).
+REPLAY_JS = """
+if (player.direction === 1 && player.loop_policy === 'once' && player.value >= player.end) player.value = player.start;
+"""
+# Secondary text, readable in the light and the dark theme (Panel's theme variable, a grey where there is none)
+MUTED = {"color": "var(--panel-on-background-color, #3c4043)", "opacity": "0.8"}
 CAPTION = ("**t = 1 is pure noise, t = 0 the data.** Grey: training data; blue: the model's samples at time t, "
            "with short tails. Tap the plot to trace the ODE path through that point at the current t "
            "(a ring marks the tap, a dot rides the path as time runs, the arrowhead is where it lands).")
@@ -143,25 +216,65 @@ class MainView(StateView):
         self._slider = pn.widgets.IntSlider(label="Time (noise → data)", start=0, end=SWEEP_TICKS, value=0,
                                             show_value=False, tooltips=False, sizing_mode="stretch_width",
                                             bar_color=COLORS["samples"])
+        self._slider.margin = (2, 10, 0, 10)  # tight: plot, slider, toggles and legend fit 1280x720
         self._player = pn.widgets.Player(
             start=0, end=SWEEP_TICKS, value=0, interval=SWEEP_MS // SWEEP_TICKS, loop_policy="loop",
-            show_loop_controls=False, show_value=False, preview_duration=0, width=250, height=44, scale_buttons=0.8,
-            visible_buttons=["slower", "first", "pause", "play", "last", "faster"],
-            stylesheets=["input[type='range'] {display: none;}"])
+            show_loop_controls=False, show_value=False, preview_duration=0, width=222, height=36, scale_buttons=0.8,
+            visible_buttons=list(PLAYER_TIPS), css_classes=["explorer-player"], stylesheets=[PLAYER_CSS],
+            margin=(0, 0, 0, 5))
         args = {**self._js_args, "player": self._player, "slider": self._slider}
         # two calls: Panel keeps only one of several callbacks given to one jscallback()
         self._player.jscallback(args=args, value=DEFINE_RENDER_JS + PLAYER_JS + LOOP_JS)
-        self._player.jscallback(args=args, direction=DEFINE_RENDER_JS + LOOP_JS)
+        self._player.jscallback(args=args, direction=REPLAY_JS + DEFINE_RENDER_JS + LOOP_JS)
         self._slider.jscallback(args=args, value=DEFINE_RENDER_JS + SLIDER_JS)
         self._slider.param.watch(self._on_tick, "value")
         self._player.param.watch(self._on_direction, "direction")
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:  # a served page: name the buttons once it is drawn
+            import json
+
+            doc.js_on_event("document_ready", CustomJS(code=PLAYER_LABELS_JS % json.dumps(PLAYER_TIPS)))
+        self._loop = pn.widgets.Toggle(name="↻ Loop", value=True, width=62, height=26, margin=(4, 0, 0, 4),
+                                       stylesheets=[LOOP_CSS], css_classes=["explorer-loop"])
+        self._loop.param.watch(self._on_loop, "value")
         st = self.state
-        self._toggles = [pn.widgets.Checkbox.from_param(st.param[p], name=label, margin=(8, 12, 8, 5)) for p, label
-                         in (("show_trajectories", "Trajectories"), ("show_density", "Density"),
-                             ("show_field", "Vector field"), ("show_mesh", "Mesh"))]
+        names = dict(LAYERS)
+        self._layers = pn.widgets.CheckBoxGroup(
+            options={label: p for p, label in LAYERS}, value=[p for p in names if getattr(st, p)], inline=True,
+            margin=(5, 6, 0, 8), stylesheets=[".bk-input-group {gap: 4px 14px;} label {cursor: pointer;}"])
+        self._layers.param.watch(self._on_layers, "value")
+        st.param.watch(self._show_layers, list(names))
+        self._legend = pn.pane.HTML("", sizing_mode="stretch_width", height=16, margin=(2, 10, 0, 10),
+                                    css_classes=["layer-legend"], stylesheets=[LEGEND_CSS])
+        self._show_layers()
         self._clear = pn.widgets.Button(label="Clear traces", color="primary", variant="outline", disabled=True,
-                                        width=110)
+                                        width=104, height=26, margin=(0, 5, 0, 8))
         self._clear.on_click(self._clear_traces)
+
+    # --- toggles, loop and legend --------------------------------------------------------------
+    def _on_layers(self, event):
+        with pn.io.hold():  # one batch: the view repacks once for several layers
+            self.state.param.update({p: p in event.new for p, _ in LAYERS})
+
+    def _show_layers(self, *_):
+        st = self.state
+        self._layers.value = [p for p, _ in LAYERS if getattr(st, p)]
+        on = [p for p in LEGEND if getattr(st, p)]
+
+        def swatch(p):
+            return f"<span style='color:{COLORS[LEGEND_COLORS[p]]}'>{LEGEND[p][0]}</span>"
+
+        if not on:
+            text = LEGEND_NONE
+        elif len(on) == 1:
+            text = f"<span title='{LEGEND[on[0]][1]}'>{swatch(on[0])} {LEGEND[on[0]][1]}</span>"
+        else:
+            text = "At the shown t: " + " · ".join(f"<span title='{LEGEND[p][1]}'>{swatch(p)} {LEGEND[p][2]}</span>"
+                                                   for p in on)
+        self._legend.object = f"<div class='legend-line'>{text}</div>"
+
+    def _on_loop(self, event):
+        self._player.loop_policy = "loop" if event.new else "once"
 
     # --- packing ------------------------------------------------------------------------------
     @staticmethod
@@ -178,9 +291,9 @@ class MainView(StateView):
 
     # --- state -> view ------------------------------------------------------------------------
     def _on_data(self, *_):
-        data = self.state.data
-        if data is not None:
-            self._ghost.data = {"x": data[:, 0].astype(np.float32), "y": data[:, 1].astype(np.float32)}
+        data = self.state.data  # None: a cleared drawing, no training points
+        self._ghost.data = _empty("x", "y") if data is None else {"x": data[:, 0].astype(np.float32),
+                                                                  "y": data[:, 1].astype(np.float32)}
 
     def _on_run(self, *_):
         st = self.state
@@ -311,7 +424,7 @@ class MainView(StateView):
         forget_js_callbacks(self._player, self._slider)
 
     def __panel__(self):
-        controls = pn.Row(self._slider, self._player, sizing_mode="stretch_width", align="center")
-        caption = pn.pane.Markdown(CAPTION, styles={"color": "#5f6368"}, width=PLOT_PX + 40, margin=(0, 10))
-        return pn.Column(self._fig, controls, pn.Row(*self._toggles, self._clear, align="start"), caption,
-                         width=PLOT_PX + 70)
+        controls = pn.Row(self._slider, self._player, self._loop, sizing_mode="stretch_width", align="center")
+        caption = pn.pane.Markdown(CAPTION, styles=MUTED, width=PLOT_PX + 40, margin=(4, 10, 0, 10))
+        return pn.Column(self._fig, controls, pn.Row(self._layers, self._clear, align="center"), self._legend,
+                         caption, width=PLOT_PX + 70)

@@ -94,6 +94,9 @@ class ExplorerState(GuidanceState):
     training = param.Boolean(default=False, doc="Whether a training job is running.")
     progress = param.Number(default=0.0, bounds=(0.0, 100.0), doc="Training progress in %.")
     losses = param.List(default=[], doc="[(step, loss)] of the current/last training run.")
+    diverged_at = param.Integer(default=None, allow_None=True,
+                                doc="The step at which the last training run diverged (its curve ends just before), "
+                                    "or None.")
     preview = param.Array(default=None, doc="Samples from the model being trained (every ~100 steps).")
     status = param.String(default="", doc="One line about what just happened.")
     error = param.String(default="", doc="The last error, for a notification; cleared by the view.")
@@ -133,7 +136,13 @@ class ExplorerState(GuidanceState):
         return self._drawn
 
     def set_drawn(self, points) -> bool:
-        """Use `points` (a drawing or an upload) as the training data. False (and `error`) if invalid."""
+        """Use `points` (a drawing or an upload) as the training data. False (and `error`) if invalid.
+        `None` removes the drawing (an emptied canvas): no training data until the next drawing or upload."""
+        if points is None:
+            self._drawn = None
+            if self.dataset == DRAWN:
+                self.data = None
+            return True
         try:
             pts = datasets.validate(points)
         except ExplorerError as err:
@@ -194,7 +203,7 @@ class ExplorerState(GuidanceState):
                                "(noise, sample) pairs")
 
     def _start_job(self, points, config, extra, what: str = "") -> bool:
-        self.losses, self.progress, self.preview = [], 0.0, None
+        self.losses, self.progress, self.preview, self.diverged_at = [], 0.0, None, None
         self._job = TrainingJob(points, config, extra=extra).start()
         self.training = True
         self._training_status = (what or f"Training {config.objective} on {config.schedule}") + \
@@ -223,6 +232,9 @@ class ExplorerState(GuidanceState):
             self.preview = news.preview
         if news.done:
             self._job = None
+            log = getattr(news.model, "log", None)
+            if log is not None and log.diverged:  # the model goes, its curve up to the blow-up stays
+                self._keep_diverged_curve(log)
             self.training = False
             model, status, error = news.outcome()
             if error:
@@ -234,11 +246,18 @@ class ExplorerState(GuidanceState):
                 self.status = status
         return news.changed
 
+    def _keep_diverged_curve(self, log) -> None:
+        """Add the finite per-step losses the job had not reported yet (it reports every 10 steps; a run often
+        blows up before the first report) and mark the step where the loss blew up."""
+        last = self.losses[-1][0] if self.losses else 0
+        tail = [(step, loss) for step, loss in enumerate(log.losses[last:log.steps_done], start=last + 1)]
+        self.param.update(losses=self.losses + tail, diverged_at=log.steps_done + 1)
+
     def use_model(self, model, pretrained: str | None = None) -> None:
         """Show a model that was not trained here (pretrained for the built-in set `pretrained`, or uploaded).
         The loss curve and preview of an earlier run belong to another model, so they go with it."""
         self.model_dataset = pretrained
-        self.param.update(losses=[], preview=None, progress=0.0, model=model)
+        self.param.update(losses=[], preview=None, progress=0.0, diverged_at=None, model=model)
 
     def shutdown(self) -> None:
         """Stop the training thread (session closed)."""

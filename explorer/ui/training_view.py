@@ -2,13 +2,14 @@
 
 Everything here reacts to `ExplorerState` parameters, which only change on the UI thread
 (`state.poll()` runs in the session's periodic callback), so these watchers may touch Bokeh models.
-The loss curve is streamed (`cds.stream`): only the new points cross the websocket.
+The loss curve is streamed (`cds.stream`): only the new points cross the websocket. A run that diverges keeps
+its curve up to the blow-up (`state.diverged_at`): a red cross, a dashed line and "diverged at step k" mark it.
 """
 from __future__ import annotations
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, Label, Span
 from bokeh.plotting import figure
 
 from ..metrics import energy_distance
@@ -28,6 +29,11 @@ def _empty_points() -> dict:
 
 
 WIDTH = 330  # beside the main plot at 1280 px with the sidebar open
+DIVERGED = "#c62828"  # the colour of the blow-up marker and its label
+
+
+def _no_blowup() -> dict:
+    return {"step": np.zeros(0, np.int64), "loss": np.zeros(0, np.float64)}
 
 
 class TrainingView(StateView):
@@ -38,6 +44,7 @@ class TrainingView(StateView):
         self.progress = pn.indicators.Progress(label="Training progress", value=0, max=100, bar_color="primary",
                                                sizing_mode="stretch_width", height=14, margin=(8, 10))
         self.loss_source = ColumnDataSource(_empty_losses(), name="losses")
+        self.blowup_source = ColumnDataSource(_no_blowup(), name="loss_blowup")  # where a diverged run blew up
         self.loss_figure = self._loss_figure()
         self.preview_source = ColumnDataSource(_empty_points(), name="preview")
         self.preview_figure = self._preview_figure()
@@ -49,7 +56,7 @@ class TrainingView(StateView):
         self._distance: float | None = None
         self._reference: np.ndarray | None = None  # the training points the preview is compared with
         s = self.state
-        s.param.watch(self._on_losses, "losses")
+        s.param.watch(self._on_losses, ["losses", "diverged_at"])
         s.param.watch(self._on_preview, "preview")
         s.param.watch(self._on_data, "data")
         s.param.watch(self._on_progress, ["progress", "training"])
@@ -63,6 +70,19 @@ class TrainingView(StateView):
                      x_axis_label="step", y_axis_label="loss (log scale)", tools="pan,wheel_zoom,reset",
                      toolbar_location=None, name="loss_figure")
         fig.line("step", "loss", source=self.loss_source, line_width=2, color="#1f77b4")
+        # dots on the curve of a diverged run: it is often a few steps long (one step: no line at all)
+        self._loss_dots = fig.scatter("step", "loss", source=self.loss_source, size=5, color="#1f77b4", visible=False)
+        # A diverged run: a cross at the blow-up step, on the height of the last finite loss (the blown-up one
+        # is not on any scale), a dashed line there, and the step in words.
+        fig.scatter("step", "loss", source=self.blowup_source, marker="x", size=13, line_width=3, color=DIVERGED)
+        self.blowup_span = Span(location=0, dimension="height", line_color=DIVERGED, line_dash="dashed",
+                                line_width=1.5, visible=False)
+        self.blowup_label = Label(x=0, y=1, text="", text_color=DIVERGED, text_font_size="12px",
+                                  text_font_style="bold", text_align="right", text_baseline="bottom", x_offset=-8,
+                                  y_offset=4, background_fill_color="white", background_fill_alpha=0.85,
+                                  visible=False, name="loss_diverged_label")
+        fig.add_layout(self.blowup_span)
+        fig.add_layout(self.blowup_label)
         fig.yaxis.ticker.desired_num_ticks = 4  # a narrow log range otherwise crowds the axis with labels
         fig.xaxis.ticker.desired_num_ticks = 4  # "0 200 400 ..." ran together in a narrow column
         fig.title.text_font_size = "13px"
@@ -70,7 +90,7 @@ class TrainingView(StateView):
 
     def _preview_figure(self):
         fig = figure(width=180, height=180, x_range=_PREVIEW_RANGE, y_range=_PREVIEW_RANGE, match_aspect=True,
-                     title="Samples now", tools="", toolbar_location=None, name="preview_figure")
+                     title="Samples now", tools="", toolbar_location=None, name="preview_figure", min_border=4)
         fig.scatter("x", "y", source=self.preview_source, size=2, alpha=0.5, color="#d62728", name="preview_points")
         fig.title.text_font_size = "13px"
         fig.axis.visible = False
@@ -92,7 +112,21 @@ class TrainingView(StateView):
             steps, values = zip(*new, strict=True)
             self.loss_source.stream({"step": np.asarray(steps, np.int64), "loss": np.asarray(values, np.float64)})
             self._streamed = len(losses)
+        self._show_blowup()
         self._update_summary()
+
+    def _show_blowup(self) -> None:
+        k, losses = self.state.diverged_at, self.state.losses
+        if k is None:
+            if len(self.blowup_source.data["step"]):
+                self.blowup_source.data = _no_blowup()
+            self.blowup_span.visible = self.blowup_label.visible = self._loss_dots.visible = False
+            return
+        y = float(losses[-1][1]) if losses else 1.0
+        self.blowup_source.data = {"step": np.asarray([k], np.int64), "loss": np.asarray([y], np.float64)}
+        self._loss_dots.visible = True
+        self.blowup_span.update(location=k, visible=True)
+        self.blowup_label.update(x=k, y=y, text=f"diverged at step {k}", visible=True)
 
     def _on_preview(self, *_events) -> None:
         with pn.io.hold():  # safe Bokeh writes even when a button click (no document lock) set the state
@@ -100,6 +134,7 @@ class TrainingView(StateView):
 
     def _show_preview(self) -> None:
         preview = self.state.preview
+        self.preview_figure.visible = preview is not None  # an empty box says nothing
         if preview is None:
             self.preview_source.data = _empty_points()
             self._distance = None
@@ -123,6 +158,7 @@ class TrainingView(StateView):
             self._reference = np.asarray(data)[np.sort(keep)]
         if not self.state.training:  # the old preview belongs to the old data
             self.preview_source.data = _empty_points()
+            self.preview_figure.visible = False
             self._distance = None
         self._update_summary()
 
@@ -140,13 +176,16 @@ class TrainingView(StateView):
         return energy_distance(pts, self._reference)
 
     def _update_summary(self) -> None:
-        losses = self.state.losses
-        self._plots.visible = bool(losses)
-        if not losses:
+        losses, k = self.state.losses, self.state.diverged_at
+        self._plots.visible = bool(losses) or k is not None
+        if not self._plots.visible:
             self.summary.object = "<i>Press Train to watch the loss fall and a preview of the samples.</i>"
             return
-        step, loss = losses[-1]
+        step, loss = losses[-1] if losses else (0, float("nan"))
         parts = [f"steps: <b>{step}</b>", f"loss: <b>{loss:.4g}</b>"]
+        if k is not None:
+            parts.append(f"<span style='color:{DIVERGED}'>diverged at step <b>{k}</b>: try a smaller learning "
+                         "rate</span>")
         if self._distance is not None:
             parts.append(f"energy distance of the preview to the data: <b>{self._distance:.4f}</b> "
                          "(0 = indistinguishable; lower is better)")

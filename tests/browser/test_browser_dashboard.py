@@ -128,3 +128,55 @@ def test_bad_csv_upload_shows_an_error(page, app_server, tmp_path, artifacts_dir
     assert len(_source_column(page, "drawn_points", "x")) == 50
     page.screenshot(path=artifacts_dir / "dashboard_upload.png")
     assert errors == [], "browser console errors:\n" + "\n".join(errors)
+
+
+def test_plot_slider_toggles_and_legend_fit_a_laptop_screen(page, app_server):
+    """1280x720 with the sidebar open: the plot, the Time slider, the player, the layer toggles and their legend
+    are all on screen without scrolling, side by side with the sidebar, and do not overlap."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(app_server)
+    page.wait_for_function("() => (window.__explorer_frames || 0) > 3", timeout=30_000)
+    boxes = {
+        "plot": page.evaluate("""() => { const doc = Bokeh.documents[0], s = doc.get_model_by_name('samples');
+            const fig = [...doc._all_models.values()]
+                .find(m => m.renderers && m.renderers.some(r => r.data_source === s));
+            const r = Bokeh.index.find_one(fig).el.getBoundingClientRect();
+            return {x: r.left, y: r.top, width: r.width, height: r.height}; }"""),
+        "slider": page.locator(".bk-input-group").filter(has_text="Time (noise").first.bounding_box(),
+        "player": page.locator(".explorer-player").bounding_box(),
+        "loop": page.get_by_role("button", name="Loop").bounding_box(),
+        "toggles": page.get_by_text("Mesh", exact=True).first.bounding_box(),
+        "clear traces": page.get_by_role("button", name="Clear traces").bounding_box(),
+        "legend": page.locator(".layer-legend .legend-line").bounding_box(),
+        "sidebar": page.get_by_role("button", name="Train").bounding_box(),
+    }
+    for name, b in boxes.items():
+        assert b is not None and b["width"] > 0, name
+        assert b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= 1280 and b["y"] + b["height"] <= 720, (name, b)
+    assert boxes["plot"]["height"] > 400 and boxes["plot"]["x"] > boxes["sidebar"]["x"] + boxes["sidebar"]["width"]
+    bottom = {k: boxes[k]["y"] + boxes[k]["height"] for k in boxes}
+    assert bottom["plot"] <= boxes["slider"]["y"] + 1 and bottom["slider"] <= boxes["toggles"]["y"]
+    assert max(bottom["toggles"], bottom["clear traces"]) <= boxes["legend"]["y"] + 1, boxes
+
+
+def test_a_diverged_run_keeps_its_loss_curve_and_says_where(page, app_server, artifacts_dir):
+    errors = open_app(page, app_server, title=TITLE)
+    _set_training_steps(page, 300)
+    lr = page.get_by_label("Learning rate")
+    lr.fill("10")
+    lr.press("Enter")
+    page.wait_for_timeout(300)
+    page.get_by_role("button", name="Train").click()
+    wait_for(lambda: "diverged" in _status(page), 30, "training to diverge")
+    k = wait_for(lambda: (_source_column(page, "loss_blowup", "step") or [None])[0], 5, "the blow-up marker")
+    steps, losses = _source_column(page, "losses", "step"), _source_column(page, "losses", "loss")
+    assert steps and steps[-1] == k - 1 and all(np.isfinite(losses)), (steps, losses)
+    label = page.evaluate("() => { const l = Bokeh.documents[0].get_model_by_name('loss_diverged_label');"
+                          " return [l.visible, l.text]; }")
+    assert label == [True, f"diverged at step {k}"]
+    height = page.evaluate("() => { const fig = Bokeh.documents[0].get_model_by_name('loss_figure'),"
+                           " v = Bokeh.index.find_one(fig); return v ? v.el.getBoundingClientRect().height : 0; }")
+    assert height > 100, "the loss plot must be on the page"
+    page.locator(".notyf__message").filter(has_text=f"diverged at step {k}").first.wait_for(state="visible")
+    page.screenshot(path=artifacts_dir / "dashboard_diverged.png")
+    assert errors == [], "browser console errors:\n" + "\n".join(errors)

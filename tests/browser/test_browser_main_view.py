@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_support import drag_slider, serve_panel_app
+from browser_support import drag_slider, serve_panel_app, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -158,3 +158,85 @@ def test_a_new_run_is_sent_once_and_keeps_playing(view):
     time.sleep(0.6)
     assert view.evaluate("window.__explorer_frames") > f0
     assert view.evaluate(STATS_JS)["n"] == 1000
+
+
+def test_clicking_a_label_toggles_its_layer(view):
+    _pause(view)
+    for label, layer in (("Density", "density"), ("Mesh", "mesh")):
+        view.get_by_text(label, exact=True).first.click()  # the label's text, not the box
+        view.wait_for_function(f"() => ({RENDERER_JS})('{layer}').visible", timeout=10_000)
+        assert _checkbox(view, label).is_checked()
+    view.get_by_text("Density", exact=True).first.click()
+    view.wait_for_function(f"() => !({RENDERER_JS})('density').visible", timeout=10_000)
+    assert not _checkbox(view, "Density").is_checked() and _checkbox(view, "Mesh").is_checked()
+
+
+def _legend_shows(view, legend, *words) -> None:
+    wait_for(lambda: all(w in legend.inner_text().lower() for w in words), 5, f"the legend to say {words}")
+
+
+def test_the_legend_explains_the_layers_in_one_line(view):
+    _pause(view)
+    legend = view.locator(".layer-legend .legend-line")
+    _legend_shows(view, legend, "density", "vector field", "mesh")  # none on: it says which there are
+    height = legend.bounding_box()["height"]
+    for label, words in (("Density", ("density of the samples", "shown t")),
+                         ("Vector field", ("density", "velocity", "shown t")),
+                         ("Mesh", ("density", "velocity", "grid", "t = 1"))):
+        _checkbox(view, label).click()
+        _legend_shows(view, legend, *words)
+        assert legend.bounding_box()["height"] == height < 24, "the legend must stay one line"
+    for label in ("Density", "Vector field"):
+        _checkbox(view, label).click()
+    _legend_shows(view, legend, "mesh", "t = 1")
+    assert "density" not in legend.inner_text().lower()
+    _checkbox(view, "Mesh").click()
+
+
+# The box of a button's CSS tooltip (its ::after), from the computed style: position absolute, centred.
+TIP_JS = """(cls) => {
+  const player = [...Bokeh.documents[0]._all_models.values()]
+    .find(m => (m.css_classes || []).includes('explorer-player'));
+  const root = Bokeh.index.find_one(player).shadow_el;
+  const rect = (b) => { const r = b.getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height}; };
+  const b = root.querySelector('button.' + cls), s = getComputedStyle(b, '::after'), r = b.getBoundingClientRect();
+  const w = parseFloat(s.width), h = parseFloat(s.height);
+  const left = s.left === 'auto' ? r.width - parseFloat(s.right) - w : parseFloat(s.left);
+  const shift = s.transform && s.transform !== 'none' ? new DOMMatrix(s.transform).m41 : 0;
+  return {content: s.content, display: s.display, visibility: s.visibility,
+          tip: {x: r.left + left + shift, y: r.bottom - parseFloat(s.bottom) - h, w, h},
+          buttons: [...root.querySelectorAll('button')].filter(x => x.offsetParent !== null && x !== b).map(rect),
+          labels: Object.fromEntries([...root.querySelectorAll('button')].map(x => [x.className.split(' ')[0],
+                                                                               x.getAttribute('aria-label')]))};
+}"""
+
+
+def _overlap(a, b) -> bool:
+    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
+
+
+def test_player_buttons_say_what_they_do_and_loop_switches(view):
+    labels = wait_for(lambda: (lambda d: d if d["first"] else None)(view.evaluate(TIP_JS, "first")["labels"]), 5,
+                      "the player's buttons to get their names")
+    assert "noise" in labels["first"] and "t = 1" in labels["first"]
+    assert "data" in labels["last"] and "t = 0" in labels["last"]
+    assert labels["play"].startswith("Play") and labels["pause"] == "Pause"
+    assert "lower" in labels["slower"] and "aster" in labels["faster"]
+    for cls in ("first", "last", "slower", "faster"):  # the edges and the ends: their tips must not hide a neighbour
+        view.locator(f"button.{cls}").hover()
+        tip = view.evaluate(TIP_JS, cls)
+        assert tip["content"].strip('"') == labels[cls] and tip["visibility"] == "visible", tip
+        assert tip["tip"]["w"] > 20 and not any(_overlap(tip["tip"], b) for b in tip["buttons"]), tip
+    view.mouse.move(5, 5)
+    loop = view.get_by_role("button", name="Loop")
+    policy = "() => [...Bokeh.documents[0]._all_models.values()].find(m => (m.css_classes || [])" \
+             ".includes('explorer-player')).loop_policy"
+    assert view.evaluate(policy) == "loop"
+    loop.click()
+    wait_for(lambda: view.evaluate(policy) == "once", 5, "loop off")
+    view.locator("button.last").click()  # at the end with the loop off, play starts again from the noise
+    view.locator("button.play").click()
+    wait_for(lambda: view.evaluate(SLIDER_JS) < 20, 3, "play to restart from the noise")
+    loop.click()
+    wait_for(lambda: view.evaluate(policy) == "loop", 5, "loop on again")

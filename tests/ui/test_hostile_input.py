@@ -36,8 +36,7 @@ def sessions():
 
 
 def _upload_csv(view: DrawView, data: bytes, name: str = "points.csv") -> None:
-    view.upload.filename = name
-    view.upload.value = data
+    view.upload.param.update(filename=name, value=data)  # one message from the page: name and content together
 
 
 def _upload_model(view: ExportView, files: dict[str, bytes]) -> None:

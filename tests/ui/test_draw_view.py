@@ -1,0 +1,83 @@
+"""The drawing canvas without a browser: Undo and Clear update the dots, the status and the training data at once,
+and an empty CSV gets a message (tests/browser/test_browser_drawing.py does the same in a real page)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from explorer.ui.draw_view import DrawView
+from explorer.ui.state import DRAWN, ExplorerState
+
+UPPER = {"xs": [-2.0, 0.0, 2.0], "ys": [1.5, 1.5, 1.5]}
+LOWER = {"xs": [-2.0, 0.0, 2.0], "ys": [-1.5, -1.5, -1.5]}
+
+
+@pytest.fixture
+def view():
+    state = ExplorerState()
+    yield DrawView(state=state)
+    state.shutdown()
+
+
+def _draw(view, *strokes) -> None:
+    """What the browser does: the FreehandDrawTool appends strokes to the source."""
+    view.stroke_source.data = {"xs": [s["xs"] for s in strokes], "ys": [s["ys"] for s in strokes]}
+
+
+def _dots(view) -> np.ndarray:
+    return np.asarray(view.point_source.data["y"])
+
+
+def test_undo_removes_the_last_strokes_points_from_everything(view):
+    st = view.state
+    _draw(view, UPPER)
+    n_upper = len(st.drawn)
+    _draw(view, UPPER, LOWER)
+    assert len(st.drawn) > n_upper and (_dots(view) < 0).any()
+    view._on_undo()
+    assert len(st.drawn) == n_upper and len(st.data) == n_upper and len(_dots(view)) == n_upper
+    assert (_dots(view) > 0).all(), "the lower stroke's dots must go"
+    assert st.status.startswith("Undid the last stroke") and f"{n_upper} points" in st.status
+    view._on_undo()  # the last stroke: nothing left to train on
+    assert st.drawn is None and st.data is None and len(_dots(view)) == 0
+    assert "no training points" in st.status
+    assert not st.start_training() and "no training data" in st.error and not st.training
+    view._on_undo()
+    assert st.status.startswith("Nothing to undo")
+
+
+def test_clear_removes_every_point_and_the_training_data(view):
+    st = view.state
+    model = st.model
+    _draw(view, UPPER, LOWER)
+    view._on_clear()
+    assert view.stroke_source.data["xs"] == [] and len(_dots(view)) == 0
+    assert st.drawn is None and st.data is None and st.dataset == DRAWN
+    assert st.status.startswith("Cleared the drawing")
+    assert not st.start_training() and "no training data" in st.error
+    assert st.model is model, "the shown model stays"
+    _draw(view, LOWER)  # drawing again works as before
+    assert st.drawn is not None and len(_dots(view)) == len(st.drawn) == len(st.data)
+
+
+def test_an_upload_then_undo_and_clear(view):
+    st = view.state
+    view.upload.param.update(filename="line.csv", value=b"x,y\n0,0\n1,1\n2,2\n")
+    assert len(st.drawn) == 3 and st.status.startswith("Loaded 3 points")
+    view._on_undo()
+    assert len(st.drawn) == 3 and "Clear removes them" in st.status
+    view._on_clear()
+    assert st.drawn is None and len(_dots(view)) == 0
+
+
+def test_an_empty_csv_says_so_and_keeps_the_data(view):
+    st = view.state
+    view.upload.param.update(filename="line.csv", value=b"x,y\n0,0\n1,1\n2,2\n")
+    before = st.data
+    st.error = ""
+    view.upload.param.update(filename="empty.csv", value=None)  # how Panel hands over an empty file
+    assert "empty.csv" in st.error and "empty" in st.error.replace("empty.csv", ""), st.error
+    assert st.data is before and len(_dots(view)) == 3
+    st.error = ""
+    view.upload.param.update(filename=None, value=None)  # the page clearing the input: no news
+    assert st.error == ""

@@ -16,6 +16,9 @@ from ..schedules import SCHEDULES
 from ..solvers import SAMPLERS
 from ..timegrids import TIME_GRIDS
 
+DRAWN = "drawn"  # the dataset name of the user's own drawing / upload
+GAUSSIAN = "gaussian"  # the usual source of a flow: Gaussian noise
+
 # parameter name -> the registry its Selector reads
 REGISTRIES: dict[str, Registry] = {"objective": OBJECTIVES, "schedule": SCHEDULES, "sampler": SAMPLERS,
                                    "grid": TIME_GRIDS}

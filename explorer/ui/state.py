@@ -22,12 +22,11 @@ from ..pretrained import available, load_pretrained
 from ..samplers import SamplingSettings, sample
 from ..schedules import SCHEDULES
 from ..straight import straightness
-from .choices import bind_choices, fix_pair, knob_names, settings_of
+from .choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
 from .guidance_state import GuidanceState
 from .training_job import TrainingJob
+from .training_state import TrainingState
 
-DRAWN = "drawn"  # the dataset name of the user's own drawing / upload
-GAUSSIAN = "gaussian"  # the usual source: Gaussian noise
 # Per-session caps so one student cannot starve a class on a shared laptop (README: serving a class).
 MAX_TRAIN_STEPS = 5000
 MAX_SAMPLES = 5000
@@ -37,7 +36,7 @@ _SHARED_RUNS: OrderedDict = OrderedDict()
 FRESH_SEED = 12345  # a draw of a built-in set that the models never trained on (they use seed 0)
 
 
-class ExplorerState(GuidanceState):
+class ExplorerState(GuidanceState, TrainingState):
     dataset = param.Selector(default="smiley", objects=[*datasets.names(), DRAWN],
                              doc="Training data: a built-in shape, or your own drawing ('drawn').")
     # The objects of these Selectors, and one Number per sampler knob (eta, noise, ...), come from the
@@ -91,13 +90,6 @@ class ExplorerState(GuidanceState):
     run_labels = param.Array(default=None, doc="The class each sample of `run` asked for (None: no class).")
     model = param.Parameter(default=None, doc="The last good model (a DiffusionModel).")
     run = param.Parameter(default=None, doc="The current SampleRun of `model`.")
-    training = param.Boolean(default=False, doc="Whether a training job is running.")
-    progress = param.Number(default=0.0, bounds=(0.0, 100.0), doc="Training progress in %.")
-    losses = param.List(default=[], doc="[(step, loss)] of the current/last training run.")
-    diverged_at = param.Integer(default=None, allow_None=True,
-                                doc="The step at which the last training run diverged (its curve ends just before), "
-                                    "or None.")
-    preview = param.Array(default=None, doc="Samples from the model being trained (every ~100 steps).")
     status = param.String(default="", doc="One line about what just happened.")
     error = param.String(default="", doc="The last error, for a notification; cleared by the view.")
 
@@ -165,106 +157,6 @@ class ExplorerState(GuidanceState):
                       fourier_features=self.fourier_features, coupling=self.coupling)
         return TrainConfig(**{**fields, **overrides})
 
-    def start_training(self) -> bool:
-        if self.training:
-            self.status = "Already training: press Stop first."
-            return False
-        if self.data is None or (self.dataset == DRAWN and self._drawn is None):
-            self.error = "There is no training data yet: draw a shape (or upload a CSV), or pick a dataset."
-            return False
-        try:
-            config = self.train_config()
-        except ExplorerError as err:
-            self.error = str(err)
-            return False
-        extra = {}
-        if self.conditional:
-            if self.labels is None:
-                self.error = ("This data has no classes to train with: pick a built-in set, or switch "
-                              "'Train with classes' off.")
-                return False
-            extra = {"labels": self.labels, "class_names": list(self.class_names)}
-        if self.source != GAUSSIAN:
-            extra["source"] = datasets.load(self.source, n=len(self.data), seed=1)
-        return self._start_job(self.data, config, extra)
-
-    def start_reflow(self) -> bool:
-        """Retrain on the shown model's own (noise, sample) pairs (explorer/straight.py): straighter paths."""
-        model = self.model
-        if self.training or model is None:
-            self.status = "Press Stop first." if self.training else "There is no model to reflow yet."
-            return False
-        if (model.objective, model.schedule.name) != ("velocity", "rectified"):
-            self.error = "Reflow straightens a flow-matching model: train velocity on rectified flow first."
-            return False
-        run = sample(model, n=max(len(self.data), 1000), sampler="heun", steps=50, seed=self.seed + 1)
-        config = self.train_config(objective="velocity", schedule="rectified", coupling="independent")
-        return self._start_job(run.samples, config, {"pairs": run.points[0]}, "Reflow: training on the model's own "
-                               "(noise, sample) pairs")
-
-    def _start_job(self, points, config, extra, what: str = "") -> bool:
-        self.losses, self.progress, self.preview, self.diverged_at = [], 0.0, None, None
-        self._job = TrainingJob(points, config, extra=extra).start()
-        self.training = True
-        self._training_status = (what or f"Training {config.objective} on {config.schedule}") + \
-            f" for {config.steps} steps..."
-        self.status = self._training_status
-        return True
-
-    def stop_training(self) -> None:
-        if self._job is not None:
-            self._job.stop()
-
-    def poll(self) -> bool:
-        """Move the job's news into parameters (call from the UI thread). True if anything changed."""
-        job = self._job
-        if job is None:
-            return False
-        news = job.drain()
-        if not news.done:  # in line for a training slot, or (again) training
-            status = news.waiting_line(job.ticket.slots.size) or self._training_status
-            if status != self.status:
-                self.status = status
-        if news.losses:
-            self.losses = self.losses + news.losses
-            self.progress = min(100.0, 100.0 * news.step / job.config.steps)
-        if news.preview is not None:
-            self.preview = news.preview
-        if news.done:
-            self._job = None
-            log = getattr(news.model, "log", None)
-            if log is not None and log.diverged:  # the model goes, its curve up to the blow-up stays
-                self._keep_diverged_curve(log)
-            self.training = False
-            model, status, error = news.outcome()
-            if error:
-                self.error = error
-            if model is not None:
-                self.model_dataset = None
-                self.model = model  # triggers recompute
-            if status:
-                self.status = status
-        return news.changed
-
-    def _keep_diverged_curve(self, log) -> None:
-        """Add the finite per-step losses the job had not reported yet (it reports every 10 steps; a run often
-        blows up before the first report) and mark the step where the loss blew up."""
-        last = self.losses[-1][0] if self.losses else 0
-        tail = [(step, loss) for step, loss in enumerate(log.losses[last:log.steps_done], start=last + 1)]
-        self.param.update(losses=self.losses + tail, diverged_at=log.steps_done + 1)
-
-    def use_model(self, model, pretrained: str | None = None) -> None:
-        """Show a model that was not trained here (pretrained for the built-in set `pretrained`, or uploaded).
-        The loss curve and preview of an earlier run belong to another model, so they go with it."""
-        self.model_dataset = pretrained
-        self.param.update(losses=[], preview=None, progress=0.0, diverged_at=None, model=model)
-
-    def shutdown(self) -> None:
-        """Stop the training thread (session closed)."""
-        if self._job is not None:
-            self._job.stop()
-            self._job.join(timeout=2.0)
-
     # --- sampling -----------------------------------------------------------------------------
     def settings(self) -> SamplingSettings:
         """How the sidebar says to sample: sampler, steps, time grid and the sampler's knobs."""
@@ -288,8 +180,9 @@ class ExplorerState(GuidanceState):
         self.run_labels = asked  # the class each sample asked for (colours), or None
         settings = self.settings()
         # A pretrained model's runs are the same in every session: made once per process (the page opens on one).
-        shared = None if (self.model_dataset is None or denoiser is not self.model) else (
-            self.model_dataset, len(self.data), settings, self.n_samples, self.sample_seed)
+        pretrained = self.model_dataset is not None and self.dataset == self.model_dataset and self.data is not None
+        shared = (self.model_dataset, len(self.data), settings, self.n_samples, self.sample_seed) \
+            if pretrained and denoiser is self.model else None
         if shared in _SHARED_RUNS:
             _SHARED_RUNS.move_to_end(shared)
             run, quality_now = _SHARED_RUNS[shared]

@@ -61,7 +61,7 @@ class QualityView(StateView):
     def __init__(self, **params):
         super().__init__(**params)
         self._pane = pn.pane.HTML("", width=440, margin=(0, 4, 0, 10), css_classes=["quality-line"],
-                                  styles={"color": "#3c4043", "font-size": "13px"})
+                                  styles={"color": "var(--panel-on-background-color, #3c4043)", "font-size": "13px"})
         self._help = pn.widgets.TooltipIcon(value=EXPLAIN, margin=(4, 0))
         self.state.param.watch(self._update, ["quality", "use_oracle"])
         self._update()

@@ -84,7 +84,8 @@ class ScheduleView(StateView):
                             text_color="#3c4043", background_fill_color="white", background_fill_alpha=0.85)
         top.add_layout(self._label)
         self._top, self._bottom = top, bottom
-        self.caption = pn.pane.Markdown("", width=680, styles={"color": "#3c4043"}, name="schedule_caption")
+        self.caption = pn.pane.Markdown("", width=680, styles={"color": "var(--panel-on-background-color, #3c4043)"},
+                                        name="schedule_caption")
         self._slider = pn.widgets.IntSlider(label="Sampler step (0 = noise)", start=0, end=1, value=0, width=360,
                                             bar_color=COLORS["now"])
         self._slider.param.watch(self._on_slider, "value")

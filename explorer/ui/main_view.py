@@ -79,7 +79,8 @@ class MainView(StateView):
     # --- construction -----------------------------------------------------------------------
     def _build_figure(self):
         b = frames.BOUNDS
-        fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=PLOT_PX, frame_height=PLOT_PX,
+        fig = figure(name="main_plot", x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=PLOT_PX,
+                     frame_height=PLOT_PX,
                      match_aspect=True, output_backend=self.backend, tools="pan,wheel_zoom,reset,save,tap",
                      toolbar_location="right", min_border=4)
         style_figure(fig)

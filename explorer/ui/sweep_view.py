@@ -53,7 +53,7 @@ class SweepView(StateView):
         self._on_running()
 
     def _build(self):
-        fig = figure(name="sweep_figure", x_axis_type="log", y_axis_type="log", width=640, height=430,
+        fig = figure(name="sweep_figure", x_axis_type="log", y_axis_type="log", width=540, height=400,
                      x_axis_label="network evaluations (NFE)", y_axis_label="energy distance / floor",
                      tools="pan,wheel_zoom,reset,save", toolbar_location="right", x_range=(0.8, 160))
         style_figure(fig)
@@ -67,7 +67,7 @@ class SweepView(StateView):
                            size=7)
         self._store = ColumnDataSource({"x": [np.zeros(0, np.float32)], "y": [np.zeros(0, np.float32)], "m": [0]},
                                        name="sweep_store")
-        look = figure(name="sweep_look", width=260, height=260, x_range=frames.BOUNDS[:2], y_range=frames.BOUNDS[2:],
+        look = figure(name="sweep_look", width=220, height=220, x_range=frames.BOUNDS[:2], y_range=frames.BOUNDS[2:],
                       match_aspect=True, tools="", toolbar_location=None, title="Hover a point")
         style_figure(look)
         look.axis.visible = False

@@ -23,7 +23,7 @@ from bokeh.plotting import figure
 from . import frames
 from .base import StateView
 from .branch_state import MAX_BRANCHES, MAX_TIMES, BranchState, evenly
-from .style import style_figure
+from .style import empty_columns, style_figure
 
 INTRO = ("**Each colour starts from the trunk at one time and continues with fresh noise: early branches end "
          "anywhere, late ones only jitter.**")
@@ -43,10 +43,6 @@ def time_colors(n: int) -> list[str]:
     if n == 1:
         return [Plasma256[120]]
     return [Plasma256[int(round(i))] for i in np.linspace(25, 215, n)]
-
-
-def _empty(*cols) -> dict:
-    return {c: np.zeros(0, np.float32) for c in cols}
 
 
 def _xy(points: np.ndarray) -> dict:
@@ -81,15 +77,15 @@ class BranchView(StateView):
                      match_aspect=True, output_backend="webgl", tools="pan,wheel_zoom,reset,save",
                      toolbar_location="right", min_border=4, name="branch_figure")
         style_figure(fig)
-        self._ghost = ColumnDataSource(_empty("x", "y"), name="branch_data")
+        self._ghost = ColumnDataSource(empty_columns("x", "y"), name="branch_data")
         fig.scatter("x", "y", source=self._ghost, size=3.5, color=COLORS["ghost"], alpha=0.25, line_color=None)
-        self._cands = ColumnDataSource(_empty("x", "y"), name="branch_candidates")
+        self._cands = ColumnDataSource(empty_columns("x", "y"), name="branch_candidates")
         fig.scatter("x", "y", source=self._cands, size=4, color=COLORS["candidates"], alpha=0.25,
                     line_color=None)
         # Bottom to top: faint paths, the trunk, the split points and x̂0 guesses, then the end points on top.
         self._lines = ColumnDataSource({"xs": [], "ys": [], "color": [], "label": []}, name="branch_lines")
         fig.multi_line("xs", "ys", source=self._lines, color="color", line_width=PATH_WIDTH, alpha=PATH_ALPHA)
-        self._trunk = ColumnDataSource(_empty("x", "y"), name="branch_trunk")
+        self._trunk = ColumnDataSource(empty_columns("x", "y"), name="branch_trunk")
         fig.line("x", "y", source=self._trunk, color=COLORS["trunk"], line_width=2, alpha=0.8)
         self._trunk_ends = ColumnDataSource({"x": [], "y": [], "fill": []}, name="branch_trunk_ends")
         fig.scatter("x", "y", source=self._trunk_ends, size=10, fill_color="fill", line_color=COLORS["trunk"],
@@ -129,7 +125,7 @@ class BranchView(StateView):
     # --- state -> view ------------------------------------------------------------------------
     def _on_data(self, *_):
         data = self.state.data  # None: a cleared drawing
-        self._ghost.data = _empty("x", "y") if data is None else _xy(data)
+        self._ghost.data = empty_columns("x", "y") if data is None else _xy(data)
 
     def _on_run(self, *_):
         run = self.state.run
@@ -141,7 +137,7 @@ class BranchView(StateView):
         trunk = self.branches.trunk
         with pn.io.hold():
             if trunk is None:
-                self._trunk.data = _empty("x", "y")
+                self._trunk.data = empty_columns("x", "y")
                 self._trunk_ends.data = {"x": [], "y": [], "fill": []}
                 return
             self._trunk.data = _xy(trunk)

@@ -24,7 +24,7 @@ from .base import StateView
 from .compare_state import CompareState
 from .knob_widgets import knob_sliders, select, show_knobs
 from .polling import Poller, forget_js_callbacks, on_session_destroyed
-from .style import style_figure
+from .style import empty_columns, style_figure
 
 TICKS = 100  # slider positions from noise (0) to data (TICKS)
 COLORS = {"A": "#1f5fa8", "B": "#d9480f"}
@@ -61,10 +61,6 @@ TIME_FORMAT_JS = "const t = 1 - tick / %d; return 't = ' + t.toFixed(2) + '  (' 
 def _empty_store() -> dict:
     z = np.zeros(0, np.float32)
     return {"x": [z], "y": [z], "t": [z], "i": [np.zeros(0, np.int32)], "n": [0], "tick": [TICKS]}
-
-
-def _empty(*cols) -> dict:
-    return {c: np.zeros(0, np.float32) for c in cols}
 
 
 def _style(fig) -> None:
@@ -113,11 +109,11 @@ class CompareView(StateView):
         fig.outline_line_color = color
         fig.outline_line_width = 2
         fig.title.text_color, fig.title.text_font_size = color, "15px"
-        ghost = ColumnDataSource(_empty("x", "y"), name=f"compare_data_{lab.lower()}")
+        ghost = ColumnDataSource(empty_columns("x", "y"), name=f"compare_data_{lab.lower()}")
         fig.scatter("x", "y", source=ghost, size=3.5, color=GHOST, alpha=0.28, line_color=None)
-        preview = ColumnDataSource(_empty("x", "y"), name=f"compare_preview_{lab.lower()}")
+        preview = ColumnDataSource(empty_columns("x", "y"), name=f"compare_preview_{lab.lower()}")
         fig.scatter("x", "y", source=preview, size=3.5, color=color, alpha=0.35, line_color=None)
-        samples = ColumnDataSource(_empty("x", "y"), name=f"compare_samples_{lab.lower()}")
+        samples = ColumnDataSource(empty_columns("x", "y"), name=f"compare_samples_{lab.lower()}")
         fig.scatter("x", "y", source=samples, size=4, color=color, alpha=0.7, line_color=None)
         info = Label(x=8, y=8, x_units="screen", y_units="screen", text="", text_font_size="14px",
                      text_color="#3c4043", background_fill_color="white", background_fill_alpha=0.85)
@@ -195,7 +191,7 @@ class CompareView(StateView):
 
     def _show_data(self):
         data = self.state.data
-        cols = _empty("x", "y") if data is None else {"x": data[:, 0].astype(np.float32),
+        cols = empty_columns("x", "y") if data is None else {"x": data[:, 0].astype(np.float32),
                                                        "y": data[:, 1].astype(np.float32)}
         for part in self._arm_parts.values():
             part["ghost"].data = dict(cols)
@@ -214,7 +210,7 @@ class CompareView(StateView):
     def _show_preview(self, arm):
         part = self._arm_parts[arm.label]
         pts = arm.preview
-        part["preview"].data = _empty("x", "y") if pts is None else {"x": pts[:, 0].astype(np.float32),
+        part["preview"].data = empty_columns("x", "y") if pts is None else {"x": pts[:, 0].astype(np.float32),
                                                                      "y": pts[:, 1].astype(np.float32)}
         if self.compare.training and arm.run is None:
             part["hint"].text = f"training: step {arm.steps_done} of {self.compare.train_steps}"

@@ -41,7 +41,7 @@ from .main_view_labels import (
     _density_palette,
 )
 from .polling import forget_js_callbacks
-from .style import style_figure
+from .style import empty_columns, style_figure
 
 PLOT_PX = 440  # the plot's square frame: with the slider and toggles it fits a 1280x720 laptop screen
 SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
@@ -50,10 +50,6 @@ HOLD_MS = 800  # the player rests this long on the data before looping
 TAIL_SAMPLES, TAIL_FRAMES = 150, 6
 MAX_TRACES = 5
 PLAY_SYNC_S = 0.25  # while playing, tell state.frame at most this often
-def _empty(*cols) -> dict:
-    return {c: np.zeros(0, np.float32) for c in cols}
-
-
 class MainView(StateView):
     """`MainView(state=state)`: the animated scatter of `state.run`, its Time slider, player and toggles."""
 
@@ -90,22 +86,22 @@ class MainView(StateView):
                                    low_color="#00000000")
         self._dens_r = fig.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self._dens,
                                  color_mapper=mapper, visible=False)
-        self._ghost = ColumnDataSource(_empty("x", "y"), name="data")
+        self._ghost = ColumnDataSource(empty_columns("x", "y"), name="data")
         fig.scatter("x", "y", source=self._ghost, size=3.5, color=COLORS["ghost"], alpha=0.3)
-        self._mesh = ColumnDataSource(_empty("x", "y"), name="mesh")
+        self._mesh = ColumnDataSource(empty_columns("x", "y"), name="mesh")
         self._mesh_r = fig.line("x", "y", source=self._mesh, color=COLORS["mesh"], alpha=0.5, line_width=1.1,
                                 visible=False)
-        self._conts = [ColumnDataSource(_empty("x", "y"), name=f"density_contour_{j}")
+        self._conts = [ColumnDataSource(empty_columns("x", "y"), name=f"density_contour_{j}")
                        for j in range(len(frames.DENSITY_LEVELS))]
         self._cont_rs = [fig.line("x", "y", source=src, color=COLORS["density"], alpha=0.45 + 0.1 * j,
                                   line_width=1.0 + 0.25 * j, visible=False) for j, src in enumerate(self._conts)]
-        self._field = ColumnDataSource(_empty("x0", "y0", "x1", "y1"), name="field")
+        self._field = ColumnDataSource(empty_columns("x0", "y0", "x1", "y1"), name="field")
         self._field_r = fig.segment("x0", "y0", "x1", "y1", source=self._field, color=COLORS["field"],
                                     alpha=0.6, line_width=1.1, visible=False)
-        self._tails = ColumnDataSource(_empty("x0", "y0", "x1", "y1", "alpha"), name="tails")
+        self._tails = ColumnDataSource(empty_columns("x0", "y0", "x1", "y1", "alpha"), name="tails")
         self._tails_r = fig.segment("x0", "y0", "x1", "y1", source=self._tails, color=COLORS["tails"],
                                     line_alpha="alpha", line_width=1.4)
-        self._samples = ColumnDataSource(_empty("x", "y", "c"), name="samples")
+        self._samples = ColumnDataSource(empty_columns("x", "y", "c"), name="samples")
         # c: the class a sample asked for (a conditional model), NaN for none: one colour per class
         classes = LinearColorMapper(palette=CLASS_COLORS, low=-0.5, high=len(CLASS_COLORS) - 0.5,
                                     nan_color=COLORS["samples"])
@@ -217,7 +213,7 @@ class MainView(StateView):
     # --- state -> view ------------------------------------------------------------------------
     def _on_data(self, *_):
         data = self.state.data  # None: a cleared drawing, no training points
-        self._ghost.data = _empty("x", "y") if data is None else {"x": data[:, 0].astype(np.float32),
+        self._ghost.data = empty_columns("x", "y") if data is None else {"x": data[:, 0].astype(np.float32),
                                                                   "y": data[:, 1].astype(np.float32)}
 
     def _on_run(self, *_):

@@ -1,6 +1,13 @@
 """What the dashboard's figures share: the fixed view of the plane and the look (quiet grey axes, no logo)."""
 
+import numpy as np
+
 BOUNDS = (-4.0, 4.0, -4.0, 4.0)  # every 2D view (plot, canvas, branches, densities): x from -4 to 4, y too
+
+
+def empty_columns(*cols) -> dict:
+    """Empty float32 columns for a ColumnDataSource: {"x": [], "y": [], ...}."""
+    return {c: np.zeros(0, np.float32) for c in cols}
 
 
 def style_figure(fig) -> None:

@@ -158,7 +158,8 @@ LOOK_JS = """(text) => {
   walk(document);
   return {body: getComputedStyle(document.body).backgroundColor,
           sidebar: getComputedStyle(document.getElementById('sidebar')).backgroundColor,
-          plot: fig.background_fill_color, samples: dots.fill_color.value ?? dots.fill_color,
+          plot: fig.background_fill_color,  // samples without a class take the class colour map's NaN colour
+          samples: (c => c.transform ? c.transform.nan_color : (c.value ?? c))(dots.fill_color),
           card: [loss.border_fill_color, loss.border_fill_alpha], title: loss.title.text_color, text: color,
           marker: window.__explorer_marker ?? null};
 }"""

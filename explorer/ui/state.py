@@ -6,6 +6,7 @@ data, model and run in place.
 """
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 
 import numpy as np
@@ -28,7 +29,8 @@ from .training_job import TrainingJob
 from .training_state import TrainingState
 
 # Per-session caps so one student cannot starve a class on a shared laptop (README: serving a class).
-MAX_TRAIN_STEPS = 5000
+# A teacher on a weak laptop can lower the training cap for every session: EXPLORER_MAX_TRAIN_STEPS=300.
+MAX_TRAIN_STEPS = max(1, int(os.environ.get("EXPLORER_MAX_TRAIN_STEPS", "5000") or 5000))
 MAX_SAMPLES = 5000
 MAX_SAMPLE_STEPS = 500
 SHARED_RUNS = 16  # pretrained models' runs kept per process, shared read-only by its sessions
@@ -62,7 +64,8 @@ class ExplorerState(GuidanceState, TrainingState):
     lr = param.Number(default=TrainConfig.lr, bounds=(1e-5, 10.0),
                       doc="Adam's learning rate (decays to 0 on a cosine). Too large and training diverges.")
     batch_size = param.Integer(default=TrainConfig.batch_size, bounds=(8, 4096), doc="Points per training step.")
-    train_steps = param.Integer(default=TrainConfig.steps, bounds=(1, MAX_TRAIN_STEPS), doc="Training steps.")
+    train_steps = param.Integer(default=min(TrainConfig.steps, MAX_TRAIN_STEPS), bounds=(1, MAX_TRAIN_STEPS),
+                                doc="Training steps.")
     seed = param.Integer(default=0, bounds=(0, 2**31 - 1), doc="Seed of the weights and the training noise.")
     fourier_features = param.Integer(default=TrainConfig.fourier_features, bounds=(0, 256),
                                      doc="Random Fourier features of x: sharper thin strokes, a little slower.")

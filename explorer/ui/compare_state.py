@@ -127,7 +127,8 @@ class CompareState(param.Parameterized):
     state = param.ClassSelector(class_=ExplorerState, constant=True)
     a = param.ClassSelector(class_=Arm, constant=True)
     b = param.ClassSelector(class_=Arm, constant=True)
-    train_steps = param.Integer(default=DEFAULT_BUDGET, bounds=(10, MAX_TRAIN_STEPS),
+    train_steps = param.Integer(default=min(DEFAULT_BUDGET, MAX_TRAIN_STEPS),
+                                bounds=(min(10, MAX_TRAIN_STEPS), MAX_TRAIN_STEPS),
                                 doc="Training steps for each arm (the rest of the network settings: the sidebar's).")
     training = param.Boolean(default=False, doc="Whether the arms are training.")
     progress = param.Number(default=0.0, bounds=(0.0, 100.0), doc="Training progress of both arms in %.")

@@ -303,3 +303,16 @@ def test_sessions_share_a_pretrained_models_run_and_stop_sharing_when_they_chang
     assert b.run is a.run
     b.use_oracle = True
     assert b.run is not a.run
+
+
+def test_a_teachers_training_cap_applies_to_every_session():
+    import os
+    import subprocess
+    import sys
+
+    code = ("from explorer.ui.compare_state import CompareState; from explorer.ui.state import ExplorerState; "
+            "s = ExplorerState(); c = CompareState(state=s); print(s.train_steps, c.train_steps, "
+            "s.param.train_steps.bounds[1])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "EXPLORER_MAX_TRAIN_STEPS": "300"}).stdout.split()
+    assert out == ["300", "300", "300"]

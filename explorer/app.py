@@ -100,7 +100,7 @@ def _page_style(style: FastStyle, html: str) -> str:
 def theme_switch(dark: bool, tabs: pn.Tabs) -> pn.widgets.Toggle:
     """The hidden toggle behind the header's light/dark switch (for the template's `header`): switches the
     theme without reloading, so the session keeps its drawing, model and runs."""
-    toggle = pn.widgets.Toggle(name="Dark theme", value=dark, visible=False, css_classes=["explorer-dark-theme"])
+    toggle = pn.widgets.Toggle(label="Dark theme", value=dark, visible=False, css_classes=["explorer-dark-theme"])
     toggle.jscallback(value=THEME_JS % (_page_style(DARK_STYLE, "#121212"), _page_style(FastStyle(), "")))
     doc = pn.state.curdoc
     if doc is None or doc.session_context is None:

@@ -155,7 +155,7 @@ class MainView(StateView):
             import json
 
             doc.js_on_event("document_ready", CustomJS(code=PLAYER_LABELS_JS % json.dumps(PLAYER_TIPS)))
-        self._loop = pn.widgets.Toggle(name="↻ Loop", value=True, width=62, height=26, margin=(4, 0, 0, 4),
+        self._loop = pn.widgets.Toggle(label="↻ Loop", value=True, width=62, height=26, margin=(4, 0, 0, 4),
                                        stylesheets=[LOOP_CSS], css_classes=["explorer-loop"])
         self._loop.param.watch(self._on_loop, "value")
         st = self.state

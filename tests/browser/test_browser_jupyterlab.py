@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from browser_support import REPO_ROOT, free_port, wait_for
+from browser_support import REPO_ROOT, free_port, stop_process, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -80,12 +80,7 @@ def jupyterlab(tmp_path_factory):
             time.sleep(0.25)
         yield url, log_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def test_dashboard_renders_and_works_in_jupyterlab(page, jupyterlab, artifacts_dir):

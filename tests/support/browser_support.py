@@ -46,12 +46,17 @@ def serve_process(script: Path, log_dir: Path, extra_args=(), env=None):
         _wait_until_up(proc, url, log_path)
         yield proc, url, log_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Terminate `proc`, and kill it if it has not ended within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def _wait_until_up(proc: subprocess.Popen, url: str, log_path: Path) -> None:

@@ -163,6 +163,12 @@ def from_strokes(xs, ys, *, density: float = 40.0, jitter: float = 0.03, seed: i
     Gaussian jitter of std ``jitter`` (seeded; clipped at 4 std, so no stray point lands far from
     the ink), and the result goes through :func:`validate`.
     """
+    points, _stroke = stroke_points(xs, ys, density, jitter, seed, max_points)
+    return points
+
+
+def stroke_points(xs, ys, density: float, jitter: float, seed: int, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`from_strokes`'s points, and the index (in ``xs``) of the stroke each point comes from."""
     if not isinstance(density, numbers.Real) or not 0 < density <= MAX_POINTS:
         raise ExplorerError(f"density (points per unit of stroke length) must be in (0, {MAX_POINTS:,}]; "
                             f"got {density!r}")
@@ -171,18 +177,20 @@ def from_strokes(xs, ys, *, density: float = 40.0, jitter: float = 0.03, seed: i
         raise ExplorerError(f"jitter (the std of the blur added to each point) must be in [0, 1]; "
                             f"got {jitter!r}")
     max_points = check_int("max_points", max_points, 2, MAX_POINTS)
-    strokes = clean_strokes(xs, ys, MAX_ABS)
+    kept: list[int] = []
+    strokes = clean_strokes(xs, ys, MAX_ABS, kept)
     if not strokes:
         raise ExplorerError("the drawing is empty: draw a longer stroke (or a few clicks) to make points")
-    out = resample_strokes(strokes, density, max_points)
+    out, which = resample_strokes(strokes, density, max_points, with_stroke=True)
     if len(out) < 2:
         raise ExplorerError(f"the drawing gives only {len(out)} point: draw a longer stroke "
                             "(or raise density)")
     noise = np.random.default_rng(seed).normal(0.0, 1.0, size=out.shape)
-    return validate(out + jitter * np.clip(noise, -4.0, 4.0), max_points=max_points)
+    return (validate(out + jitter * np.clip(noise, -4.0, 4.0), max_points=max_points),
+            np.asarray(kept, np.int64)[which])
 
 
-def _read_text(source) -> str:
+def read_text(source) -> str:
     """The text of a path, bytes, or file object, with the size cap and UTF-8 decoding checked."""
     if isinstance(source, str) and "\n" in source:
         raise ExplorerError("read_csv got a string that looks like CSV text, not a file path; "
@@ -214,7 +222,7 @@ def _read_text(source) -> str:
     raise ExplorerError(f"read_csv needs a path, bytes or a text file object; got {type(source).__name__}")
 
 
-def _number(field: str) -> float | None:
+def number(field: str) -> float | None:
     try:
         return float(field)
     except ValueError:
@@ -227,39 +235,17 @@ def read_csv(source) -> np.ndarray:
     ``source`` is a path (str or Path), raw bytes (what Panel's FileInput gives) or a file object.
     Rules: one point per line; comma separator (semicolon or whitespace also work); a non-numeric
     first row is a header and is skipped; blank lines and lines starting with # are ignored.
-    Errors name the line number. Parsed with plain Python: no pickle, no eval.
+    Errors name the line number. Parsed with plain Python: no pickle, no eval. A file with a `label` column
+    (explorer/labelled_points.py) gives its points here, without the classes.
     """
-    text = _read_text(source)
-    rows, line_of, seen_first = [], [], False
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        sep = ";" if ";" in line else "," if "," in line else None
-        fields = [f.strip().strip('"').strip() for f in line.split(sep)]
-        values = [_number(f) for f in fields]
-        if not seen_first:
-            seen_first = True
-            if None in values:
-                continue  # the header
-        if len(fields) != 2:
-            raise ExplorerError(f"line {number} has {len(fields)} column{'s' * (len(fields) != 1)}; "
-                                "each row needs exactly 2 numbers: x,y")
-        if None in values:
-            bad = fields[values.index(None)]
-            hint = " (use a dot as the decimal separator)" if "," in bad else ""
-            raise ExplorerError(f"line {number}: {bad!r} is not a number{hint}; "
-                                "each row needs 2 numbers: x,y")
-        if len(rows) == MAX_POINTS:
-            raise ExplorerError(f"the file has more than {MAX_POINTS:,} rows of points (the limit); "
-                                "subsample it")
-        rows.append(values)
-        line_of.append(number)
-    if not rows:
-        what = "has a header but no rows of numbers" if seen_first else "is empty"
-        raise ExplorerError(f"the file {what}: it needs two columns x,y and at least 2 rows of numbers")
-    arr = np.array(rows, dtype=np.float64)
-    _check_rows(arr, 2, MAX_POINTS, MAX_ABS, where=lambda i: f"line {line_of[i]}")
+    from .labelled_points import read_labelled_csv  # it builds on this module
+
+    return read_labelled_csv(source).points
+
+
+def checked_rows(arr: np.ndarray, where=_row) -> np.ndarray:
+    """Rows read from a file, checked (count, finiteness, magnitude; ``where(i)`` names row i) and validated."""
+    _check_rows(arr, 2, MAX_POINTS, MAX_ABS, where=where)
     return validate(arr)
 
 

@@ -172,12 +172,12 @@ GENERATORS = {
 # ---- Freehand strokes (see explorer.datasets.from_strokes, which adds jitter and checks) ----
 
 
-def clean_strokes(xs, ys, max_abs: float) -> list[np.ndarray]:
+def clean_strokes(xs, ys, max_abs: float, kept: list | None = None) -> list[np.ndarray]:
     """Bokeh-style stroke lists as (m, 2) float64 vertex arrays, one per non-empty stroke.
 
     NaN/inf vertices are dropped and consecutive repeated vertices merged (so every segment has a
-    positive length); strokes left empty are skipped. ExplorerError for mismatched lengths,
-    non-numbers, or coordinates beyond ``max_abs``.
+    positive length); strokes left empty are skipped (`kept`, if given, receives the index of each
+    stroke returned). ExplorerError for mismatched lengths, non-numbers, or coordinates beyond ``max_abs``.
     """
     try:
         n_x, n_y = len(xs), len(ys)
@@ -202,10 +202,13 @@ def clean_strokes(xs, ys, max_abs: float) -> list[np.ndarray]:
                                 "draw on the canvas or rescale the coordinates")
         if len(v):
             strokes.append(v[np.r_[True, (np.diff(v, axis=0) != 0).any(axis=1)]])
+            if kept is not None:
+                kept.append(i)
     return strokes
 
 
-def resample_strokes(strokes: list[np.ndarray], density: float, max_points: int) -> np.ndarray:
+def resample_strokes(strokes: list[np.ndarray], density: float, max_points: int,
+                     with_stroke: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Points at uniform arc-length spacing along each polyline (no jitter), as (k, 2) float64.
 
     A stroke of length L gets ``max(1, round(density * L))`` points, the j-th at arc length
@@ -213,7 +216,7 @@ def resample_strokes(strokes: list[np.ndarray], density: float, max_points: int)
     not double their shared end. A zero-length stroke (a click) gets ``max(1, round(density *
     0.05))`` copies of its vertex. Above ``max_points`` in total, evenly spaced entries of the
     whole sequence are kept (uniform coverage), computed without building the full sequence, so
-    a huge density costs no memory.
+    a huge density costs no memory. ``with_stroke``: also return the stroke each point lies on.
     """
     lengths = [float(np.hypot(*np.diff(s, axis=0).T).sum()) for s in strokes]
     click = max(1, round(density * 0.05))
@@ -231,4 +234,4 @@ def resample_strokes(strokes: list[np.ndarray], density: float, max_points: int)
         s = (keep[mask] - (ends[i] - counts[i]) + 0.5) * (length / counts[i])
         arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(stroke, axis=0).T))])
         out[mask, 0], out[mask, 1] = np.interp(s, arc, stroke[:, 0]), np.interp(s, arc, stroke[:, 1])
-    return out
+    return (out, which) if with_stroke else out

@@ -1,8 +1,9 @@
 """Draw your own training set: freehand strokes become points (or upload / download a CSV).
 
-The FreehandDrawTool owns `stroke_source`: the browser fills its `xs`/`ys` and we only read them
-(writing to it while the user draws would fight the tool). Each change is converted at once with
-`datasets.from_strokes` and handed to `state.set_drawn`; the resulting training points come back
+The FreehandDrawTool owns `stroke_source`: the browser fills its `xs`/`ys` (and `cls`, the colour picked
+for the stroke: its class) and we only read them (writing to it while the user draws would fight the tool).
+Each change is converted at once with `labelled_points.from_coloured_strokes` (two colours or more make a
+drawing with classes) and handed to `state.set_drawn`; the resulting training points come back
 through `state.data` and are shown as dots from a separate `point_source`.
 
 Undo and Clear are button presses (nobody is drawing): they rewrite the strokes and update the points, the
@@ -19,17 +20,29 @@ import numpy as np
 import panel as pn
 from bokeh.models import ColumnDataSource, FreehandDrawTool
 from bokeh.plotting import figure
+from bokeh.transform import factor_cmap
 
-from .. import datasets
 from ..errors import ExplorerError
+from ..labelled_points import DRAW_CLASSES, from_coloured_strokes, read_labelled_csv, write_labelled_csv
 from .base import StateView
 from .export_files import plain_name, safe_name
+from .main_view_labels import CLASS_COLORS, class_palette
 from .state import DRAWN
 
 CANVAS_RANGE = (-4.0, 4.0)
-HINT = "Draw with the mouse: the orange dots are your training set."
+HINT = "Draw with the mouse: the dots are your training set. Draw in two colours or more for classes."
+INK = dict(zip(DRAW_CLASSES, CLASS_COLORS, strict=False))  # a class's colour on the canvas and in the plots
+UPLOAD_DOTS = INK["orange"]  # the dots of an upload without classes
 UNDO_TIP = "Remove the last stroke and its points."
 CLEAR_TIP = "Remove every stroke and point (an upload too)."
+
+
+def _ink_css() -> str:
+    """Each colour button shows its colour: a swatch bar, filled when chosen."""
+    rules = [f".bk-btn:nth-child({k + 1}) {{border-bottom: 4px solid {c};}} "
+             f".bk-btn:nth-child({k + 1}).bk-active {{background: {c}; color: white;}}"
+             for k, c in enumerate(INK.values())]
+    return ".bk-btn {padding: 2px 6px; font-size: 12px;} " + " ".join(rules)
 
 
 def _tip_above(text: str) -> str:
@@ -41,7 +54,7 @@ def _tip_above(text: str) -> str:
 
 
 def _no_strokes() -> dict:
-    return {"xs": [], "ys": []}
+    return {"xs": [], "ys": [], "cls": []}
 
 
 def _shape(xs) -> tuple[int, ...]:
@@ -60,9 +73,16 @@ class DrawView(StateView):
     def __init__(self, **params):
         super().__init__(**params)
         self.stroke_source = ColumnDataSource(_no_strokes(), name="strokes")
-        self.point_source = ColumnDataSource({"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32)},
-                                             name="drawn_points")
+        self.point_source = ColumnDataSource({"x": np.zeros(0, np.float32), "y": np.zeros(0, np.float32),
+                                              "color": []}, name="drawn_points")
+        # The colour each new stroke gets: its class (one colour only: a drawing without classes)
+        self.ink = pn.widgets.RadioButtonGroup(label="Colour", options=list(DRAW_CLASSES), value=DRAW_CLASSES[0],
+                                               button_type="light", stylesheets=[_ink_css()], margin=(0, 10),
+                                               description="The class of the next stroke: draw in two colours or "
+                                                           "more to train a conditional model.")
+        self._ink_single = INK[DRAW_CLASSES[0]]  # the dots' colour when the drawing has one colour
         self.figure = self._canvas()
+        self.ink.param.watch(self._on_ink, "value")
         self.density = pn.widgets.FloatSlider(label="Density", start=5, end=200, step=5, value=40,
                                               sizing_mode="stretch_width")
         self.jitter = pn.widgets.FloatSlider(label="Jitter", start=0.0, end=0.3, step=0.01, value=0.03,
@@ -70,10 +90,12 @@ class DrawView(StateView):
         self.undo = pn.widgets.Button(label="Undo", stylesheets=[_tip_above(UNDO_TIP)])
         self.clear = pn.widgets.Button(label="Clear", stylesheets=[_tip_above(CLEAR_TIP)])
         self.upload = pn.widgets.FileInput(label="Upload CSV", accept=".csv", multiple=False,
-                                           description="A CSV with two columns x,y (a header row is fine).")
+                                           description="A CSV with columns x,y (a header row is fine), and a "
+                                                       "label column for classes: x,y,label.")
         self.download = pn.widgets.FileDownload(label="Download CSV", filename="training_points.csv",
                                                 callback=self._csv, color="default",
-                                                description="The current training points as x,y CSV.")
+                                                description="The current training points as x,y CSV (x,y,label "
+                                                            "when they have classes).")
         self.stroke_source.on_change("data", self._on_strokes)
         self.density.param.watch(self._convert, "value_throttled")
         self.jitter.param.watch(self._convert, "value_throttled")
@@ -88,10 +110,12 @@ class DrawView(StateView):
     def _canvas(self):
         fig = figure(x_range=CANVAS_RANGE, y_range=CANVAS_RANGE, match_aspect=True, height=300, width=320,
                      title="Your drawing", tools="reset", toolbar_location="right", name="draw_canvas")
-        fig.scatter("x", "y", source=self.point_source, size=3, color="#ff7f0e", alpha=0.7, name="drawn_dots")
-        strokes = fig.multi_line("xs", "ys", source=self.stroke_source, line_width=3, color="#333333",
-                                 alpha=0.35, name="stroke_lines")
-        tool = FreehandDrawTool(renderers=[strokes], num_objects=0, description="Draw")
+        fig.scatter("x", "y", source=self.point_source, size=3, color="color", alpha=0.7, name="drawn_dots")
+        strokes = fig.multi_line("xs", "ys", source=self.stroke_source, line_width=3, alpha=0.4, name="stroke_lines",
+                                 color=factor_cmap("cls", palette=list(INK.values()), factors=list(INK)))
+        tool = FreehandDrawTool(renderers=[strokes], num_objects=0, description="Draw",
+                                default_overrides={"cls": self.ink.value})
+        self._tool = tool
         fig.add_tools(tool)
         fig.toolbar.active_drag = tool
         fig.title.text_font_size = "13px"
@@ -101,6 +125,14 @@ class DrawView(StateView):
     def _strokes(self) -> tuple[list, list]:
         data = self.stroke_source.data
         return list(data.get("xs", [])), list(data.get("ys", []))
+
+    def _stroke_classes(self, n: int) -> list[int]:
+        """The class of each of the first n strokes (a stroke the page sent without one: the first colour)."""
+        cls = list(self.stroke_source.data.get("cls", []))
+        return [DRAW_CLASSES.index(c) if c in DRAW_CLASSES else 0 for c in cls[:n]] + [0] * max(0, n - len(cls))
+
+    def _on_ink(self, event) -> None:
+        self._tool.default_overrides = {"cls": event.new}
 
     def _on_strokes(self, _attr, _old, _new) -> None:
         xs, _ys = self._strokes()
@@ -117,18 +149,22 @@ class DrawView(StateView):
             if xs:  # a click, not a stroke: one point is no shape to learn (a line, not a popup: drawing goes on)
                 self.state.status = "A single point is not a shape: hold the mouse button down and drag to draw."
             return False
+        classes = self._stroke_classes(len(xs))
         try:
-            points = datasets.from_strokes(xs, ys, density=float(self.density.value), jitter=float(self.jitter.value))
+            drawn = from_coloured_strokes(xs, ys, classes, density=float(self.density.value),
+                                          jitter=float(self.jitter.value))
         except ExplorerError as err:
             self.state.error = str(err)
             return False
-        return self.state.set_drawn(points)
+        self._ink_single = INK[DRAW_CLASSES[classes[-1]]]
+        return self.state.set_drawn(*drawn)
 
     def _write_strokes(self, xs: list, ys: list) -> None:
         """Replace the strokes from here (a button press or an upload: nobody is drawing). The caller updates
         the points; the change callback that this write may trigger is skipped."""
         self._echo = _shape(xs)
-        self.stroke_source.data = {"xs": xs, "ys": ys}
+        cls = [DRAW_CLASSES[k] for k in self._stroke_classes(len(xs))]
+        self.stroke_source.data = {"xs": xs, "ys": ys, "cls": cls}
 
     # Button clicks arrive without Bokeh's document lock: pn.io.hold() makes writing to sources safe.
     def _on_undo(self, _event=None) -> None:
@@ -163,14 +199,18 @@ class DrawView(StateView):
             return
         data = self.upload.value
         try:
-            points = datasets.read_csv(data if data is not None else b"")  # an empty file arrives as None
+            upload = read_labelled_csv(data if data is not None else b"")  # an empty file arrives as None
         except ExplorerError as err:
             self.state.error = f"{plain_name(name)}: {html.escape(str(err), quote=False)}"
         else:
             with pn.io.hold():
-                if self.state.set_drawn(points):
+                self._ink_single = UPLOAD_DOTS
+                if self.state.set_drawn(*upload):
                     self._write_strokes([], [])  # the dots are now the upload, not the old strokes
-                    self.state.status = f"Loaded {len(points)} points from {safe_name(name)}. Press Train."
+                    names = upload.class_names
+                    self.state.status = (f"Loaded {len(upload.points)} points" + (
+                        f" in {len(names)} classes ({', '.join(safe_name(n) for n in names)})" if names else "")
+                        + f" from {safe_name(name)}. Press Train.")
         # Empty the input, so that choosing the same file again (fixed, or still empty) is news to the page.
         self.upload.clear()
 
@@ -179,18 +219,23 @@ class DrawView(StateView):
         if data is None:
             self.state.error = "There are no training points to download yet."
             return io.StringIO("x,y\n")
-        return io.StringIO(datasets.write_csv(data))
+        return io.StringIO(write_labelled_csv(data, self.state.labels, self.state.class_names))
 
     def _show_points(self, *_events) -> None:
-        data = self.state.drawn
+        data, labels = self.state.drawn, self.state.labels
         if data is None or self.state.dataset != DRAWN:
-            data = np.zeros((0, 2), np.float32)
+            data, labels = np.zeros((0, 2), np.float32), None
         pts = np.asarray(data, np.float32)
+        if labels is None or len(labels) != len(pts):
+            colors = [self._ink_single] * len(pts)
+        else:
+            palette = class_palette(self.state.class_names)
+            colors = [palette[k] for k in labels]
         with pn.io.hold():
-            self.point_source.data = {"x": pts[:, 0], "y": pts[:, 1]}
+            self.point_source.data = {"x": pts[:, 0], "y": pts[:, 1], "color": colors}
 
     def __panel__(self):
         hint = pn.pane.Markdown(HINT, margin=(0, 10))
-        side = pn.Column(pn.Row(self.density, self.jitter), pn.Row(self.undo, self.clear),
+        side = pn.Column(self.ink, pn.Row(self.density, self.jitter), pn.Row(self.undo, self.clear),
                          pn.Row(self.upload, self.download), width=320)
         return pn.Column(hint, pn.pane.Bokeh(self.figure), side, name="draw_view", width=330)

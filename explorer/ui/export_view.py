@@ -15,9 +15,9 @@ import io
 
 import panel as pn
 
-from .. import datasets
 from ..errors import ExplorerError
 from ..export import run_to_csv
+from ..labelled_points import write_labelled_csv
 from ..model import DiffusionModel
 from .base import StateView
 from .export_files import GifJob, model_zip, plain_name, read_model_upload, safe_name, thinned
@@ -68,7 +68,7 @@ class ExportView(StateView):
     # --- downloads (each called when its button is pressed) ----------------------------------------
     def _dataset_csv(self):
         self.dataset_csv.filename = f"{self.state.dataset}.csv"
-        return io.StringIO(datasets.write_csv(self.state.data))
+        return io.StringIO(write_labelled_csv(self.state.data, self.state.labels, self.state.class_names))
 
     def _samples_csv(self):
         return io.StringIO(run_to_csv(self.state.run))

@@ -39,6 +39,7 @@ from .main_view_labels import (
     PLAYER_TIPS,
     REPLAY_JS,
     _density_palette,
+    class_palette,
 )
 from .polling import forget_js_callbacks
 from .style import empty_columns, style_figure
@@ -103,9 +104,10 @@ class MainView(StateView):
                                     line_alpha="alpha", line_width=1.4)
         self._samples = ColumnDataSource(empty_columns("x", "y", "c"), name="samples")
         # c: the class a sample asked for (a conditional model), NaN for none: one colour per class
-        classes = LinearColorMapper(palette=CLASS_COLORS, low=-0.5, high=len(CLASS_COLORS) - 0.5,
-                                    nan_color=COLORS["samples"])
-        fig.scatter("x", "y", source=self._samples, size=4, color={"field": "c", "transform": classes}, alpha=0.72,
+        self._class_map = LinearColorMapper(palette=CLASS_COLORS, low=-0.5, high=len(CLASS_COLORS) - 0.5,
+                                            nan_color=COLORS["samples"])
+        fig.scatter("x", "y", source=self._samples, size=4, color={"field": "c", "transform": self._class_map},
+                    alpha=0.72,
                     line_color=None)
         self._trace_src = ColumnDataSource({"xs": [], "ys": [], "ts": [], "color": []}, name="traces")
         fig.multi_line("xs", "ys", source=self._trace_src, color="color", line_width=2.6, alpha=0.9)
@@ -206,6 +208,10 @@ class MainView(StateView):
         st = self.state
         packed = frames.pack_run(run, st.model, st.show_density, st.show_field, st.show_mesh)
         n, labels = packed["n"], st.run_labels
+        names = list(getattr(st.model, "class_names", None) or [])[:len(CLASS_COLORS)]
+        palette = [*class_palette(names), *CLASS_COLORS[len(names):]]
+        if list(self._class_map.palette) != palette:  # a drawn class keeps its colour
+            self._class_map.palette = palette
         packed["c"] = (np.full(n, np.nan, np.float32) if labels is None or len(labels) != n
                        else np.asarray(labels, np.float32))
         return packed

@@ -2,6 +2,8 @@
 and the small styles and page scripts that place them (kept apart from main_view.py's logic)."""
 import numpy as np
 
+from ..labelled_points import DRAW_CLASSES
+
 LAYERS = (("show_trajectories", "Trajectories"), ("show_density", "Density"), ("show_field", "Vector field"),
           ("show_mesh", "Mesh"))
 # One line under the toggles on what the optional layers draw (long form with one layer on, short with several).
@@ -76,6 +78,14 @@ if (player.direction === 1 && player.loop_policy === 'once' && player.value >= p
 # One colour per class of a conditional model (Bokeh's Category10 without its first, the samples' blue)
 CLASS_COLORS = ("#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f",
                 "#1f77b4")
+
+
+def class_palette(names) -> list[str]:
+    """A colour per class: a drawn class keeps the colour it was drawn in (its name), others go in order."""
+    return [CLASS_COLORS[DRAW_CLASSES.index(n)] if n in DRAW_CLASSES else CLASS_COLORS[k % len(CLASS_COLORS)]
+            for k, n in enumerate(names)]
+
+
 COLORS = dict(ghost="#9aa0a6", samples="#1f4e9c", tails="#3b6fc9", density="#e8590c", field="#455a64",
               mesh="#8e44ad", traces=("#d62828", "#2a9d8f", "#f77f00", "#6a4c93", "#3a86ff"))
 # The layers under the plot: (state parameter, checkbox label). One CheckBoxGroup: its labels are <label>s, so a

@@ -17,6 +17,7 @@ from ..config import TrainConfig
 from ..couplings import COUPLINGS
 from ..denoisers import OracleDenoiser
 from ..errors import ExplorerError
+from ..labels import check_labels
 from ..metrics import quality
 from ..objectives import OBJECTIVES
 from ..pretrained import available, load_pretrained
@@ -101,6 +102,7 @@ class ExplorerState(GuidanceState, TrainingState):
         self.model_dataset = None  # the built-in set whose pretrained model is shown (None: another model)
         self._job: TrainingJob | None = None
         self._drawn: np.ndarray | None = None
+        self._drawn_classes: tuple[np.ndarray | None, list[str]] = (None, [])  # a drawing in colours: its classes
         self._reference = (None, None)  # (key, fresh draw) for the quality numbers
         self._load_dataset()
         self.param.watch(self._on_knob, knob_names())
@@ -117,7 +119,8 @@ class ExplorerState(GuidanceState, TrainingState):
             if self._drawn is None:
                 self.status = "Draw a shape on the canvas (or upload a CSV), then press Train."
                 return
-            self.param.update(data=self._drawn, labels=None, class_names=[])
+            labels, names = self._drawn_classes
+            self.param.update(data=self._drawn, labels=labels, class_names=list(names))
             return
         data, labels = datasets.load_labelled(self.dataset, n=self.train_points, seed=0)
         self.param.update(data=data, labels=labels, class_names=datasets.class_names(self.dataset))
@@ -130,25 +133,33 @@ class ExplorerState(GuidanceState, TrainingState):
         """The user's drawing / upload (the 'drawn' dataset), or None if there is none yet."""
         return self._drawn
 
-    def set_drawn(self, points) -> bool:
-        """Use `points` (a drawing or an upload) as the training data. False (and `error`) if invalid.
-        `None` removes the drawing (an emptied canvas): no training data until the next drawing or upload."""
+    def set_drawn(self, points, labels=None, class_names=()) -> bool:
+        """Use `points` (a drawing or an upload) as the training data, with the class of each point (`labels`
+        and `class_names`, for a drawing in colours or a labelled CSV; None: no classes). False (and `error`)
+        if invalid. `None` removes the drawing (an emptied canvas): no training data until the next one."""
         if points is None:
-            self._drawn = None
+            self._drawn, self._drawn_classes = None, (None, [])
             if self.dataset == DRAWN:
-                self.data = None
+                self.param.update(data=None, labels=None, class_names=[])
             return True
         try:
             pts = datasets.validate(points)
+            if labels is not None:
+                labels = check_labels(labels, len(pts), len(class_names))
         except ExplorerError as err:
             self.error = str(err)
             return False
-        self._drawn = pts
+        self._drawn, self._drawn_classes = pts, (labels, list(class_names) if labels is not None else [])
         if self.dataset != DRAWN:
             self.dataset = DRAWN  # triggers _load_dataset
         else:
-            self.param.update(data=pts, labels=None, class_names=[])
-        self.status = f"Your drawing: {len(pts)} points. Press Train."
+            self.param.update(data=pts, labels=labels, class_names=self._drawn_classes[1])
+        classes = self._drawn_classes[1]
+        if classes:  # drawn in several colours: the classes are the point of it
+            self.conditional = True
+        self.status = f"Your drawing: {len(pts)} points" + (f" in {len(classes)} classes ({', '.join(classes)}), "
+                                                             "'Train with classes' on. Press Train."
+                                                             if classes else ". Press Train.")
         return True
 
     # --- training -----------------------------------------------------------------------------

@@ -53,7 +53,8 @@ def test_fifty_tabs_closed_mid_training_leave_no_threads_and_little_memory(tmp_p
     """50 sessions, 10 at a time: each presses Train and its tab closes half a second later (most still
     wait in line for a training slot then). Afterwards the server has its baseline threads again, and its
     resident memory has grown by less than 100 MB."""
-    with serve_process(APP_PATH, tmp_path, extra_args=FAST_DISCARD) as (proc, url, _log):
+    # The 300-step cap as above: the runs still end mid-training, and a closed tab's run costs the next less.
+    with serve_process(APP_PATH, tmp_path, extra_args=FAST_DISCARD, env=CAPPED) as (proc, url, _log):
         pid = proc.pid
         baseline_threads = server_probe.threads(pid)  # before any session
         run_in_own_loop(churn(url, sessions=5, batch=5))  # one-off costs first: imports, torch's kernels, caches

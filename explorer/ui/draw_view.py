@@ -77,7 +77,7 @@ class DrawView(StateView):
                                               "color": []}, name="drawn_points")
         # The colour each new stroke gets: its class (one colour only: a drawing without classes)
         self.ink = pn.widgets.RadioButtonGroup(label="Colour", options=list(DRAW_CLASSES), value=DRAW_CLASSES[0],
-                                               button_type="light", stylesheets=[_ink_css()], margin=(0, 10),
+                                               color="light", stylesheets=[_ink_css()], margin=(0, 10),
                                                description="The class of the next stroke: draw in two colours or "
                                                            "more to train a conditional model.")
         self._ink_single = INK[DRAW_CLASSES[0]]  # the dots' colour when the drawing has one colour

@@ -81,3 +81,38 @@ def test_an_empty_csv_says_so_and_keeps_the_data(view):
     st.error = ""
     view.upload.param.update(filename=None, value=None)  # the page clearing the input: no news
     assert st.error == ""
+
+
+def _draw_coloured(view, *strokes) -> None:
+    """The tool gives each new stroke the colour picked then (its `cls` column)."""
+    view.stroke_source.data = {"xs": [s["xs"] for s, _ in strokes], "ys": [s["ys"] for s, _ in strokes],
+                               "cls": [c for _, c in strokes]}
+
+
+def test_strokes_in_two_colours_make_two_classes_and_undo_takes_one_away(view):
+    st = view.state
+    view.ink.value = "green"
+    assert view._tool.default_overrides == {"cls": "green"}, "the next stroke must get the colour picked"
+    _draw_coloured(view, (UPPER, "green"), (LOWER, "purple"))
+    assert st.class_names == ["green", "purple"] and st.conditional
+    ys = np.asarray(st.data)[:, 1]
+    assert (st.labels[ys > 0] == 0).all() and (st.labels[ys < 0] == 1).all()
+    # the dots take their class's colour; the plots use the same colour for the class
+    colors = np.asarray(view.point_source.data["color"])
+    assert set(colors[_dots(view) > 0]) == {"#2ca02c"} and set(colors[_dots(view) < 0]) == {"#9467bd"}
+    assert "2 classes (green, purple)" in st.status
+    view._on_undo()  # one colour left: a drawing without classes
+    assert st.labels is None and st.class_names == [] and len(st.data) == len(_dots(view))
+    assert view.stroke_source.data["cls"] == ["green"]
+
+
+def test_a_labelled_upload_keeps_its_classes_and_the_download_writes_them(view):
+    st = view.state
+    text = b"# classes: left,right\nx,y,label\n-1,0,left\n-1.2,0.1,left\n1,0,right\n1.1,0.2,right\n"
+    view.upload.param.update(value=text, filename="two.csv")
+    assert st.class_names == ["left", "right"] and st.labels.tolist() == [0, 0, 1, 1]
+    assert "4 points in 2 classes (left, right)" in st.status
+    assert view._csv().getvalue() == ("# classes: left,right\nx,y,label\n-1.000000,0.000000,left\n"
+                                      "-1.200000,0.100000,left\n1.000000,0.000000,right\n1.100000,0.200000,right\n")
+    view.upload.param.update(value=b"x,y,label\n1,2,a\n3,4\n", filename="bad.csv")
+    assert "line 3 has 2 columns" in st.error and st.class_names == ["left", "right"], "the last good data stays"

@@ -13,6 +13,9 @@ objective works with guidance. The exact references use OracleDenoiser(points, s
 """
 from __future__ import annotations
 
+import numpy as np
+import torch
+
 from .checks import check_float
 from .denoisers import Denoiser
 from .errors import ExplorerError
@@ -52,3 +55,20 @@ class Guided(Denoiser):
         else:
             x0_ref, eps_ref = self.guide.denoise(x, t)
         return x0_ref + w * (x0 - x0_ref), eps_ref + w * (eps - eps_ref)
+
+
+def guidance_arrows(model: Denoiser, point, t: float, label: int, guidance: float,
+                    guide: Denoiser | None = None) -> dict[str, np.ndarray]:
+    """Where guidance sends one point: at `point` (x, y) and time `t`, the direction a sample moves as t falls
+    (-dx/dt, the probability-flow drift reversed, as the vector-field layer draws it) under the reference (the
+    model with no class, or the guide), under the model asked for class `label`, and under guidance w:
+    guided = reference + w (conditional - reference), so the guided arrow extends the step from the first to
+    the second (w > 1) or stops short of it (w < 1). Returns {"reference", "conditional", "guided"}: (2,)."""
+    x = torch.as_tensor(np.asarray(point, np.float32).reshape(1, 2))
+    # at t = 0 and t = 1 some pairs are singular (sigma = 0, alpha = 0): the arrows there are those just inside
+    t = torch.full((1, 1), min(max(check_float("t", t, 0.0, 1.0), 1e-3), 1.0 - 1e-3))
+    out = {}
+    with torch.no_grad():
+        for name, w in (("reference", 0.0), ("conditional", 1.0), ("guided", guidance)):
+            out[name] = -Guided(model, label, w, guide).velocity(x, t)[0].to(torch.float64).numpy()
+    return out

@@ -73,7 +73,11 @@ class GuidanceState(param.Parameterized):
         labels = self.class_asked() if labels is None else labels
         if labels is None or not self.guided:
             return base
-        guide = None
-        if self.guide != CFG and not isinstance(base, OracleDenoiser):
-            guide = self.model.snapshot(int(self.guide.rsplit(" ", 1)[1]))
+        guide = None if isinstance(base, OracleDenoiser) else self.guide_model()
         return Guided(base, labels, self.guidance, guide)
+
+    def guide_model(self):
+        """The weaker model the sidebar guides with (autoguidance: a snapshot), or None (the model's no class)."""
+        if self.guide == CFG:
+            return None
+        return self.model.snapshot(int(self.guide.rsplit(" ", 1)[1]))

@@ -22,6 +22,7 @@ from .. import samplers
 from ..errors import ExplorerError
 from . import frames
 from .base import StateView
+from .guidance_arrows import GuidanceArrows
 from .main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS
 from .main_view_labels import (
     CAPTION,
@@ -121,6 +122,7 @@ class MainView(StateView):
         self._label = Label(x=10, y=10, x_units="screen", y_units="screen", text="", text_font_size="15px",
                             text_color="#3c4043", background_fill_color="white", background_fill_alpha=0.8)
         fig.add_layout(self._label)
+        self._arrows = GuidanceArrows(fig)  # a guided model: the three predictions at a tapped point
         fig.on_event(Tap, self._on_tap)
         self._fig = fig
         self._js_args = dict(store=self._store, samples=self._samples, tails=self._tails, tails_r=self._tails_r,
@@ -317,11 +319,14 @@ class MainView(StateView):
         if st.model is None or self._packed is None or event.x is None:
             return
         _, t = self._frame_and_t(self._slider.value)
-        try:
-            path, times = samplers.trace(st.model, (float(event.x), float(event.y)), t)
+        try:  # the path the samples follow: the guided denoiser, when guidance is on
+            path, times = samplers.trace(st.denoiser() or st.model, (float(event.x), float(event.y)), t)
         except ExplorerError as err:
             st.error = str(err)
             return
+        said = self._arrows.show(st, (event.x, event.y), t)
+        if said:
+            st.status = said
         used = {c for *_, c in self._traces[-(MAX_TRACES - 1):]}
         color = next(c for c in COLORS["traces"] if c not in used)
         self._traces = (self._traces + [(path, times.astype(np.float32), (event.x, event.y), color)])[-MAX_TRACES:]
@@ -343,6 +348,7 @@ class MainView(StateView):
             self._clear.disabled = not tr
 
     def _clear_traces(self, *_):
+        self._arrows.clear()
         self._traces = []
         self._draw_traces()
 

@@ -224,16 +224,21 @@ class ExplorerState(GuidanceState, TrainingState):
         """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule
         (with their classes, for a conditional model), asked for `labels` (one per row; default: the
         sidebar's one class) with the sidebar's guidance (guidance_state.py)."""
+        base = self.base_denoiser()
+        return None if base is None else self.guided_denoiser(base, labels)
+
+    def base_denoiser(self):
+        """The model, or (Exact denoiser ticked) the exact denoiser of the training points, before guidance."""
         if self.model is None:
             return None
         if not self.use_oracle or self.data is None:
-            return self.guided_denoiser(self.model, labels)
+            return self.model
         classes = self.labels if self.guided else None
         key = (id(self.data), self.model.schedule.name, id(classes))
         if getattr(self, "_oracle_key", None) != key:
             self._oracle = OracleDenoiser(self.data, self.model.schedule, labels=classes)
             self._oracle_key = key
-        return self.guided_denoiser(self._oracle, labels)
+        return self._oracle
 
     def score(self, samples) -> dict:
         """Energy distances of `samples` to this session's data (metrics.quality): to the training points,

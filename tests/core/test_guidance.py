@@ -133,3 +133,23 @@ def test_bad_guidance_says_what_is_wrong():
         dx.train(np.zeros((10, 2)), dx.TrainConfig(classes=2, steps=2))
     with pytest.raises(dx.ExplorerError, match="labels must be one whole number per point"):
         dx.train(np.zeros((10, 2)), dx.TrainConfig(steps=2), labels=[0, 1])
+
+
+def test_guidance_arrows_are_the_posterior_directions_and_their_extrapolation():
+    """At one point: the class arrow is x0_hat - eps_hat of class 1's Gaussian posterior (rectified flow: the
+    drift reversed, -dx/dt = x0_hat - eps_hat), computed here in numpy; guided = reference + w (class - reference)."""
+    from explorer.guidance import guidance_arrows
+
+    x, t = np.array([0.3, -0.4]), 0.6
+    a, s = 1 - t, t
+    m, c = TwoGaussians.MEANS[1], TwoGaussians.COVS[1]
+    x0 = m + a * c @ np.linalg.solve(a**2 * c + s**2 * np.eye(2), x - a * m)
+    eps = (x - a * x0) / s
+    arrows = guidance_arrows(TwoGaussians(), x, t, label=1, guidance=4.0)
+    np.testing.assert_allclose(arrows["conditional"], x0 - eps, rtol=1e-5)
+    ref = TwoGaussians().denoise(torch.from_numpy(x[None]), t)
+    np.testing.assert_allclose(arrows["reference"], (ref[0] - ref[1]).numpy()[0], rtol=1e-5)
+    r, k = arrows["reference"], arrows["conditional"]
+    np.testing.assert_allclose(arrows["guided"], r + 4.0 * (k - r), rtol=1e-5)
+    with pytest.raises(dx.ExplorerError, match="trained without labels"):
+        guidance_arrows(dx.GaussianDenoiser(m, c), x, t, label=0, guidance=2.0)

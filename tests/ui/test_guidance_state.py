@@ -77,3 +77,42 @@ def test_a_drawing_has_no_classes_to_train_with():
     assert s.dataset == DRAWN and s.labels is None
     s.conditional = True
     assert not s.start_training() and "no classes" in s.error
+
+
+def test_a_tap_shows_the_three_predictions_and_the_guided_one_extends_the_class_step(guided):
+    from types import SimpleNamespace
+
+    from explorer.ui.main_view import MainView
+
+    view = MainView(state=guided)
+    guided.param.update(label="upper moon", guidance=3.0)
+    view._on_tap(SimpleNamespace(x=0.0, y=-2.5))
+    src = view._arrows.source.data
+    assert src["text"] == ["no class", "upper moon", "guided, w = 3"] and src["x0"] == [0.0] * 3
+    v = view._arrows.vectors
+    np.testing.assert_allclose(v["guided"], v["reference"] + 3.0 * (v["conditional"] - v["reference"]), atol=1e-5)
+    # drawn on one scale: the arrows' lengths keep the vectors' ratios
+    drawn = np.hypot(np.subtract(src["x1"], src["x0"]), np.subtract(src["y1"], src["y0"]))
+    norms = np.array([np.hypot(*v[k]) for k in ("reference", "conditional", "guided")])
+    np.testing.assert_allclose(drawn / drawn.max(), norms / norms.max(), rtol=1e-5)
+    assert "guidance w = 3" in guided.status
+    # the trace follows the guided field: it lands on the upper moon
+    path = view._traces[-1][0]
+    assert label_points("moons", path[-1:])[0] == 0
+    view._clear_traces()
+    assert view._arrows.source.data["x0"] == []
+    guided.label = ALL  # every class: no single class, so no arrows
+    view._on_tap(SimpleNamespace(x=0.0, y=-2.5))
+    assert view._arrows.source.data["x0"] == [] and len(view._traces) == 1
+    guided.param.update(guidance=1.0)
+
+
+def test_a_drawing_in_two_colours_trains_a_conditional_model():
+    s = ExplorerState(train_steps=400, n_samples=300, sample_steps=20)
+    left, right = np.random.default_rng(0).normal(size=(2, 150, 2)) * 0.2 + [[[-1.5, 0]], [[1.5, 0]]]
+    assert s.set_drawn(np.concatenate([left, right]), np.repeat([0, 1], 150), ["green", "purple"])
+    assert s.conditional and s.class_names == ["green", "purple"]
+    _train(s)
+    assert s.model.class_names == ["green", "purple"]
+    s.label = "purple"
+    assert (s.run.samples[:, 0] > 0).mean() > 0.95

@@ -13,11 +13,13 @@ from bokeh.models import ColumnDataSource, Label, Span
 from bokeh.plotting import figure
 
 from ..metrics import energy_distance
+from ..samplers import sample
 from .base import StateView
 
 # Energy distance is O(n·m): compare the preview with at most this many training points.
 _ED_POINTS = 1000
 _PREVIEW_RANGE = (-4.0, 4.0)
+TIMELINE_SAMPLES = 500  # samples drawn from a snapshot when the timeline moves (~0.1 s)
 
 
 def _empty_losses() -> dict:
@@ -49,9 +51,14 @@ class TrainingView(StateView):
         self.preview_source = ColumnDataSource(_empty_points(), name="preview")
         self.preview_figure = self._preview_figure()
         self.summary = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
+        # The training timeline: what the model drew at each snapshot (every ~100 steps), once training is over
+        self.timeline = pn.widgets.DiscreteSlider(label="Timeline: the model at step", options=[0], value=0,
+                                                  visible=False, sizing_mode="stretch_width", margin=(0, 10))
+        self.timeline.param.watch(self._on_timeline, "value")
         # Hidden until the first loss arrives: an empty log-scale plot is just a grey box.
         self._plots = pn.Column(pn.pane.Bokeh(self.loss_figure, sizing_mode="stretch_width"),
-                                pn.pane.Bokeh(self.preview_figure), sizing_mode="stretch_width", visible=False)
+                                pn.pane.Bokeh(self.preview_figure), self.timeline, sizing_mode="stretch_width",
+                                visible=False)
         self._streamed = 0  # how many of state.losses are in loss_source
         self._distance: float | None = None
         self._reference: np.ndarray | None = None  # the training points the preview is compared with
@@ -60,6 +67,7 @@ class TrainingView(StateView):
         s.param.watch(self._on_preview, "preview")
         s.param.watch(self._on_data, "data")
         s.param.watch(self._on_progress, ["progress", "training"])
+        s.param.watch(self._on_model, ["model", "training"])
         self._on_data()
         self._on_losses()
         self._on_progress()
@@ -134,6 +142,7 @@ class TrainingView(StateView):
 
     def _show_preview(self) -> None:
         preview = self.state.preview
+        self.preview_figure.title.text = "Samples now"
         self.preview_figure.visible = preview is not None  # an empty box says nothing
         if preview is None:
             self.preview_source.data = _empty_points()
@@ -143,6 +152,33 @@ class TrainingView(StateView):
             self.preview_source.data = {"x": pts[:, 0], "y": pts[:, 1]}
             self._distance = self._energy_distance(pts)
         self._update_summary()
+
+    # --- the training timeline --------------------------------------------------------------
+    def _on_model(self, *_events) -> None:
+        model, st = self.state.model, self.state
+        steps = sorted(getattr(model, "snapshots", {}) or {})
+        show = bool(steps) and not st.training and bool(st.losses)
+        if show:
+            final = int(model.log.steps_done)
+            options = {f"{k}": k for k in steps} | {f"{final} (final)": final}
+            self.timeline.param.update(options=options, value=final)
+        self.timeline.visible = show
+
+    def _on_timeline(self, event) -> None:
+        """Show what the model drew at the chosen step: a snapshot's samples (the final model at the end)."""
+        model, step = self.state.model, event.new
+        if model is None or step is None:
+            return
+        final = step not in getattr(model, "snapshots", {})
+        shown = model if final else model.snapshot(step)
+        run = sample(shown, n=TIMELINE_SAMPLES, sampler="heun", steps=20, seed=0)
+        with pn.io.hold():
+            pts = run.samples.astype(np.float32)
+            self.preview_source.data = {"x": pts[:, 0], "y": pts[:, 1]}
+            self.preview_figure.title.text = "Samples at the end" if final else f"Samples at step {step}"
+            self.preview_figure.visible = True
+            self._distance = self._energy_distance(pts)
+            self._update_summary()
 
     def _on_data(self, *_events) -> None:
         with pn.io.hold():  # safe Bokeh writes even when a button click (no document lock) set the state

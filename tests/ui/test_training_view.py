@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+import explorer as dx
 from explorer.ui.state import ExplorerState
 from explorer.ui.training_view import TrainingView
 
@@ -45,3 +46,21 @@ def test_a_diverged_run_keeps_its_curve_up_to_the_blow_up(view):
     _train(st)
     assert st.diverged_at is None and len(view.blowup_source.data["step"]) == 0 and not view.blowup_label.visible
     assert view.loss_source.data["step"].tolist() == [10, 20] and st.model is not shown
+
+
+def test_the_timeline_scrubs_back_through_the_snapshots(view):
+    st = view.state
+    st.param.update(dataset="three_dots", train_steps=400)
+    assert not view.timeline.visible  # the pretrained model has no snapshots
+    _train(st)
+    assert view.timeline.visible and list(view.timeline.options.values()) == [100, 200, 300, 400]
+    assert view.timeline.value == 400 and list(view.timeline.options)[-1] == "400 (final)"
+    view.timeline.value = 100
+    early = np.column_stack([view.preview_source.data["x"], view.preview_source.data["y"]])
+    assert view.preview_figure.title.text == "Samples at step 100" and len(early) == 500
+    expected = dx.sample(st.model.snapshot(100), n=500, sampler="heun", steps=20, seed=0).samples
+    np.testing.assert_allclose(early, expected, atol=1e-5)  # what the model drew then, not now
+    early_distance = view._distance
+    view.timeline.value = 400
+    assert view.preview_figure.title.text == "Samples at the end" and view._distance < early_distance
+    assert f"{view._distance:.4f}" in view.summary.object

@@ -13,6 +13,7 @@ from bokeh.themes import Theme as BokehTheme
 from panel.theme import Fast
 from panel.theme.fast import DARK_STYLE, FastStyle
 
+from explorer.ui.accessible import CHECKBOX_LABELS_JS
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.export_view import ExportView
 from explorer.ui.lazy import lazy_card
@@ -158,6 +159,9 @@ def create_app() -> pn.template.FastListTemplate:
     if pn.state.location is not None:  # the setup lives in the page's address (None outside a server)
         sync_url(explorer.state)
         open_lesson_from_link(lessons_card, lessons)
+    doc = pn.state.curdoc
+    if doc is not None and doc.session_context is not None:  # checkboxes named by their labels (accessible.py)
+        doc.js_on_event("document_ready", CustomJS(code=CHECKBOX_LABELS_JS))
     dark = pn.template.FastListTemplate._get_theme_from_query_args() == "dark"  # Panel reads ?theme= too
     return pn.template.FastListTemplate(
         title=TITLE,

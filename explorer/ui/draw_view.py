@@ -39,7 +39,7 @@ CLEAR_TIP = "Remove every stroke and point (an upload too)."
 
 def _ink_css() -> str:
     """Each colour button shows its colour: a swatch bar, filled when chosen."""
-    rules = [f".bk-btn:nth-child({k + 1}) {{border-bottom: 4px solid {c};}} "
+    rules = [f".bk-btn:nth-child({k + 1}) {{box-shadow: inset 0 -4px 0 {c};}} "
              f".bk-btn:nth-child({k + 1}).bk-active {{background: {c}; color: white;}}"
              for k, c in enumerate(INK.values())]
     return ".bk-btn {padding: 2px 6px; font-size: 12px;} " + " ".join(rules)
@@ -77,7 +77,7 @@ class DrawView(StateView):
                                               "color": []}, name="drawn_points")
         # The colour each new stroke gets: its class (one colour only: a drawing without classes)
         self.ink = pn.widgets.RadioButtonGroup(label="Colour", options=list(DRAW_CLASSES), value=DRAW_CLASSES[0],
-                                               color="light", stylesheets=[_ink_css()], margin=(0, 10),
+                                               color="light", stylesheets=[_ink_css()], margin=(0, 5),
                                                description="The class of the next stroke: draw in two colours or "
                                                            "more to train a conditional model.")
         self._ink_single = INK[DRAW_CLASSES[0]]  # the dots' colour when the drawing has one colour
@@ -116,6 +116,9 @@ class DrawView(StateView):
         tool = FreehandDrawTool(renderers=[strokes], num_objects=0, description="Draw",
                                 default_overrides={"cls": self.ink.value})
         self._tool = tool
+        # in the page too, at once: a stroke drawn right after a click must not wait for the server's echo
+        self.ink.jscallback(args={"tool": tool, "names": list(DRAW_CLASSES)},
+                            value="tool.default_overrides = {cls: names[cb_obj.active]}")
         fig.add_tools(tool)
         fig.toolbar.active_drag = tool
         fig.title.text_font_size = "13px"
@@ -236,6 +239,7 @@ class DrawView(StateView):
 
     def __panel__(self):
         hint = pn.pane.Markdown(HINT, margin=(0, 10))
-        side = pn.Column(self.ink, pn.Row(self.density, self.jitter), pn.Row(self.undo, self.clear),
+        ink = pn.Row(pn.pane.HTML("Class:", margin=(6, 0, 0, 10)), self.ink)
+        side = pn.Column(ink, pn.Row(self.density, self.jitter), pn.Row(self.undo, self.clear),
                          pn.Row(self.upload, self.download), width=320)
         return pn.Column(hint, pn.pane.Bokeh(self.figure), side, name="draw_view", width=330)

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from browser_support import open_app, wait_for
+from browser_support import wait_for
+from draw_support import column as _column
+from draw_support import n_strokes as _n_strokes
+from draw_support import open_drawing
+from draw_support import status as _status
+from draw_support import stroke as _stroke
 
 pytestmark = pytest.mark.browser
 
@@ -16,73 +21,12 @@ TITLE = "2D Diffusion Explorer"
 UPPER, LOWER = 1.5, -1.5  # the two strokes: horizontal lines at these y, from x = -2.5 to 2.5
 
 
-def _column(page, name: str, column: str) -> list | None:
-    return page.evaluate(
-        "([name, column]) => { const m = Bokeh.documents[0].get_model_by_name(name);"
-        " return m ? Array.from(m.data[column] ?? []) : null; }", [name, column])
-
-
-def _status(page) -> str:
-    return page.get_by_text("Status:").first.locator("xpath=..").inner_text()
-
-
-def _n_strokes(page) -> int:
-    return page.evaluate("() => Bokeh.documents[0].get_model_by_name('strokes').data.xs.length")
-
-
-def _stroke(page, y: float) -> None:
-    """Drag the mouse along y = `y` from x = -2.5 to 2.5 on the drawing canvas, until the page holds one more
-    stroke (a drag can be lost while the page is still busy starting up: up to three tries)."""
-    before = _n_strokes(page)
-    for _ in range(3):
-        x0, x1, sy = page.evaluate("""(y) => {
-            const fig = Bokeh.documents[0].get_model_by_name('draw_canvas'), view = Bokeh.index.find_one(fig);
-            const r = view.canvas_view.el.getBoundingClientRect();
-            return [r.left + view.frame.x_scale.compute(-2.5), r.left + view.frame.x_scale.compute(2.5),
-                    r.top + view.frame.y_scale.compute(y)];
-        }""", y)
-        page.mouse.move(x0, sy)
-        page.mouse.down()
-        for i in range(1, 21):
-            page.mouse.move(x0 + (x1 - x0) * i / 20, sy)
-        page.mouse.up()
-        try:
-            wait_for(lambda: _n_strokes(page) > before, 1.5, "the stroke")
-            return
-        except AssertionError:
-            continue
-    raise AssertionError("the canvas recorded no stroke")
-
-
-CANVAS_BOX_JS = """() => { const fig = Bokeh.documents[0].get_model_by_name('draw_canvas');
-    const view = fig && Bokeh.index.find_one(fig); if (!view) return null;
-    const r = view.canvas_view.el.getBoundingClientRect(); return [r.left, r.top, r.width, r.height].join(); }"""
-
-
-def _open_drawing(page, url) -> list[str]:
-    errors = open_app(page, url, title=TITLE)
-    # Pause the main plot's animation: it keeps a software-GL page so busy that each mouse move of a stroke
-    # waits ~0.2 s for its turn (a 20-step stroke took 4 s, paused 0.5 s).
-    page.locator("button.pause").click()
-    page.get_by_role("button", name="Draw").click()
-    page.get_by_text("Draw with the mouse").first.wait_for(state="visible", timeout=10_000)
-    # The canvas is laid out once its box stops moving (a stroke dragged before that lands elsewhere).
-    boxes = [None]
-
-    def settled():
-        boxes.append(page.evaluate(CANVAS_BOX_JS))
-        return boxes[-1] is not None and boxes[-1] == boxes[-2]
-
-    wait_for(settled, 10, "the drawing canvas to settle")
-    return errors
-
-
 def _notification(page, text: str) -> None:
     page.locator(".notyf__message").filter(has_text=text).first.wait_for(state="visible", timeout=10_000)
 
 
 def test_undo_and_clear_update_the_points_the_count_and_the_training_data(page, app_server):
-    errors = _open_drawing(page, app_server)
+    errors = open_drawing(page, app_server, TITLE)
     _stroke(page, UPPER)
     n_upper = wait_for(lambda: len(_column(page, "drawn_points", "y") or []), 10, "the first stroke's dots")
     _stroke(page, LOWER)
@@ -109,7 +53,7 @@ def test_undo_and_clear_update_the_points_the_count_and_the_training_data(page, 
 
 
 def test_an_empty_csv_says_so_and_keeps_the_drawing(page, app_server, tmp_path):
-    errors = _open_drawing(page, app_server)
+    errors = open_drawing(page, app_server, TITLE)
     good = tmp_path / "good.csv"
     good.write_text("x,y\n" + "".join(f"{t:.3f},{-t:.3f}\n" for t in np.linspace(-2, 2, 40)))
     upload = page.locator("input[type=file][accept='.csv']")
@@ -175,7 +119,7 @@ def _light(look: dict) -> bool:
 
 
 def test_the_theme_switch_keeps_the_drawing_and_the_samples_readable(page, app_server):
-    errors = _open_drawing(page, app_server)
+    errors = open_drawing(page, app_server, TITLE)
     _stroke(page, UPPER)
     n = wait_for(lambda: len(_column(page, "drawn_points", "x") or []), 10, "the drawing's dots")
     assert _light(page.evaluate(LOOK_JS, None))

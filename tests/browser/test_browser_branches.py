@@ -5,9 +5,15 @@ Numbers are read back from the page's Bokeh document by source name ("branch_lin
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from browser_support import drag_slider, wait_for
+
+from explorer import datasets
+from explorer.metrics import energy_distance
+from explorer.ui.state import FRESH_SEED
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +88,13 @@ def _screen_xy(page, x: float, y: float) -> tuple[float, float]:
     }""", [x, y]))
 
 
+def _last_frame(page) -> np.ndarray:
+    """The main plot's samples at t = 0: the last frame of the run the page was sent (main_view_store)."""
+    x, y, n = page.evaluate("() => { const d = Bokeh.documents[0].get_model_by_name('main_view_store').data;"
+                            " return [Array.from(d.x[0]), Array.from(d.y[0]), d.n[0]]; }")
+    return np.stack([x[-n:], y[-n:]], 1).astype(float)
+
+
 def test_branches_deterministic_fix_promote_and_oracle(page, app_server, artifacts_dir):
     errors = _open(page, app_server)
     sampler = page.get_by_label("Sampler", exact=True)
@@ -137,4 +150,20 @@ def test_branches_deterministic_fix_promote_and_oracle(page, app_server, artifac
     page.get_by_text("Exact denoiser (oracle)").last.wait_for(state="visible", timeout=15_000)
     page.get_by_text("memorises: its samples are").first.wait_for(state="visible", timeout=15_000)
     page.screenshot(path=artifacts_dir / "quality_oracle.png")
+
+    # The main plot's samples sit on the 20 training points too, and the quality line's numbers are those
+    # samples' energy distances: to the training points far below that to a fresh draw (what "memorises" means).
+    data = np.stack([np.array(_column(page, "data", c), float) for c in "xy"], 1)
+    samples = _last_frame(page)
+    assert len(data) == 20 and len(samples) == 1000
+    near = np.linalg.norm(samples[:, None] - data[None], axis=-1).min(1)
+    assert np.mean(near < 0.01) > 0.9, np.quantile(near, [0.5, 0.9])
+    line = page.get_by_text("energy distance to a fresh draw:").first.inner_text()
+    shown = re.search(r"fresh draw: ([\d.e-]+) .* training points: ([\d.e-]+)\s", line)
+    assert shown, line
+    fresh = datasets.load("smiley", n=1000, seed=FRESH_SEED)
+    to_fresh, to_training = energy_distance(samples, fresh), energy_distance(samples, data)
+    assert float(shown[1]) == pytest.approx(to_fresh, rel=0.05, abs=6e-5), (line, to_fresh)
+    assert float(shown[2]) == pytest.approx(to_training, rel=0.05, abs=6e-5), (line, to_training)
+    assert to_training < 0.5 * to_fresh, (to_training, to_fresh)
     assert errors == [], "browser console errors:\n" + "\n".join(errors)

@@ -51,24 +51,36 @@ def test_sample_writes_gif_and_csvs(trained, tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[0] == "x,y"
 
 
+PROG = "diffusion-explorer"
+
+
+# Each bad command line, and the last line it must print on stderr (argparse's usage comes before it).
 @pytest.mark.parametrize("argv, message", [
-    (["train", "--dataset", "smileyy", "--out", "{tmp}/m"], "unknown dataset 'smileyy'"),
-    (["train", "--csv", "{tmp}/none.csv", "--out", "{tmp}/m"], "could not read"),
+    (["train", "--dataset", "smileyy", "--out", "{tmp}/m"],
+     f"{PROG}: error: unknown dataset 'smileyy'; the built-in datasets are: smiley, three_dots, moons, spiral, rings, "
+     "checkerboard, eight_gaussians"),
+    (["train", "--csv", "{tmp}/none.csv", "--out", "{tmp}/m"],
+     f"{PROG}: error: could not read the file '{{tmp}}/none.csv': No such file or directory"),
     (["train", "--objective", "v", "--schedule", "rectified", "--out", "{tmp}/m"],
-     "error: objective 'v' needs a variance-preserving schedule"),
-    (["train", "--steps", "lots", "--out", "{tmp}/m"], "invalid int value"),
-    (["sample", "{tmp}/no_model"], "no model folder"),
+     f"{PROG}: error: objective 'v' needs a variance-preserving schedule (alpha² + sigma² = 1): use 'linear' or "
+     "'cosine', or use objective 'velocity' (flow matching) on 'rectified'"),
+    (["train", "--steps", "lots", "--out", "{tmp}/m"],
+     f"{PROG} train: error: argument --steps: invalid int value: 'lots'"),
+    (["sample", "{tmp}/no_model"],
+     f"{PROG}: error: no model folder at '{{tmp}}/no_model' (expected model.safetensors and config.json inside)"),
     (["sample", "smiley", "--sampler", "heun", "--eta", "0.5"],
-     "error: eta is a knob of ddim; sampler 'heun' takes no knobs"),
+     f"{PROG}: error: eta is a knob of ddim; sampler 'heun' takes no knobs"),
     (["sample", "smiley", "--grid", "cubic"],
-     "error: unknown time grid 'cubic'; choose one of uniform, logsnr, karras"),
-    (["sample", "smiley", "--gif", "{tmp}/missing/run.gif"], "does not exist"),
+     f"{PROG}: error: unknown time grid 'cubic'; choose one of uniform, logsnr, karras"),
+    (["sample", "smiley", "--gif", "{tmp}/missing/run.gif"],
+     f"{PROG}: error: cannot write '{{tmp}}/missing/run.gif': the folder '{{tmp}}/missing' does not exist"),
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, argv, message):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
+    captured = capsys.readouterr()
+    assert captured.err.splitlines()[-1] == message.replace("{tmp}", str(tmp_path)), captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
     assert not (tmp_path / "m").exists()
 
 

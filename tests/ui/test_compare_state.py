@@ -1,13 +1,15 @@
 """CompareState without a browser: two arms trained in turns on the session's data, scored, re-sampled, stopped."""
 from __future__ import annotations
 
+import html
 import math
+import re
 import time
 
 import numpy as np
 import pytest
 
-from explorer.ui.compare_state import CompareState
+from explorer.ui.compare_state import TIE, CompareState
 from explorer.ui.state import ExplorerState
 
 BUDGET = 150  # training steps per arm: ~0.5 s each on one core
@@ -64,7 +66,11 @@ def test_train_both_finishes_with_runs_and_scores(trained):
     # both arms share the noise: frame 0 (t = 1) is the same start for A and B
     np.testing.assert_array_equal(cs.a.run.points[0], cs.b.run.points[0])
     assert cs.a.quality["floor"] == cs.b.quality["floor"]
-    assert " · B: ED " in cs.message and "→" in cs.message and "trained in" in cs.message
+    ea, eb = cs.a.quality["to_fresh"], cs.b.quality["to_fresh"]  # the numbers the verdict shows
+    tie = abs(ea - eb) <= TIE * max(ea, eb)
+    winner = "a tie at this sample size" if tie else f"{'A' if ea < eb else 'B'} is closer"
+    assert cs.message == cs.verdict() and f" · B: ED {eb:.4f} " in cs.message, cs.message
+    assert re.search(rf"→ {winner} \(both trained in \d+\.\d s\)$", cs.message), cs.message
 
 
 def test_both_loss_curves_grow_together(trained):
@@ -82,7 +88,7 @@ def test_the_same_config_twice_gives_identical_results():
     assert cs.a.losses == cs.b.losses
     np.testing.assert_array_equal(cs.a.run.points, cs.b.run.points)
     assert cs.a.quality == cs.b.quality
-    assert "tie" in cs.message
+    assert "→ a tie at this sample size (both trained in " in cs.message, cs.message
 
 
 def test_changing_a_sampler_resamples_without_retraining(trained):
@@ -165,7 +171,8 @@ def test_the_view_draws_the_state_without_a_server():
     parts = view._arm_parts
     assert len(parts["A"]["store"].data["t"][0]) == 11 and len(parts["B"]["store"].data["t"][0]) == 51
     assert [len(view._loss[lab].data["step"]) for lab in "AB"] == [3, 3]
-    assert "→" in view._result.object and parts["A"]["hint"].text == ""
+    shown = html.unescape(re.sub(r"<[^>]+>", "", view._result.object))  # the verdict, bold letters and arrow
+    assert shown == view.compare.message == view.compare.verdict() and parts["A"]["hint"].text == ""
     assert parts["A"]["fig"].title.text == "A: flow matching · rectified · Heun, 10 steps"
     view.compare.b.sampler = "sde"
     assert parts["B"]["knobs"]["noise"].visible and not parts["B"]["knobs"]["eta"].visible

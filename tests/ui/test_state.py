@@ -5,6 +5,7 @@ in a loop as the periodic callback does. Budgets are small (a few hundred steps,
 """
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -44,7 +45,8 @@ def test_dataset_switch_loads_data_and_pretrained_model(state):
     np.testing.assert_array_equal(state.data, datasets.load("moons", n=2000, seed=0))
     if "moons" not in available():
         pytest.skip("no pretrained moons model shipped yet (python -m explorer.pretrained)")
-    assert state.model is not None and "pretrained" in state.status
+    assert state.model is not None
+    assert state.status == "Loaded the pretrained moons model. Press Train to learn it yourself."
     assert state.run is not None and state.run.samples.shape == (state.n_samples, 2)
 
 
@@ -62,7 +64,7 @@ def test_train_to_the_end(state):
     assert state.model is not old_model and state.model.log.steps_done == FAST["train_steps"]
     assert state.run is not old_run and state.run.samples.shape == (FAST["n_samples"], 2)
     assert state.preview is not None and state.preview.shape[1] == 2
-    assert "trained" in state.status
+    assert re.fullmatch(rf"trained {FAST['train_steps']} steps in \d+\.\d s", state.status), state.status
 
 
 def test_stop_is_quick_and_keeps_a_model(state):

@@ -57,7 +57,7 @@ class PairingView(StateView):
         fig = figure(name=f"pairs_{key}", width=PLOT_PX, height=PLOT_PX, x_range=RANGE, y_range=RANGE,
                      match_aspect=True, tools="pan,wheel_zoom,reset,save", toolbar_location=None, min_border=4)
         style_figure(fig)
-        src = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1", "color", "alpha")}, name=f"pairs_{key}")
+        src = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1", "color", "alpha")}, name=f"pair_segments_{key}")
         fig.segment("x0", "y0", "x1", "y1", source=src, color="color", line_alpha="alpha", line_width=1.1)
         fig.scatter("x1", "y1", source=src, size=3.5, color=COLORS["noise"], alpha=0.8)
         fig.scatter("x0", "y0", source=src, size=3.5, color=COLORS["data"], alpha=0.9)

@@ -6,7 +6,7 @@ files come from the local server) and, for each viewport (1280x720 and 1400x900)
     open_<w>.png          the page as it opens (the pretrained smiley, playing)
     open_dark_<w>.png     the same after the theme switch (no reload)
     tab_<name>_<w>.png    each tab: explore, paths (and paths_ddim: DDIM eta = 1), densities, compare, sweep,
-                          schedule
+                          schedule, pairings
     draw_train_<w>.png    a drawn shape (a circle and a line), trained for 600 steps
 
 Viewport screenshots, not full pages: they show what a student sees without scrolling.
@@ -29,7 +29,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-sync"]
 VIEWPORTS = ((1280, 720), (1400, 900))
 TABS = (("Explore", "explore"), ("Paths not taken", "paths"), ("Densities", "densities"),
-        ("A/B compare", "compare"), ("Steps vs quality", "sweep"), ("Schedule", "schedule"))
+        ("A/B compare", "compare"), ("Steps vs quality", "sweep"), ("Guidance", "guidance"), ("Pairings", "pairings"),
+        ("Schedule", "schedule"))
 
 
 def _port() -> int:

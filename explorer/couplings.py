@@ -7,11 +7,17 @@
   the learned flow is straighter and needs fewer steps. The assignment is POT's exact solver (`ot.emd`), on
   chunks of CHUNK points: it costs O(n³), and bench/bench_paths.py measures it against scipy's
   linear_sum_assignment (docs/performance.md#couplings).
+
+`pair_batch` draws one batch paired as training pairs it, and `crossings` counts how many of its segments
+(data point -> its noise) cross: many for independent noise, few for OT (the "Pairings" tab).
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
+
+from .checks import check_int
+from .errors import ExplorerError
 
 COUPLINGS = ("independent", "ot")
 CHUNK = 128  # points per exact assignment: a batch of 512 is four of them
@@ -35,3 +41,46 @@ def ot_pairs(x0: torch.Tensor, x1: torch.Tensor, chunk: int = CHUNK) -> torch.Te
         part = slice(start, min(start + chunk, len(a)))
         order[part] = start + assign(a[part], b[part])
     return x1[torch.from_numpy(order)]
+
+
+def pair_batch(data: np.ndarray, n: int, coupling: str = "independent", source: np.ndarray | None = None,
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """One training batch as `dx.train` draws it: `n` rows of `data` and `n` points of noise (Gaussian, or
+    rows of `source`), the noise reordered by `coupling` ("ot": chunk by chunk, as in training).
+    Returns (x0, x1), both (n, 2) float64: x0[i] is trained towards x1[i]. Drawn as segments in the
+    "Pairings" tab (docs/parameterisation.md#straightness)."""
+    if coupling not in COUPLINGS:
+        raise ExplorerError(f"unknown coupling {coupling!r}: choose one of {', '.join(COUPLINGS)}")
+    data = np.asarray(data, np.float64)
+    if data.ndim != 2 or data.shape[1] != 2 or len(data) == 0:
+        raise ExplorerError(f"data must be (n, 2) points, got shape {data.shape}")
+    n = check_int("n", n, 2, 4096)
+    gen = torch.Generator().manual_seed(int(seed))
+    x0 = torch.from_numpy(data)[torch.randint(0, len(data), (n,), generator=gen)]
+    if source is None:
+        x1 = torch.randn(n, 2, generator=gen, dtype=torch.float64)
+    else:
+        src = torch.from_numpy(np.asarray(source, np.float64))
+        x1 = src[torch.randint(0, len(src), (n,), generator=gen)]
+    if coupling == "ot":
+        x1 = ot_pairs(x0, x1)
+    return x0.numpy(), x1.numpy()
+
+
+def crossing_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n, n) bool: segments a_i -> b_i and a_j -> b_j cross (each one's ends lie strictly on both sides of the
+    other's line; touching or collinear overlap does not count). Symmetric, False on the diagonal."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    def side(p, q, r):  # sign of the turn p -> q -> r for every (segment p q, point r) pair: (n, n)
+        return np.sign((q[:, None, 0] - p[:, None, 0]) * (r[None, :, 1] - p[:, None, 1])
+                       - (q[:, None, 1] - p[:, None, 1]) * (r[None, :, 0] - p[:, None, 0]))
+
+    straddle = side(a, b, a) * side(a, b, b) < 0  # [i, j]: a_j and b_j on opposite sides of segment i's line
+    out = straddle & straddle.T
+    np.fill_diagonal(out, False)
+    return out
+
+
+def crossings(a: np.ndarray, b: np.ndarray) -> int:
+    """How many pairs of the segments a_i -> b_i cross each other (see :func:`crossing_matrix`)."""
+    return int(np.triu(crossing_matrix(a, b), 1).sum())

@@ -27,6 +27,7 @@ from .export_files import escape_markdown
 from .guidance_view import GuidanceView
 from .lazy import lazy_column
 from .main_view import MainView
+from .pairing_view import PairingView
 from .polling import Poller, on_session_destroyed
 from .quality_view import QualityView
 from .schedule_view import ScheduleView
@@ -38,7 +39,8 @@ TITLE = "2D Diffusion Explorer"
 _TIGHT = "p { margin: 2px 0; }"  # the status line: one line, no paragraph margins
 TRIM_AFTER_S = 2.0  # after a session closes, when to hand its freed memory back to the system
 TAB_VIEWS = {1: ("Paths not taken", BranchView), 2: ("Densities", DensityView), 3: ("A/B compare", CompareView),
-             4: ("Steps vs quality", SweepView), 5: ("Guidance", GuidanceView), 6: ("Schedule", ScheduleView)}
+             4: ("Steps vs quality", SweepView), 5: ("Guidance", GuidanceView), 6: ("Pairings", PairingView),
+             7: ("Schedule", ScheduleView)}
 
 
 class Explorer(StateView):
@@ -145,7 +147,7 @@ class Explorer(StateView):
             self.tabs.active = self.TAB_NAMES.index(name)
 
     def view(self, tab: int) -> StateView:
-        """The view of tab `tab` (1-6), made now if its tab was never opened."""
+        """The view of tab `tab` (1-7), made now if its tab was never opened."""
         if tab not in self._views:
             self._views[tab] = TAB_VIEWS[tab][1](state=self.state)
             self._slots[tab].objects = [self._views[tab]]

@@ -17,11 +17,10 @@ Tails behind the samples are built in the browser from the packed points (no pay
 from __future__ import annotations
 
 import numpy as np
-import torch
 from contourpy import LineType, contour_generator
 
 from .. import density, samplers
-from ..runtime import cpu_settings
+from ..streamlines import motion
 from .style import BOUNDS
 
 MAX_CLIENT_FRAMES = 101  # frames sent to the page; longer runs are strided (first and last always kept)
@@ -30,7 +29,6 @@ DENSITY_LEVELS = (0.03, 0.08, 0.18, 0.35, 0.6)  # contour levels, as fractions o
 FIELD_N = 17  # arrows per axis
 MESH_N = 17  # lattice points per axis
 MESH_EXTENT = 3.0  # the lattice spans [-MESH_EXTENT, MESH_EXTENT]² at t = 1
-_T_EDGE = 1e-3  # the field is evaluated at t clipped into [_T_EDGE, 1 - _T_EDGE]: both ends are singular
 
 
 def frame_indices(n_frames: int, max_frames: int = MAX_CLIENT_FRAMES) -> np.ndarray:
@@ -113,13 +111,8 @@ def field_stack(model, times, grid_n: int = FIELD_N, spacing_fraction: float = 0
     gx, gy = density.grid(BOUNDS, grid_n)
     X, Y = np.meshgrid(gx, gy)
     lattice = np.stack([X.ravel(), Y.ravel()], 1).astype(np.float32)  # (m, 2)
-    t = np.clip(np.asarray(times, np.float64), _T_EDGE, 1 - _T_EDGE)
-    m, F = len(lattice), len(t)
-    x = torch.from_numpy(np.tile(lattice, (F, 1)))
-    tt = torch.from_numpy(np.repeat(t, m).astype(np.float32)).reshape(-1, 1)
-    with cpu_settings(), torch.no_grad():
-        vel = -model.velocity(x, tt).to(torch.float64).numpy()  # (F*m, 2): the direction of motion
-    vel[~np.isfinite(vel)] = 0.0
+    m, times = len(lattice), np.asarray(times, np.float64)
+    vel = motion(model, np.tile(lattice, (len(times), 1)), np.repeat(times, m))  # (F*m, 2): the direction of motion
     speed = np.hypot(vel[:, 0], vel[:, 1])
     ref = float(np.median(speed)) or 1.0
     max_len = spacing_fraction * (gx[1] - gx[0])

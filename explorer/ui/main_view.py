@@ -43,6 +43,7 @@ from .main_view_labels import (
     class_palette,
 )
 from .polling import forget_js_callbacks
+from .streamline_layer import StreamlineLayer
 from .style import empty_columns, style_figure
 
 PLOT_PX = 440  # the plot's square frame: with the slider and toggles it fits a 1280x720 laptop screen
@@ -70,7 +71,8 @@ class MainView(StateView):
         st.param.watch(self._on_run, ["run"])
         st.param.watch(self._on_data, ["data"])
         st.param.watch(self._on_frame, ["frame"])
-        st.param.watch(self._on_toggle, ["show_trajectories", "show_density", "show_field", "show_mesh"])
+        st.param.watch(self._on_toggle, ["show_trajectories", "show_density", "show_field", "show_mesh",
+                                             "show_streamlines"])
         self._on_data()
         self._on_run()
 
@@ -124,6 +126,7 @@ class MainView(StateView):
         fig.add_layout(self._label)
         self._arrows = GuidanceArrows(fig)  # a guided model: the three predictions at a tapped point
         fig.on_event(Tap, self._on_tap)
+        self._streams = StreamlineLayer(fig, self._store, below=self._tails_r)  # built when first switched on
         self._fig = fig
         self._js_args = dict(store=self._store, samples=self._samples, tails=self._tails, tails_r=self._tails_r,
                              dens=self._dens, dens_r=self._dens_r, conts=self._conts, field=self._field,
@@ -258,6 +261,7 @@ class MainView(StateView):
             r.visible = st.show_density
         self._field_r.visible = st.show_field
         self._mesh_r.visible = st.show_mesh
+        self._streams.show(st.show_streamlines, st.model)
 
     def _on_toggle(self, *_):
         st, p = self.state, self._packed

@@ -64,6 +64,7 @@ if (store._render == null) store._render = (tick) => {
   const C = d.c[0] && d.c[0].length == n ? d.c[0] : new Float32Array(n).fill(NaN);
   samples.setv({data: {x: sx, y: sy, c: C}}, quiet);
   const t = T[k] + f * (T[k1] - T[k]);
+  store._t = t;  // the streamline layer's loop reads the shown t here (streamline_layer.py)
   label.setv({text: `t = ${t.toFixed(2)}  ·  ${Math.round(100 * (1 - t))}% denoised`}, quiet);
   window.__explorer_frames = (window.__explorer_frames || 0) + 1;
 

@@ -89,6 +89,8 @@ class ExplorerState(GuidanceState, TrainingState):
     show_density = param.Boolean(default=False, doc="Density of the samples at the shown time, as contours.")
     show_field = param.Boolean(default=False, doc="The model's velocity field at the shown time.")
     show_mesh = param.Boolean(default=False, doc="A lattice of start points flowing as a deforming mesh.")
+    show_streamlines = param.Boolean(default=False, doc="Streamlines of the velocity field at the shown time, with "
+                                                        "particles flowing along them.")
 
     data = param.Array(default=None, doc="The training points (n, 2).")
     run_labels = param.Array(default=None, doc="The class each sample of `run` asked for (None: no class).")

@@ -7,7 +7,9 @@ files come from the local server) and, for each viewport (1280x720 and 1400x900)
     open_dark_<w>.png     the same after the theme switch (no reload)
     tab_<name>_<w>.png    each tab: explore, paths (and paths_ddim: DDIM eta = 1), densities, compare, sweep,
                           schedule, pairings
-    draw_train_<w>.png    a drawn shape (a circle and a line), trained for 600 steps
+    draw_train_<w>.png    a drawing in two colours (a green circle, a purple line), trained with classes
+    guided_tap_<w>.png    then asked for purple at w = 3, a tap showing the three guidance arrows
+    guidance_measured_<w>.png  the Guidance tab's precision and recall against w for that model
 
 Viewport screenshots, not full pages: they show what a student sees without scrolling.
 """
@@ -82,7 +84,7 @@ def _open(page, url: str) -> None:
 
 
 def _draw(page) -> None:
-    """Draw a circle and a line across it on the drawing canvas (x, y in data units)."""
+    """Draw a green circle and a purple line across it on the drawing canvas (x, y in data units)."""
     to_screen = """([x, y]) => {
         const fig = Bokeh.documents[0].get_model_by_name('draw_canvas'), view = Bokeh.index.find_one(fig);
         const r = view.canvas_view.el.getBoundingClientRect();
@@ -90,7 +92,8 @@ def _draw(page) -> None:
     }"""
     circle = [(2 * math.cos(a), 2 * math.sin(a)) for a in [2 * math.pi * i / 48 for i in range(49)]]
     line = [(-2.5 + 5 * i / 30, -0.5 + i / 30) for i in range(31)]
-    for stroke in (circle, line):
+    for stroke, colour in ((circle, "green"), (line, "purple")):
+        page.get_by_role("button", name=colour, exact=True).click()
         pts = [page.evaluate(to_screen, list(p)) for p in stroke]
         page.mouse.move(*pts[0])
         page.mouse.down()
@@ -141,6 +144,31 @@ def shoot(browser, url: str, out: Path, width: int, height: int) -> list[str]:
     _wait(lambda: "trained 600 steps" in _status(page), 60)
     page.wait_for_timeout(1500)
     snap("draw_train")
+
+    page.get_by_label("Ask for").select_option("purple")
+    slider = page.locator(".bk-input-group").filter(has_text="Guidance w")
+    slider.scroll_into_view_if_needed()
+    handle, track = slider.locator(".noUi-handle").first, slider.locator(".noUi-base").first.bounding_box()
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] + 0.3 * track["width"], box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(2000)
+    page.locator("button.pause").click()
+    tap = page.evaluate("""() => { const fig = Bokeh.documents[0].get_model_by_name('main_plot');
+        const v = Bokeh.index.find_one(fig), r = v.canvas_view.el.getBoundingClientRect();
+        return [r.left + v.frame.x_scale.compute(1.0), r.top + v.frame.y_scale.compute(2.6)]; }""")
+    page.mouse.click(*tap)
+    page.wait_for_timeout(1500)
+    snap("guided_tap")
+    page.locator(".bk-tab", has_text="Guidance").click()
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Measure").click()
+    _wait(lambda: "Network:" in page.locator("body").inner_text(), 60)
+    page.wait_for_timeout(1000)
+    snap("guidance_measured")
+    page.locator(".bk-tab", has_text="Explore").click()
 
     switch = page.locator("#theme-switch")
     if switch.count():

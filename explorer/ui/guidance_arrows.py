@@ -61,9 +61,8 @@ class GuidanceArrows:
             cols["angle"].append(float(np.arctan2(dy, dx) - np.pi / 2))
             cols["color"].append(colors[key]), cols["text"].append(names[key])
         self.source.data = cols
-        return (f"At ({x:.2f}, {y:.2f}), t = {t:.2f}: the grey arrow is where the point moves with "
-                f"{names['reference']}, the coloured one with the class '{state.label}', the dark one with guidance "
-                f"w = {state.guidance:g} (the grey-to-coloured step, times w).")
+        return (f"Arrows at ({x:.2f}, {y:.2f}), t = {t:.2f}: grey {names['reference']}, coloured '{state.label}', "
+                f"dark guided (w = {state.guidance:g} times the grey-to-coloured step).")
 
     def clear(self) -> None:
         self.vectors = None

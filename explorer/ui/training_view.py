@@ -175,7 +175,7 @@ class TrainingView(StateView):
         with pn.io.hold():
             pts = run.samples.astype(np.float32)
             self.preview_source.data = {"x": pts[:, 0], "y": pts[:, 1]}
-            self.preview_figure.title.text = "Samples at the end" if final else f"Samples at step {step}"
+            self.preview_figure.title.text = "Final model" if final else f"At step {step}"
             self.preview_figure.visible = True
             self._distance = self._energy_distance(pts)
             self._update_summary()

@@ -95,7 +95,7 @@ def test_a_tap_shows_the_three_predictions_and_the_guided_one_extends_the_class_
     drawn = np.hypot(np.subtract(src["x1"], src["x0"]), np.subtract(src["y1"], src["y0"]))
     norms = np.array([np.hypot(*v[k]) for k in ("reference", "conditional", "guided")])
     np.testing.assert_allclose(drawn / drawn.max(), norms / norms.max(), rtol=1e-5)
-    assert "guidance w = 3" in guided.status
+    assert "dark guided (w = 3 times" in guided.status
     # the trace follows the guided field: it lands on the upper moon
     path = view._traces[-1][0]
     assert label_points("moons", path[-1:])[0] == 0

@@ -57,10 +57,10 @@ def test_the_timeline_scrubs_back_through_the_snapshots(view):
     assert view.timeline.value == 400 and list(view.timeline.options)[-1] == "400 (final)"
     view.timeline.value = 100
     early = np.column_stack([view.preview_source.data["x"], view.preview_source.data["y"]])
-    assert view.preview_figure.title.text == "Samples at step 100" and len(early) == 500
+    assert view.preview_figure.title.text == "At step 100" and len(early) == 500
     expected = dx.sample(st.model.snapshot(100), n=500, sampler="heun", steps=20, seed=0).samples
     np.testing.assert_allclose(early, expected, atol=1e-5)  # what the model drew then, not now
     early_distance = view._distance
     view.timeline.value = 400
-    assert view.preview_figure.title.text == "Samples at the end" and view._distance < early_distance
+    assert view.preview_figure.title.text == "Final model" and view._distance < early_distance
     assert f"{view._distance:.4f}" in view.summary.object

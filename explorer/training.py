@@ -11,6 +11,7 @@ import copy
 import math
 import threading
 import time
+from contextlib import closing
 from dataclasses import replace
 from typing import Callable
 
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 
 from .config import TrainConfig
-from .couplings import ot_pairs
+from .couplings import paired_batches
 from .datasets import validate
 from .errors import ExplorerError
 from .labels import check_labels
@@ -113,56 +114,60 @@ def _train(data, labels, config, callback, stop, preview_every, preview_n, sourc
     started = time.perf_counter()
     n, bs = data.shape[0], config.batch_size
     recent: list[float] = []
-    for step in range(1, config.steps + 1):
-        if stop is not None and stop.is_set():
-            log.stopped = True
-            log.message = f"stopped after {log.steps_done} of {config.steps} steps"
-            break
-        for group in opt.param_groups:
-            group["lr"] = _lr_at(config, step)
+
+    def draw():
         rows = torch.randint(0, n, (bs,), generator=gen)
-        x0 = data[rows]
         if pairs is not None:  # reflow: each point keeps its own noise
             eps = pairs[rows]
         elif source is not None:  # any source: its points stand in for the noise
             eps = source[torch.randint(0, len(source), (bs,), generator=gen)]
         else:
             eps = torch.randn(bs, 2, generator=gen)
-        if config.coupling == "ot":
-            eps = ot_pairs(x0, eps)
-        t = T_MIN + (1 - T_MIN) * torch.rand(bs, 1, generator=gen)
-        x_t = sched.alpha(t) * x0 + sched.sigma(t) * eps
-        label = None
-        if labels is not None:  # some labels become "no class" (index `classes`): the unconditional model
-            drop = torch.rand(bs, generator=gen) < config.label_dropout
-            label = torch.where(drop, config.classes, labels[rows])
-        loss = ((net(x_t, t, label) - training_target(config.objective, x0, eps, t, sched)) ** 2).mean()
-        value = float(loss.detach())
-        if not math.isfinite(value) or value > _DIVERGED_LOSS:
-            net.load_state_dict(good_state)
-            log.diverged = True
-            log.message = (
-                f"training diverged at step {step} (loss {value:.3g}) with learning rate {config.lr:g}; "
-                f"kept the weights from step {log.steps_done - log.steps_done % _CHECKPOINT_EVERY}. "
-                "Try a smaller learning rate (1e-3 to 1e-2)."
-            )
-            break
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        log.losses.append(value)
-        log.steps_done = step
-        recent.append(value)
-        if step % _CHECKPOINT_EVERY == 0 and _finite(net):
-            good_state = copy.deepcopy(net.state_dict())
-        if config.snapshot_every and step % config.snapshot_every == 0 and step < config.steps and _finite(net):
-            model.snapshots[step] = copy.deepcopy(net.state_dict())
-        if callback is not None and (step % 10 == 0 or step == config.steps):
-            preview = None
-            if preview_every and (step % preview_every == 0 or step == config.steps):
-                preview = _preview(model, preview_n, config.seed)
-            callback(step, float(np.mean(recent)), preview)
-            recent.clear()
+        return rows, data[rows], eps
+
+    # "ot": each batch paired one batch ahead, in a worker thread that closing() ends
+    with closing(paired_batches(draw, config.coupling == "ot")) as batches:
+        for step in range(1, config.steps + 1):
+            if stop is not None and stop.is_set():
+                log.stopped = True
+                log.message = f"stopped after {log.steps_done} of {config.steps} steps"
+                break
+            for group in opt.param_groups:
+                group["lr"] = _lr_at(config, step)
+            rows, x0, eps = next(batches)
+            t = T_MIN + (1 - T_MIN) * torch.rand(bs, 1, generator=gen)
+            x_t = sched.alpha(t) * x0 + sched.sigma(t) * eps
+            label = None
+            if labels is not None:  # some labels become "no class" (index `classes`): the unconditional model
+                drop = torch.rand(bs, generator=gen) < config.label_dropout
+                label = torch.where(drop, config.classes, labels[rows])
+            loss = ((net(x_t, t, label) - training_target(config.objective, x0, eps, t, sched)) ** 2).mean()
+            value = float(loss.detach())
+            if not math.isfinite(value) or value > _DIVERGED_LOSS:
+                net.load_state_dict(good_state)
+                log.diverged = True
+                log.message = (
+                    f"training diverged at step {step} (loss {value:.3g}) with learning rate {config.lr:g}; "
+                    f"kept the weights from step {log.steps_done - log.steps_done % _CHECKPOINT_EVERY}. "
+                    "Try a smaller learning rate (1e-3 to 1e-2)."
+                )
+                break
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            log.losses.append(value)
+            log.steps_done = step
+            recent.append(value)
+            if step % _CHECKPOINT_EVERY == 0 and _finite(net):
+                good_state = copy.deepcopy(net.state_dict())
+            if config.snapshot_every and step % config.snapshot_every == 0 and step < config.steps and _finite(net):
+                model.snapshots[step] = copy.deepcopy(net.state_dict())
+            if callback is not None and (step % 10 == 0 or step == config.steps):
+                preview = None
+                if preview_every and (step % preview_every == 0 or step == config.steps):
+                    preview = _preview(model, preview_n, config.seed)
+                callback(step, float(np.mean(recent)), preview)
+                recent.clear()
     log.seconds = time.perf_counter() - started
     if not log.message:
         log.message = f"trained {log.steps_done} steps in {log.seconds:.1f} s"

@@ -103,3 +103,27 @@ def test_what_needs_gaussian_noise_says_so():
         dx.TrainConfig(schedule="cosine", objective="eps", coupling="ot")
     with pytest.raises(dx.ExplorerError, match="reflow straightens a flow-matching model"):
         dx.reflow(dx.train(pts, dx.TrainConfig(objective="eps", schedule="cosine", steps=2)))
+
+
+def test_ot_batches_are_paired_ahead_by_a_worker_that_ends_with_them():
+    """paired_batches: each batch's noise is ot_pairs of what draw() gave, in order; closing ends the thread."""
+    import threading
+
+    from explorer.couplings import paired_batches
+
+    gen = torch.Generator().manual_seed(0)
+    drawn = []
+
+    def draw():
+        x0, eps = torch.randn(64, 2, generator=gen), torch.randn(64, 2, generator=gen)
+        drawn.append((x0, eps))
+        return None, x0, eps
+
+    batches = paired_batches(draw, ot=True)
+    for k in range(3):
+        _, x0, paired = next(batches)
+        assert torch.equal(x0, drawn[k][0]) and torch.equal(paired, ot_pairs(*drawn[k]))
+    assert len(drawn) == 4  # one batch ahead
+    assert any(t.name.startswith("explorer-ot") for t in threading.enumerate())
+    batches.close()
+    assert not any(t.name.startswith("explorer-ot") for t in threading.enumerate())

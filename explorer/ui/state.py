@@ -157,8 +157,8 @@ class ExplorerState(GuidanceState, TrainingState):
         else:
             self.param.update(data=pts, labels=labels, class_names=self._drawn_classes[1])
         classes = self._drawn_classes[1]
-        if classes:  # drawn in several colours: the classes are the point of it
-            self.conditional = True
+        # drawn in several colours, the classes are the point of it; in one colour there are none to train with
+        self.conditional = bool(classes)
         self.status = f"Your drawing: {len(pts)} points" + (f" in {len(classes)} classes ({', '.join(classes)}), "
                                                              "'Train with classes' on. Press Train."
                                                              if classes else ". Press Train.")

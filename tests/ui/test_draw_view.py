@@ -103,6 +103,7 @@ def test_strokes_in_two_colours_make_two_classes_and_undo_takes_one_away(view):
     assert "2 classes (green, purple)" in st.status
     view._on_undo()  # one colour left: a drawing without classes
     assert st.labels is None and st.class_names == [] and len(st.data) == len(_dots(view))
+    assert not st.conditional, "one colour left: nothing to train classes with, so Train must not refuse"
     assert view.stroke_source.data["cls"] == ["green"]
 
 

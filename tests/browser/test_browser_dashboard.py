@@ -89,7 +89,7 @@ def _drag_stroke(page) -> bool:
 def test_draw_a_line_train_and_samples_land_on_it(page, app_server, artifacts_dir):
     errors = open_app(page, app_server, title=TITLE)
     page.get_by_role("button", name="Draw").click()
-    page.get_by_text("Draw with the mouse: the orange dots are your training set.").wait_for(state="visible")
+    page.get_by_text("Draw with the mouse: the dots are your training set.").wait_for(state="visible")
     page.wait_for_timeout(500)
     # A drag can be lost while the page is still busy starting up (the animation renders in software
     # GL here): try again, up to three times, until the browser has recorded the stroke.

@@ -66,9 +66,13 @@ def test_an_empty_csv_says_so_and_keeps_the_drawing(page, app_server, tmp_path):
     message = page.locator(".notyf__message").filter(has_text="empty.csv").first.inner_text()
     assert "empty" in message.replace("empty.csv", ""), message
     assert len(_column(page, "drawn_points", "x")) == 40, "the previous points must stay"
-    upload.set_input_files(empty)  # the same file again: the page must say it again, not ignore it
-    wait_for(lambda: page.locator(".notyf__message").filter(has_text="empty.csv").count() >= 2, 10,
-             "a second message for the second empty upload")
+    # The same file again: the page must say it again, not ignore it. The first message goes after 6 s; waiting
+    # for it to go first means a new message cannot be mistaken for the old one (and a slow page cannot hide
+    # the second message by letting the first expire while it waits for both).
+    messages = page.locator(".notyf__message").filter(has_text="empty.csv")
+    wait_for(lambda: messages.count() == 0, 15, "the first message to go")
+    upload.set_input_files(empty)
+    wait_for(lambda: messages.count() >= 1, 15, "a second message for the second empty upload")
     assert len(_column(page, "data", "x")) == 40
     assert errors == [], "browser console errors:\n" + "\n".join(errors)
 

@@ -176,7 +176,7 @@ class MainView(StateView):
                                     css_classes=["layer-legend"], stylesheets=[LEGEND_CSS])
         self._show_layers()
         self._clear = pn.widgets.Button(label="Clear traces", color="primary", variant="outline", disabled=True,
-                                        width=104, height=26, margin=(0, 5, 0, 8))
+                                        width=104, height=26, margin=(0, 5, 0, 4))
         self._clear.on_click(self._clear_traces)
 
     # --- toggles, loop and legend --------------------------------------------------------------
@@ -363,5 +363,6 @@ class MainView(StateView):
     def __panel__(self):
         controls = pn.Row(self._slider, self._player, self._loop, sizing_mode="stretch_width", align="center")
         caption = pn.pane.Markdown(CAPTION, styles=MUTED, width=PLOT_PX + 40, margin=(4, 10, 0, 10))
-        return pn.Column(self._fig, controls, pn.Row(self._layers, self._clear, align="center"), self._legend,
-                         caption, width=PLOT_PX + 70)
+        # five toggles fill the column's width: Clear traces goes beside their one-line legend, below them
+        legend = pn.Row(self._legend, self._clear, sizing_mode="stretch_width")
+        return pn.Column(self._fig, controls, self._layers, legend, caption, width=PLOT_PX + 70)

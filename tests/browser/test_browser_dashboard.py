@@ -156,7 +156,11 @@ def test_plot_slider_toggles_and_legend_fit_a_laptop_screen(page, app_server):
     assert boxes["plot"]["height"] > 400 and boxes["plot"]["x"] > boxes["sidebar"]["x"] + boxes["sidebar"]["width"]
     bottom = {k: boxes[k]["y"] + boxes[k]["height"] for k in boxes}
     assert bottom["plot"] <= boxes["slider"]["y"] + 1 and bottom["slider"] <= boxes["toggles"]["y"]
-    assert max(bottom["toggles"], bottom["clear traces"]) <= boxes["legend"]["y"] + 1, boxes
+    assert bottom["toggles"] <= boxes["legend"]["y"] + 1 and bottom["toggles"] <= boxes["clear traces"]["y"], boxes
+    # Clear traces sits beside the legend, inside the plot's column: left of the training panel
+    assert boxes["clear traces"]["x"] >= boxes["legend"]["x"] + boxes["legend"]["width"] - 1, boxes
+    training = page.get_by_text("Training", exact=True).first.bounding_box()
+    assert boxes["clear traces"]["x"] + boxes["clear traces"]["width"] <= training["x"], (boxes, training)
 
 
 def test_a_diverged_run_keeps_its_loss_curve_and_says_where(page, app_server, artifacts_dir):

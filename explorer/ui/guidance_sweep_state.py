@@ -7,25 +7,20 @@ import param
 
 from ..denoisers import OracleDenoiser
 from ..guidance_sweep import WS, GuidanceSweep, guidance_sweep
-from .background import BackgroundTask
-from .state import ExplorerState
+from .background_job import BackgroundJob
 
 N_SAMPLES = 300  # per class and w: a 2-class sweep over 7 values of w takes ~4 s on one core
 ORACLE_POINTS = 600  # the exact denoiser runs on at most this many training points
 
 
-class GuidanceSweepState(param.Parameterized):
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
+class GuidanceSweepState(BackgroundJob):
     include_oracle = param.Boolean(default=False, doc="Also sweep the exact conditional denoiser of the points.")
-    running = param.Boolean(default=False)
-    progress = param.Number(default=0.0, bounds=(0.0, 100.0))
     result = param.Parameter(default=None, doc="{'network': GuidanceSweep, 'oracle': GuidanceSweep or None}")
-    message = param.String(default="")
+
+    what = "guidance sweep"
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._task: BackgroundTask | None = None
-        self._model = None
         self.message = self.advice()
 
     def advice(self) -> str:
@@ -63,37 +58,8 @@ class GuidanceSweepState(param.Parameterized):
                                                class_names=model.class_names, progress=report(1), stop=stop)
             return out
 
-        self._task = BackgroundTask(work, "guidance-sweep").start()
-        self._model = model
-        self.param.update(running=True, progress=0.0, message="Measuring...")
-        return True
+        return self._launch(work, "guidance-sweep", "Measuring...")
 
-    def stop(self) -> None:
-        if self._task is not None:
-            self._task.stop()
-
-    def shutdown(self) -> None:
-        if self._task is not None:
-            self._task.stop()
-            self._task.join(2.0)
-
-    def poll(self) -> None:
-        task = self._task
-        if task is None:
-            return
-        news = task.poll()
-        self.progress = 100.0 * news.fraction
-        if not news.finished:
-            return
-        self._task = None
-        self.running = False
-        if news.error:
-            self.state.error = f"The guidance sweep failed: {news.error}"
-            self.message = "The sweep failed."
-            return
-        self.result = news.result
-        net: GuidanceSweep = news.result["network"]
-        self.message = "**Network:** " + "; ".join(net.summary(k) for k in range(len(net.class_names))) + "."
-
-    def is_stale(self) -> bool:
-        return self.result is not None and self._model is not self.state.model
+    def describe(self) -> str:
+        net: GuidanceSweep = self.result["network"]
+        return "**Network:** " + "; ".join(net.summary(k) for k in range(len(net.class_names))) + "."

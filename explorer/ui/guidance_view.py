@@ -14,8 +14,8 @@ from bokeh.plotting import figure
 
 from .base import StateView
 from .guidance_sweep_state import GuidanceSweepState
+from .job_controls import JobControls
 from .main_view_labels import class_palette
-from .polling import Poller, on_session_destroyed
 from .style import style_figure
 
 INTRO = ("**What does the guidance scale buy, and what does it cost?** For each class, samples asked for it at "
@@ -34,14 +34,10 @@ class GuidanceView(StateView):
     def __init__(self, **params):
         super().__init__(**params)
         self.sweep = GuidanceSweepState(state=self.state)
-        self._poller = Poller(self._tick)
         self._build()
         self.sweep.param.watch(self._on_result, ["result"])
-        self.sweep.param.watch(self._on_running, ["running", "progress", "message"])
         self.state.param.watch(self._on_model, ["model", "data", "guide"])
         self.state.param.watch(self._on_w, ["guidance"])
-        on_session_destroyed(lambda session_context: self.sweep.shutdown())
-        self._on_running()
         self._on_w()
 
     def _build(self):
@@ -61,39 +57,18 @@ class GuidanceView(StateView):
         self._swatches = [fig.line([0], [0], line_width=2, visible=False) for _ in range(24)]
         fig.add_layout(self._legend, "right")
         self._fig = fig
-        self._run = pn.widgets.Button(label="Measure", color="primary", width=110)
-        self._stop = pn.widgets.Button(label="Stop", width=80, disabled=True)
         self._oracle = pn.widgets.Checkbox.from_param(self.sweep.param.include_oracle,
                                                       label="Also the exact conditional denoiser", margin=(12, 10))
-        self._progress = pn.indicators.Progress(value=0, max=100, width=180, height=14, visible=False,
-                                                margin=(14, 10))
-        self._message = pn.pane.Markdown("", sizing_mode="stretch_width", name="guidance_message", margin=(0, 10))
-        self._run.on_click(lambda *_: self._start())
-        self._stop.on_click(lambda *_: self.sweep.stop())
-
-    def _start(self):
-        with pn.io.hold():
-            if self.sweep.start():
-                self._poller.start()
-
-    def _tick(self):
-        with pn.io.hold():
-            self.sweep.poll()
-            if not self.sweep.running:
-                self._poller.stop()
-
-    def _on_running(self, *_):
-        sw = self.sweep
-        self._run.disabled, self._stop.disabled = sw.running or not self.state.guided, not sw.running
-        self._progress.visible, self._progress.value = sw.running, int(sw.progress)
-        self._message.object = sw.message
+        self._controls = JobControls(self.sweep, "Measure", run_width=110, can_run=lambda: self.state.guided,
+                                     progress_width=180, message_name="guidance_message")
+        self._run, self._message, self._start = self._controls.run, self._controls.message, self._controls.start
 
     def _on_model(self, *_):
         if self.sweep.running:
             return
         self.sweep.message = ("The model, data or guide changed since this sweep: press Measure again.\n\n"
                               + self.sweep.advice() if self.sweep.is_stale() else self.sweep.advice())
-        self._on_running()
+        self._controls.refresh()
 
     def _on_w(self, *_):
         self._w_span.location = float(self.state.guidance)
@@ -138,7 +113,7 @@ class GuidanceView(StateView):
         muted = {"color": "#5f6368"}
         return pn.Column(
             pn.pane.Markdown(INTRO, styles=muted, sizing_mode="stretch_width", margin=(0, 10)),
-            pn.Row(self._run, self._stop, self._oracle, self._progress),
+            pn.Row(self._run, self._controls.stop, self._oracle, self._controls.progress),
             self._message,
             pn.pane.Bokeh(self._fig),
             sizing_mode="stretch_width")

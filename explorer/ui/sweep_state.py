@@ -13,8 +13,7 @@ from ..denoisers import OracleDenoiser
 from ..solvers import SAMPLERS
 from ..sweeps import NFE_LEVELS, SweepResult, sweep
 from ..timegrids import TIME_GRIDS
-from .background import BackgroundTask
-from .state import ExplorerState
+from .background_job import BackgroundJob
 
 N_SAMPLES = 1000  # samples per run: the full sweep takes ~7 s on one core (bench/bench_sweep.py)
 ORACLE_POINTS = 500  # the exact denoiser runs on this many training points (its cost grows with them)
@@ -22,21 +21,15 @@ ORACLE_MAX_NFE = 32  # ... and up to this budget: its evaluations cost ~10x the 
 KEEP = 300  # samples kept per run, for the hover preview
 
 
-class SweepState(param.Parameterized):
-    state = param.ClassSelector(class_=ExplorerState, constant=True)
+class SweepState(BackgroundJob):
     include_oracle = param.Boolean(default=False, doc="Also sweep the exact denoiser of the training points.")
     levels = param.Parameter(default=NFE_LEVELS, doc="The NFE budgets of the sweep (a tuple of whole numbers).")
-    running = param.Boolean(default=False)
-    progress = param.Number(default=0.0, bounds=(0.0, 100.0))
     result = param.Parameter(default=None, doc="{'network': SweepResult, 'oracle': SweepResult or None}")
     floor = param.Number(default=None, allow_None=True, doc="The floor the distances are divided by (None: raw).")
     message = param.String(default="Press Run sweep: every sampler on every time grid at 1 to 128 network "
                                    "evaluations (about 10 s).")
 
-    def __init__(self, **params):
-        super().__init__(**params)
-        self._task: BackgroundTask | None = None
-        self._stale_model = None
+    what = "sweep"
 
     def start(self) -> bool:
         st = self.state
@@ -64,42 +57,12 @@ class SweepState(param.Parameterized):
                                       keep=KEEP, progress=report(1), stop=stop)
             return out
 
-        self._task = BackgroundTask(work, "sweep").start()
-        self._model = model
-        self.param.update(running=True, progress=0.0, floor=floor, message="Sweeping...")
-        return True
-
-    def stop(self) -> None:
-        if self._task is not None:
-            self._task.stop()
-
-    def shutdown(self) -> None:
-        if self._task is not None:
-            self._task.stop()
-            self._task.join(2.0)
-
-    def poll(self) -> bool:
-        task = self._task
-        if task is None:
-            return False
-        news = task.poll()
-        self.progress = 100.0 * news.fraction
-        if not news.finished:
-            return True
-        self._task = None
-        self.running = False
-        if news.error:
-            self.state.error = f"The sweep failed: {news.error}"
-            self.message = "The sweep failed."
-            return True
-        self.result = news.result
-        self.message = self.summary()
-        return True
+        return self._launch(work, "sweep", "Sweeping...", floor=floor)
 
     def ratio(self, distance: float) -> float:
         return distance / self.floor if self.floor else distance
 
-    def summary(self) -> str:
+    def describe(self) -> str:
         res: SweepResult | None = (self.result or {}).get("network")
         if res is None or not res.points:
             return "The sweep was stopped before any run finished."
@@ -113,7 +76,3 @@ class SweepState(param.Parameterized):
                              f"{self.ratio(best.distance):.2g}{unit}")
         stopped = " (stopped early)" if res.stopped else ""
         return "Best at " + "; ".join(lines) + stopped + "."
-
-    def is_stale(self) -> bool:
-        return self.result is not None and getattr(self, "_model", None) is not self.state.model
-

@@ -17,7 +17,7 @@ from ..solvers import SAMPLERS
 from ..timegrids import TIME_GRIDS
 from . import frames
 from .base import StateView
-from .polling import Poller, on_session_destroyed
+from .job_controls import JobControls
 from .style import style_figure
 from .sweep_state import SweepState
 
@@ -44,13 +44,9 @@ class SweepView(StateView):
     def __init__(self, **params):
         super().__init__(**params)
         self.sweep = SweepState(state=self.state)
-        self._poller = Poller(self._tick)
         self._build()
         self.sweep.param.watch(self._on_result, ["result"])
-        self.sweep.param.watch(self._on_running, ["running", "progress", "message"])
         self.state.param.watch(self._on_model, ["model", "data"])
-        on_session_destroyed(lambda session_context: self.sweep.shutdown())
-        self._on_running()
 
     def _build(self):
         fig = figure(name="sweep_figure", x_axis_type="log", y_axis_type="log", width=540, height=400,
@@ -87,32 +83,10 @@ class SweepView(StateView):
                   for i, g in enumerate(grids)]
         fig.add_layout(Legend(items=items, label_text_font_size="11px", spacing=0, padding=4), "right")
         self._colors, self._fig, self._look_fig = colors, fig, look
-        self._run = pn.widgets.Button(label="Run sweep", color="primary", width=120)
-        self._stop = pn.widgets.Button(label="Stop", width=80, disabled=True)
         self._oracle = pn.widgets.Checkbox.from_param(self.sweep.param.include_oracle,
-                                                      name="Also the exact denoiser (NFE ≤ 32)", margin=(12, 10))
-        self._progress = pn.indicators.Progress(value=0, max=100, width=200, height=14, visible=False,
-                                                margin=(14, 10))
-        self._message = pn.pane.Markdown("", sizing_mode="stretch_width", name="sweep_message", margin=(0, 10))
-        self._run.on_click(lambda *_: self._start())
-        self._stop.on_click(lambda *_: self.sweep.stop())
-
-    def _start(self):
-        with pn.io.hold():
-            if self.sweep.start():
-                self._poller.start()
-
-    def _tick(self):
-        with pn.io.hold():
-            self.sweep.poll()
-            if not self.sweep.running:
-                self._poller.stop()
-
-    def _on_running(self, *_):
-        sw = self.sweep
-        self._run.disabled, self._stop.disabled = sw.running, not sw.running
-        self._progress.visible, self._progress.value = sw.running, int(sw.progress)
-        self._message.object = sw.message
+                                                      label="Also the exact denoiser (NFE ≤ 32)", margin=(12, 10))
+        self._controls = JobControls(self.sweep, "Run sweep", message_name="sweep_message")
+        self._message = self._controls.message
 
     def _on_model(self, *_):
         if self.sweep.is_stale():
@@ -163,7 +137,7 @@ class SweepView(StateView):
         muted = {"color": "#5f6368"}
         return pn.Column(
             pn.pane.Markdown(INTRO, styles=muted, sizing_mode="stretch_width", margin=(0, 10)),
-            pn.Row(self._run, self._stop, self._oracle, self._progress),
+            pn.Row(self._controls.run, self._controls.stop, self._oracle, self._controls.progress),
             self._message,
             pn.Row(pn.pane.Bokeh(self._fig), pn.pane.Bokeh(self._look_fig)),
             sizing_mode="stretch_width")

@@ -12,17 +12,22 @@ import time
 
 import panel as pn
 from bokeh.document import Document
+from panel.io.state import set_curdoc
 
 ROUNDS = 6
 
 
-def one_session(create_app) -> tuple[float, float, float, int]:
-    t0 = time.perf_counter()
-    page = create_app()
-    t1 = time.perf_counter()
+def one_session(create_app, serve=None) -> tuple[float, float, float, int]:
     doc = Document()
-    page.server_doc(doc)
-    t2 = time.perf_counter()
+    with set_curdoc(doc):  # as in a server: Panel shares per-document things (one model per stylesheet URL)
+        t0 = time.perf_counter()
+        page = create_app()
+        t1 = time.perf_counter()
+        if serve is not None:  # as explorer/app.py puts the page into a session's document
+            serve(page, doc)
+        else:
+            page.server_doc(doc)
+        t2 = time.perf_counter()
     doc.to_json()
     t3 = time.perf_counter()
     return t1 - t0, t2 - t1, t3 - t2, len(list(doc.models))
@@ -30,9 +35,9 @@ def one_session(create_app) -> tuple[float, float, float, int]:
 
 if __name__ == "__main__":
     pn.extension(notifications=True)
-    from explorer.app import create_app  # (builds one page at import: the process's first session)
+    import explorer.app as app  # (builds one page at import: the process's first session)
 
-    rows = [one_session(create_app) for _ in range(ROUNDS)]
+    rows = [one_session(app.create_app, getattr(app, "serve", None)) for _ in range(ROUNDS)]
     build, doc, js = (statistics.median(r[i] for r in rows) for i in range(3))
     print(f"one session: build {build:.2f} s + Bokeh models {doc:.2f} s + serialise {js:.2f} s = "
           f"{build + doc + js:.2f} s server time; {rows[-1][3]} models in the document")

@@ -180,4 +180,18 @@ def create_app() -> pn.template.FastListTemplate:
     )
 
 
-create_app().servable(title=TITLE)
+def serve(page, doc=None) -> None:
+    """Put `page` into this session's document (`doc`, else Panel's current one), as `.servable()` does, with
+    the document's model graph frozen: Bokeh otherwise re-walks every model of the page after each root added
+    and each JS link set up, ~60 walks of ~570 models for one new session (docs/performance.md#sessions)."""
+    doc = doc if doc is not None else pn.state.curdoc
+    if doc is None:  # imported outside a server (a test, a bench): nothing to serve into
+        return
+    with doc.models.freeze():
+        if doc is pn.state.curdoc and doc.session_context is not None:
+            page.servable(title=TITLE)
+        else:
+            page.server_doc(doc, title=TITLE)
+
+
+serve(create_app())

@@ -5,10 +5,12 @@ sources) is created inside :func:`create_app`, never at module level.
 """
 import copy
 import json
+import os
 
 import panel as pn
 import torch
 from bokeh.models import CustomJS
+from bokeh.settings import settings
 from bokeh.themes import Theme as BokehTheme
 from panel.theme import Fast
 from panel.theme.fast import DARK_STYLE, FastStyle
@@ -25,6 +27,13 @@ pn.extension(notifications=True)
 torch.set_num_threads(1)
 # Torch's first optimiser costs ~1 s of lazy imports; pay it while the page loads, not on the first Train.
 torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+# Bokeh's development checks cost ~0.1 s of every new session (docs/performance.md#sessions): validating the
+# whole document, and inspecting the signature of each of its ~375 Python callbacks. The views' own tests
+# (tests/ui) build them with the checks on; BOKEH_VALIDATE_DOC=1 / BOKEH_PERFORM_ERROR_DIAGNOSTICS=1 turn them on.
+for _check, _env in ((settings.perform_document_validation, "BOKEH_VALIDATE_DOC"),
+                     (settings.perform_error_diagnostics, "BOKEH_PERFORM_ERROR_DIAGNOSTICS")):
+    if _env not in os.environ:
+        _check.set_value(False)
 
 HOW_TO = """
 Pick a dataset (or press **Draw** and sketch one), choose what the network predicts and the noise

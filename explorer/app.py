@@ -15,6 +15,7 @@ from bokeh.themes import Theme as BokehTheme
 from panel.theme import Fast
 from panel.theme.fast import DARK_STYLE, FastStyle
 
+from explorer.runtime import warm_optimiser_soon
 from explorer.ui.accessible import CHECKBOX_LABELS_JS
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.export_view import ExportView
@@ -25,8 +26,9 @@ from explorer.ui.url_state import sync_url
 pn.extension(notifications=True)
 # One torch thread per session: faster on a busy 2-core machine and fair when several sessions train.
 torch.set_num_threads(1)
-# Torch's first optimiser costs ~1 s of lazy imports; pay it while the page loads, not on the first Train.
-torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+# Torch's first optimiser costs ~1 s of lazy imports: paid in the background once the server is up, not on the
+# first Train, nor before the first page (runtime.py).
+warm_optimiser_soon()
 # Bokeh's development checks cost ~0.1 s of every new session (docs/performance.md#sessions): validating the
 # whole document, and inspecting the signature of each of its ~375 Python callbacks. The views' own tests
 # (tests/ui) build them with the checks on; BOKEH_VALIDATE_DOC=1 / BOKEH_PERFORM_ERROR_DIAGNOSTICS=1 turn them on.

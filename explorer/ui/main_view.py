@@ -145,6 +145,10 @@ class MainView(StateView):
         self._player.jscallback(args=args, value=DEFINE_RENDER_JS + PLAYER_JS + LOOP_JS)
         self._player.jscallback(args=args, direction=REPLAY_JS + DEFINE_RENDER_JS + LOOP_JS)
         self._slider.jscallback(args=args, value=DEFINE_RENDER_JS + SLIDER_JS)
+        # A playing page sends the slider's and the player's value ~12 times a second: not "busy" work. Panel's
+        # busy counter (unused here: app.py has no busy indicator) cost ~1 ms of each tick (docs/performance.md).
+        for w in (self._slider, self._player):
+            w._busy__ignore = ["value", "direction", "value_throttled"]
         self._slider.param.watch(self._on_tick, "value")
         self._player.param.watch(self._on_direction, "direction")
         doc = pn.state.curdoc

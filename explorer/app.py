@@ -109,9 +109,10 @@ def _page_style(style: FastStyle, html: str) -> str:
                        "shadow": style.shadow, "html": html})
 
 
-def theme_switch(dark: bool, tabs: pn.Tabs) -> pn.widgets.Toggle:
+def theme_switch(dark: bool, tabs: pn.Tabs, *later: pn.layout.ListPanel) -> pn.widgets.Toggle:
     """The hidden toggle behind the header's light/dark switch (for the template's `header`): switches the
-    theme without reloading, so the session keeps its drawing, model and runs."""
+    theme without reloading, so the session keeps its drawing, model and runs. `later`: layouts whose plots are
+    made after the page is drawn (lazy.py), which get the theme when they arrive, as a tab's first visit does."""
     toggle = pn.widgets.Toggle(label="Dark theme", value=dark, visible=False, css_classes=["explorer-dark-theme"])
     toggle.jscallback(value=THEME_JS % (_page_style(DARK_STYLE, "#121212"), _page_style(FastStyle(), "")))
     doc = pn.state.curdoc
@@ -131,7 +132,8 @@ def theme_switch(dark: bool, tabs: pn.Tabs) -> pn.widgets.Toggle:
             pn.state.location.update_query(theme="dark" if event.new else "default")
 
     toggle.param.watch(on_switch, "value")
-    tabs.param.watch(lambda *_: pn.state.execute(apply, schedule=True), "active")
+    for watched, what in ((tabs, "active"), *((layout, "objects") for layout in later)):
+        watched.param.watch(lambda *_: pn.state.execute(apply, schedule=True), what)
     doc.js_on_event("document_ready", CustomJS(code=SWITCH_JS))
     pn.state.onload(apply)  # after Panel's own theme (a page opened with ?theme=dark)
     return toggle
@@ -176,7 +178,7 @@ def create_app() -> pn.template.FastListTemplate:
     dark = pn.template.FastListTemplate._get_theme_from_query_args() == "dark"  # Panel reads ?theme= too
     return pn.template.FastListTemplate(
         title=TITLE,
-        header=[theme_switch(dark, explorer.tabs)],
+        header=[theme_switch(dark, explorer.tabs, explorer.training_view._plots, explorer._draw_area)],
         sidebar=[how_to, lessons_card, explorer.controls, export],
         main=[explorer.main],
         main_layout=None,  # no card around the main area: its padding pushed the plot below a laptop's fold

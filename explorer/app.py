@@ -5,14 +5,17 @@ sources) is created inside :func:`create_app`, never at module level.
 """
 import copy
 import json
+import os
 
 import panel as pn
 import torch
 from bokeh.models import CustomJS
+from bokeh.settings import settings
 from bokeh.themes import Theme as BokehTheme
 from panel.theme import Fast
 from panel.theme.fast import DARK_STYLE, FastStyle
 
+from explorer.runtime import warm_optimiser_soon
 from explorer.ui.accessible import CHECKBOX_LABELS_JS
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.export_view import ExportView
@@ -23,8 +26,16 @@ from explorer.ui.url_state import sync_url
 pn.extension(notifications=True)
 # One torch thread per session: faster on a busy 2-core machine and fair when several sessions train.
 torch.set_num_threads(1)
-# Torch's first optimiser costs ~1 s of lazy imports; pay it while the page loads, not on the first Train.
-torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+# Torch's first optimiser costs ~1 s of lazy imports: paid in the background once the server is up, not on the
+# first Train, nor before the first page (runtime.py).
+warm_optimiser_soon()
+# Bokeh's development checks cost ~0.1 s of every new session (docs/performance.md#sessions): validating the
+# whole document, and inspecting the signature of each of its ~375 Python callbacks. The views' own tests
+# (tests/ui) build them with the checks on; BOKEH_VALIDATE_DOC=1 / BOKEH_PERFORM_ERROR_DIAGNOSTICS=1 turn them on.
+for _check, _env in ((settings.perform_document_validation, "BOKEH_VALIDATE_DOC"),
+                     (settings.perform_error_diagnostics, "BOKEH_PERFORM_ERROR_DIAGNOSTICS")):
+    if _env not in os.environ:
+        _check.set_value(False)
 
 HOW_TO = """
 Pick a dataset (or press **Draw** and sketch one), choose what the network predicts and the noise
@@ -98,9 +109,10 @@ def _page_style(style: FastStyle, html: str) -> str:
                        "shadow": style.shadow, "html": html})
 
 
-def theme_switch(dark: bool, tabs: pn.Tabs) -> pn.widgets.Toggle:
+def theme_switch(dark: bool, tabs: pn.Tabs, *later: pn.layout.ListPanel) -> pn.widgets.Toggle:
     """The hidden toggle behind the header's light/dark switch (for the template's `header`): switches the
-    theme without reloading, so the session keeps its drawing, model and runs."""
+    theme without reloading, so the session keeps its drawing, model and runs. `later`: layouts whose plots are
+    made after the page is drawn (lazy.py), which get the theme when they arrive, as a tab's first visit does."""
     toggle = pn.widgets.Toggle(label="Dark theme", value=dark, visible=False, css_classes=["explorer-dark-theme"])
     toggle.jscallback(value=THEME_JS % (_page_style(DARK_STYLE, "#121212"), _page_style(FastStyle(), "")))
     doc = pn.state.curdoc
@@ -120,7 +132,8 @@ def theme_switch(dark: bool, tabs: pn.Tabs) -> pn.widgets.Toggle:
             pn.state.location.update_query(theme="dark" if event.new else "default")
 
     toggle.param.watch(on_switch, "value")
-    tabs.param.watch(lambda *_: pn.state.execute(apply, schedule=True), "active")
+    for watched, what in ((tabs, "active"), *((layout, "objects") for layout in later)):
+        watched.param.watch(lambda *_: pn.state.execute(apply, schedule=True), what)
     doc.js_on_event("document_ready", CustomJS(code=SWITCH_JS))
     pn.state.onload(apply)  # after Panel's own theme (a page opened with ?theme=dark)
     return toggle
@@ -165,7 +178,7 @@ def create_app() -> pn.template.FastListTemplate:
     dark = pn.template.FastListTemplate._get_theme_from_query_args() == "dark"  # Panel reads ?theme= too
     return pn.template.FastListTemplate(
         title=TITLE,
-        header=[theme_switch(dark, explorer.tabs)],
+        header=[theme_switch(dark, explorer.tabs, explorer.training_view._plots, explorer._draw_area)],
         sidebar=[how_to, lessons_card, explorer.controls, export],
         main=[explorer.main],
         main_layout=None,  # no card around the main area: its padding pushed the plot below a laptop's fold
@@ -180,4 +193,18 @@ def create_app() -> pn.template.FastListTemplate:
     )
 
 
-create_app().servable(title=TITLE)
+def serve(page, doc=None) -> None:
+    """Put `page` into this session's document (`doc`, else Panel's current one), as `.servable()` does, with
+    the document's model graph frozen: Bokeh otherwise re-walks every model of the page after each root added
+    and each JS link set up, ~60 walks of ~570 models for one new session (docs/performance.md#sessions)."""
+    doc = doc if doc is not None else pn.state.curdoc
+    if doc is None:  # imported outside a server (a test, a bench): nothing to serve into
+        return
+    with doc.models.freeze():
+        if doc is pn.state.curdoc and doc.session_context is not None:
+            page.servable(title=TITLE)
+        else:
+            page.server_doc(doc, title=TITLE)
+
+
+serve(create_app())

@@ -62,3 +62,22 @@ def release_memory() -> bool:
     trim.argtypes = [ctypes.c_size_t]
     trim(0)
     return True
+
+
+_optimiser_warm = threading.Lock()
+_optimiser_warmed = False
+
+
+def warm_optimiser_soon(delay_s: float = 10.0) -> None:
+    """Make torch's first optimiser in a background thread `delay_s` from now, once per process. It imports
+    torch._dynamo (~1.2 s here), which the first Train would otherwise wait for; done at start-up it held back
+    the server's first page by as much (docs/performance.md#sessions). A Train before then simply waits for
+    the import to finish (Python's import lock)."""
+    global _optimiser_warmed
+    with _optimiser_warm:
+        if _optimiser_warmed:
+            return
+        _optimiser_warmed = True
+    timer = threading.Timer(delay_s, lambda: torch.optim.Adam([torch.zeros(1, requires_grad=True)]))
+    timer.daemon = True
+    timer.start()

@@ -14,7 +14,7 @@ from ..solvers import SAMPLERS
 from ..timegrids import TIME_GRIDS
 from .base import StateView
 from .knob_widgets import knob_sliders, select, show_knobs
-from .lazy import lazy_card
+from .lazy import lazy_card, lazy_visible
 from .state import DRAWN, GAUSSIAN
 
 DRAWN_LABEL = "Your drawing"
@@ -201,8 +201,12 @@ class Controls(StateView):
             pn.Row(self.train, self.stop, self.reflow, sizing_mode="stretch_width"),
             self.advanced,
             heading("### Sampling"),
-            self.sampler, *self._knob_rows.values(), self.grid, self._steps_row, self._n_row, self._oracle_row,
+            # the parts hidden at first (other samplers' knobs, the guidance of a model without classes) join
+            # the page when first shown (lazy.py)
+            self.sampler, *(lazy_visible(r, sizing_mode="stretch_width") for r in self._knob_rows.values()),
+            self.grid, self._steps_row, self._n_row, self._oracle_row,
             heading("### Guidance"),
-            self._conditional_row, self._guidance_hint, self.label, self._guidance_row, self.guide,
+            lazy_visible(self._conditional_row, sizing_mode="stretch_width"), self._guidance_hint,
+            *(lazy_visible(w, sizing_mode="stretch_width") for w in (self.label, self._guidance_row, self.guide)),
             sizing_mode="stretch_width",
         )

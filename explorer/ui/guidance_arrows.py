@@ -19,10 +19,16 @@ def _empty() -> dict:
 
 
 class GuidanceArrows:
-    """Owns the arrows' source and glyphs on `fig`."""
+    """Owns the arrows' source and glyphs on `fig`. The glyphs join the figure with the first arrows shown: a
+    new session's page holds four renderers fewer (docs/performance.md#sessions)."""
 
     def __init__(self, fig):
         self.source = ColumnDataSource(_empty(), name="guidance_arrows")
+        self._fig = fig
+        self.vectors: dict[str, np.ndarray] | None = None  # the last arrows, unscaled (-dx/dt)
+
+    def _build(self) -> None:
+        fig, self._fig = self._fig, None
         fig.segment("x0", "y0", "x1", "y1", source=self.source, color="white", line_width=6, alpha=0.7)  # halo
         fig.segment("x0", "y0", "x1", "y1", source=self.source, color="color", line_width=3)
         fig.scatter("x1", "y1", source=self.source, marker="triangle", angle="angle", size=12, color="color",
@@ -30,7 +36,6 @@ class GuidanceArrows:
         fig.text("x1", "y1", text="text", source=self.source, text_font_size="11px", text_color="color",
                  text_font_style="bold", x_offset=7, y_offset=-4, background_fill_color="white",
                  background_fill_alpha=0.75)
-        self.vectors: dict[str, np.ndarray] | None = None  # the last arrows, unscaled (-dx/dt)
 
     def show(self, state, point, t: float) -> str | None:
         """The arrows at `point` for what the sidebar asks (one class, w, guide); a sentence for the status
@@ -60,6 +65,8 @@ class GuidanceArrows:
             cols["x0"].append(x), cols["y0"].append(y), cols["x1"].append(x + dx), cols["y1"].append(y + dy)
             cols["angle"].append(float(np.arctan2(dy, dx) - np.pi / 2))
             cols["color"].append(colors[key]), cols["text"].append(names[key])
+        if self._fig is not None:
+            self._build()
         self.source.data = cols
         return (f"Arrows at ({x:.2f}, {y:.2f}), t = {t:.2f}: grey {names['reference']}, coloured '{state.label}', "
                 f"dark guided (w = {state.guidance:g} times the grey-to-coloured step).")

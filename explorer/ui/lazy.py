@@ -36,3 +36,19 @@ def lazy_column(factory: Callable[[], object], shown: bool, **kw) -> pn.Column:
     if shown:
         show(True)
     return column
+
+
+def lazy_visible(obj, **kw) -> pn.Column:
+    """A Column that holds `obj` from the first time `obj.visible` is True, and shows it while it is: a part
+    of the page hidden until the user asks for it (a sampler's knob, the guidance controls) costs a new
+    session one empty Column instead of its Bokeh models. Set `obj.visible` as before; this follows it."""
+    holder = pn.Column(margin=0, **kw)
+
+    def follow(*_):
+        if obj.visible and not holder.objects:
+            holder.objects = [obj]
+        holder.visible = obj.visible
+
+    obj.param.watch(follow, "visible")
+    follow()
+    return holder

@@ -39,9 +39,9 @@ from .main_view_labels import (
     PLAYER_LABELS_JS,
     PLAYER_TIPS,
     REPLAY_JS,
-    _density_palette,
     class_palette,
 )
+from .main_view_layers import PlotLayers
 from .polling import forget_js_callbacks
 from .streamline_layer import StreamlineLayer
 from .style import empty_columns, style_figure
@@ -76,6 +76,12 @@ class MainView(StateView):
         self._on_data()
         self._on_run()
 
+    # the optional layers' renderers (None until first shown)
+    _dens_r = property(lambda self: self._plot_layers.dens_r)
+    _cont_rs = property(lambda self: self._plot_layers.cont_rs)
+    _field_r = property(lambda self: self._plot_layers.field_r)
+    _mesh_r = property(lambda self: self._plot_layers.mesh_r)
+
     # --- construction -----------------------------------------------------------------------
     def _build_figure(self):
         b = frames.BOUNDS
@@ -85,23 +91,8 @@ class MainView(StateView):
                      toolbar_location="right", min_border=4)
         style_figure(fig)
         self._store = ColumnDataSource(self._columns(None), name="main_view_store")
-        self._dens = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []}, name="density")
-        mapper = LinearColorMapper(palette=_density_palette(), low=frames.DENSITY_LEVELS[0], high=1.0,
-                                   low_color="#00000000")
-        self._dens_r = fig.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self._dens,
-                                 color_mapper=mapper, visible=False)
         self._ghost = ColumnDataSource(empty_columns("x", "y"), name="data")
-        fig.scatter("x", "y", source=self._ghost, size=3.5, color=COLORS["ghost"], alpha=0.3)
-        self._mesh = ColumnDataSource(empty_columns("x", "y"), name="mesh")
-        self._mesh_r = fig.line("x", "y", source=self._mesh, color=COLORS["mesh"], alpha=0.5, line_width=1.1,
-                                visible=False)
-        self._conts = [ColumnDataSource(empty_columns("x", "y"), name=f"density_contour_{j}")
-                       for j in range(len(frames.DENSITY_LEVELS))]
-        self._cont_rs = [fig.line("x", "y", source=src, color=COLORS["density"], alpha=0.45 + 0.1 * j,
-                                  line_width=1.0 + 0.25 * j, visible=False) for j, src in enumerate(self._conts)]
-        self._field = ColumnDataSource(empty_columns("x0", "y0", "x1", "y1"), name="field")
-        self._field_r = fig.segment("x0", "y0", "x1", "y1", source=self._field, color=COLORS["field"],
-                                    alpha=0.6, line_width=1.1, visible=False)
+        ghost_r = fig.scatter("x", "y", source=self._ghost, size=3.5, color=COLORS["ghost"], alpha=0.3)
         self._tails = ColumnDataSource(empty_columns("x0", "y0", "x1", "y1", "alpha"), name="tails")
         self._tails_r = fig.segment("x0", "y0", "x1", "y1", source=self._tails, color=COLORS["tails"],
                                     line_alpha="alpha", line_width=1.4)
@@ -128,15 +119,14 @@ class MainView(StateView):
         fig.on_event(Tap, self._on_tap)
         self._streams = StreamlineLayer(fig, self._store, below=self._tails_r)  # built when first switched on
         self._fig = fig
+        # the page finds the optional layers in `fig` by name (main_view_layers.py)
         self._js_args = dict(store=self._store, samples=self._samples, tails=self._tails, tails_r=self._tails_r,
-                             dens=self._dens, dens_r=self._dens_r, conts=self._conts, field=self._field,
-                             field_r=self._field_r, mesh=self._mesh, mesh_r=self._mesh_r, label=self._label,
-                             traces=self._trace_src, dots=self._dots)
+                             fig=fig, label=self._label, traces=self._trace_src, dots=self._dots)
         redraw = CustomJS(args=self._js_args, code=DEFINE_RENDER_JS + "store._render(store._tick);")
         self._store.js_on_change("data", redraw)
         self._trace_src.js_on_change("data", redraw)
-        for r in (self._tails_r, self._dens_r, self._field_r, self._mesh_r):
-            r.js_on_change("visible", redraw)
+        self._tails_r.js_on_change("visible", redraw)
+        self._plot_layers = PlotLayers(fig, ghost_r, redraw)  # density, field, mesh: made when first shown
 
     def _build_widgets(self):
         # The slider shows no value of its own: the time is read in one place, the label in the plot, which the
@@ -155,6 +145,10 @@ class MainView(StateView):
         self._player.jscallback(args=args, value=DEFINE_RENDER_JS + PLAYER_JS + LOOP_JS)
         self._player.jscallback(args=args, direction=REPLAY_JS + DEFINE_RENDER_JS + LOOP_JS)
         self._slider.jscallback(args=args, value=DEFINE_RENDER_JS + SLIDER_JS)
+        # A playing page sends the slider's and the player's value ~12 times a second: not "busy" work. Panel's
+        # busy counter (unused here: app.py has no busy indicator) cost ~1 ms of each tick (docs/performance.md).
+        for w in (self._slider, self._player):
+            w._busy__ignore = ["value", "direction", "value_throttled"]
         self._slider.param.watch(self._on_tick, "value")
         self._player.param.watch(self._on_direction, "direction")
         doc = pn.state.curdoc
@@ -257,10 +251,7 @@ class MainView(StateView):
     def _apply_visibility(self):
         st = self.state
         self._tails_r.visible = st.show_trajectories
-        for r in (self._dens_r, *self._cont_rs):
-            r.visible = st.show_density
-        self._field_r.visible = st.show_field
-        self._mesh_r.visible = st.show_mesh
+        self._plot_layers.show(st)
         self._streams.show(st.show_streamlines, st.model)
 
     def _on_toggle(self, *_):

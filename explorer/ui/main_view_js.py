@@ -84,17 +84,22 @@ if (store._render == null) store._render = (tick) => {
     tails.setv({data: {x0: x0, y0: y0, x1: x1, y1: y1, alpha: al}}, quiet);
   }
 
-  if (dens_r.visible && d.density[0].length) {
+  // the optional layers, made when first shown (main_view_layers.py): found in the figure by name
+  const layer = {};
+  for (const r of fig.renderers) if (r.name) layer[r.name] = r;
+  const dens_r = layer.density_r, field_r = layer.field_r, mesh_r = layer.mesh_r;
+  if (dens_r && dens_r.visible && d.density[0].length) {
     const R = d.res[0], o = near * R * R, nd = Bokeh.require("core/util/ndarray").ndarray;
     const img = nd(d.density[0].slice(o, o + R * R), {dtype: "float32", shape: [R, R]});
-    dens.setv({data: {image: [img], x: [-4], y: [-4], dw: [8], dh: [8]}}, quiet);
-    for (let j = 0; j < conts.length; j++) {
+    dens_r.data_source.setv({data: {image: [img], x: [-4], y: [-4], dw: [8], dh: [8]}}, quiet);
+    for (let j = 0; layer["density_contour_" + j + "_r"]; j++) {
       const O = d["co" + j][0], a = O[near], b = O[near + 1];
-      conts[j].setv({data: {x: view(d["cx" + j][0], a, b), y: view(d["cy" + j][0], a, b)}}, quiet);
+      layer["density_contour_" + j + "_r"].data_source.setv(
+        {data: {x: view(d["cx" + j][0], a, b), y: view(d["cy" + j][0], a, b)}}, quiet);
     }
   }
 
-  if (field_r.visible && d.fu[0].length) {  // shaft plus a two-stroke head per arrow
+  if (field_r && field_r.visible && d.fu[0].length) {  // shaft plus a two-stroke head per arrow
     const gx = d.fx[0], gy = d.fy[0], m = gx.length, u = lerp(d.fu[0], m), v = lerp(d.fv[0], m);
     const x0 = new Float32Array(3 * m), y0 = new Float32Array(3 * m);
     const x1 = new Float32Array(3 * m), y1 = new Float32Array(3 * m);
@@ -108,10 +113,10 @@ if (store._render == null) store._render = (tick) => {
       x1[3*i+1] = ex - h * (ux * cs - uy * sn); y1[3*i+1] = ey - h * (uy * cs + ux * sn);
       x1[3*i+2] = ex - h * (ux * cs + uy * sn); y1[3*i+2] = ey - h * (uy * cs - ux * sn);
     }
-    field.setv({data: {x0: x0, y0: y0, x1: x1, y1: y1}}, quiet);
+    field_r.data_source.setv({data: {x0: x0, y0: y0, x1: x1, y1: y1}}, quiet);
   }
 
-  if (mesh_r.visible && d.mx[0].length) {  // the lattice's rows, then its columns, as one NaN-broken line
+  if (mesh_r && mesh_r.visible && d.mx[0].length) {  // the lattice's rows, then its columns, as one NaN-broken line
     const g = d.mn[0], px = lerp(d.mx[0], g * g), py = lerp(d.my[0], g * g);
     const N = 2 * g * (g + 1), lx = new Float32Array(N), ly = new Float32Array(N);
     let p = 0;
@@ -123,7 +128,7 @@ if (store._render == null) store._render = (tick) => {
       for (let r = 0; r < g; r++) { lx[p] = px[r * g + c]; ly[p++] = py[r * g + c]; }
       lx[p] = ly[p++] = NaN;
     }
-    mesh.setv({data: {x: lx, y: ly}}, quiet);
+    mesh_r.data_source.setv({data: {x: lx, y: ly}}, quiet);
   }
   {  // a dot on each traced path at the current t (path times run from 1 down to 0)
     const xs = traces.data.xs, ys = traces.data.ys, ts = traces.data.ts, n_tr = xs.length;

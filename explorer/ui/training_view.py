@@ -15,6 +15,7 @@ from bokeh.plotting import figure
 from ..metrics import energy_distance
 from ..samplers import sample
 from .base import StateView
+from .lazy import lazy_column
 
 # Energy distance is O(n·m): compare the preview with at most this many training points.
 _ED_POINTS = 1000
@@ -47,18 +48,18 @@ class TrainingView(StateView):
                                                sizing_mode="stretch_width", height=14, margin=(8, 10))
         self.loss_source = ColumnDataSource(_empty_losses(), name="losses")
         self.blowup_source = ColumnDataSource(_no_blowup(), name="loss_blowup")  # where a diverged run blew up
-        self.loss_figure = self._loss_figure()
         self.preview_source = ColumnDataSource(_empty_points(), name="preview")
-        self.preview_figure = self._preview_figure()
+        # The figures are made with the plots, when the first loss arrives (lazy.py): until then a new session
+        # sends ~80 fewer Bokeh models. What they show meanwhile is kept here and applied when they are made.
+        self.loss_figure = self.preview_figure = self.blowup_span = self.blowup_label = self._loss_dots = None
+        self._preview = ("Samples now", False)  # the preview's title and visibility
         self.summary = pn.pane.HTML("", sizing_mode="stretch_width", margin=(0, 10))
         # The training timeline: what the model drew at each snapshot (every ~100 steps), once training is over
         self.timeline = pn.widgets.DiscreteSlider(label="Timeline: the model at step", options=[0], value=0,
                                                   visible=False, sizing_mode="stretch_width", margin=(0, 10))
         self.timeline.param.watch(self._on_timeline, "value")
         # Hidden until the first loss arrives: an empty log-scale plot is just a grey box.
-        self._plots = pn.Column(pn.pane.Bokeh(self.loss_figure, sizing_mode="stretch_width"),
-                                pn.pane.Bokeh(self.preview_figure), self.timeline, sizing_mode="stretch_width",
-                                visible=False)
+        self._plots = lazy_column(self._make_plots, False, sizing_mode="stretch_width")
         self._streamed = 0  # how many of state.losses are in loss_source
         self._distance: float | None = None
         self._reference: np.ndarray | None = None  # the training points the preview is compared with
@@ -73,6 +74,20 @@ class TrainingView(StateView):
         self._on_progress()
 
     # --- figures ------------------------------------------------------------------------------
+    def _make_plots(self) -> pn.Column:
+        self.loss_figure = self._loss_figure()
+        self.preview_figure = self._preview_figure()
+        self._show_blowup()
+        self._set_preview(*self._preview)
+        return pn.Column(pn.pane.Bokeh(self.loss_figure, sizing_mode="stretch_width"),
+                         pn.pane.Bokeh(self.preview_figure), self.timeline, sizing_mode="stretch_width")
+
+    def _set_preview(self, title: str, visible: bool) -> None:
+        self._preview = (title, visible)
+        if self.preview_figure is not None:
+            self.preview_figure.title.text = title
+            self.preview_figure.visible = visible
+
     def _loss_figure(self):
         fig = figure(height=200, sizing_mode="stretch_width", y_axis_type="log", title="Training loss",
                      x_axis_label="step", y_axis_label="loss (log scale)", tools="pan,wheel_zoom,reset",
@@ -128,10 +143,14 @@ class TrainingView(StateView):
         if k is None:
             if len(self.blowup_source.data["step"]):
                 self.blowup_source.data = _no_blowup()
+            if self.loss_figure is None:
+                return
             self.blowup_span.visible = self.blowup_label.visible = self._loss_dots.visible = False
             return
         y = float(losses[-1][1]) if losses else 1.0
         self.blowup_source.data = {"step": np.asarray([k], np.int64), "loss": np.asarray([y], np.float64)}
+        if self.loss_figure is None:
+            return
         self._loss_dots.visible = True
         self.blowup_span.update(location=k, visible=True)
         self.blowup_label.update(x=k, y=y, text=f"diverged at step {k}", visible=True)
@@ -142,8 +161,7 @@ class TrainingView(StateView):
 
     def _show_preview(self) -> None:
         preview = self.state.preview
-        self.preview_figure.title.text = "Samples now"
-        self.preview_figure.visible = preview is not None  # an empty box says nothing
+        self._set_preview("Samples now", preview is not None)  # an empty box says nothing
         if preview is None:
             self.preview_source.data = _empty_points()
             self._distance = None
@@ -175,8 +193,7 @@ class TrainingView(StateView):
         with pn.io.hold():
             pts = run.samples.astype(np.float32)
             self.preview_source.data = {"x": pts[:, 0], "y": pts[:, 1]}
-            self.preview_figure.title.text = "Final model" if final else f"At step {step}"
-            self.preview_figure.visible = True
+            self._set_preview("Final model" if final else f"At step {step}", True)
             self._distance = self._energy_distance(pts)
             self._update_summary()
 
@@ -194,7 +211,7 @@ class TrainingView(StateView):
             self._reference = np.asarray(data)[np.sort(keep)]
         if not self.state.training:  # the old preview belongs to the old data
             self.preview_source.data = _empty_points()
-            self.preview_figure.visible = False
+            self._set_preview(self._preview[0], False)
             self._distance = None
         self._update_summary()
 
@@ -213,7 +230,7 @@ class TrainingView(StateView):
 
     def _update_summary(self) -> None:
         losses, k = self.state.losses, self.state.diverged_at
-        self._plots.visible = bool(losses) or k is not None
+        self._plots.show(bool(losses) or k is not None)
         if not self._plots.visible:
             self.summary.object = "<i>Press Train to watch the loss fall and a preview of the samples.</i>"
             return

@@ -91,12 +91,14 @@ def _contrast(a: str, b: str) -> float:
 
 
 # What the page looks like: the page's and the sidebar's background, the main plot's colours and the loss
-# plot's card (from their models), and the colour of a text in a tab drawn later (`text`, if given).
+# plot's card, or the main plot's before there is a loss plot (from their models), and the colour of a text
+# in a tab drawn later (`text`, if given).
 LOOK_JS = """(text) => {
   const doc = Bokeh.documents[0], s = doc.get_model_by_name('samples');
   const fig = [...doc._all_models.values()].find(m => m.renderers && m.renderers.some(r => r.data_source === s));
   const dots = fig.renderers.find(r => r.data_source === s).glyph;
-  const loss = doc.get_model_by_name('loss_figure');
+  // the loss plot's card once it is made (with the first loss: training_view.py); the main plot's before
+  const loss = doc.get_model_by_name('loss_figure') ?? fig;
   let color = null;
   const walk = (root) => { for (const el of root.querySelectorAll('*')) if (el.shadowRoot) {
     walk(el.shadowRoot);

@@ -27,9 +27,10 @@ STATS_JS = """() => {
   }
   return {n, mx, my, sx: Math.sqrt(vx), sy: Math.sqrt(vy), nn};
 }"""
+# a layer not shown yet may not be in the page at all (explorer/ui/main_view_layers.py): hidden, no points
 RENDERER_JS = """(name) => {
   const r = [...Bokeh.documents[0]._all_models.values()].find(m => m.data_source && m.data_source.name === name);
-  return {visible: r.visible, n: r.data_source.get_length()};
+  return r ? {visible: r.visible, n: r.data_source.get_length()} : {visible: false, n: 0, absent: true};
 }"""
 
 
@@ -112,7 +113,8 @@ def test_layers_switch_on(view, artifacts_dir):
         assert not view.evaluate(RENDERER_JS, name)["visible"]
     for label in ("Density", "Vector field", "Mesh"):
         _checkbox(view, label).click()
-    view.wait_for_function("() => Bokeh.documents[0].get_model_by_name('mesh').get_length() > 0", timeout=10_000)
+    mesh_js = "() => (Bokeh.documents[0].get_model_by_name('mesh') || {get_length: () => 0}).get_length() > 0"
+    view.wait_for_function(mesh_js, timeout=10_000)  # the layers are made when first shown
     time.sleep(0.5)
     dens, field, mesh = (view.evaluate(RENDERER_JS, n) for n in ("density", "field", "mesh"))
     assert dens["visible"] and dens["n"] == 1

@@ -11,7 +11,7 @@ from ..guidance import guidance_arrows
 from .main_view_labels import class_palette
 
 ARROW_LENGTH = 1.1  # the longest arrow, in plot units; the others keep their length relative to it
-REFERENCE_COLOR, GUIDED_COLOR = "#80868b", "#202124"
+ARROW_COLORS = {"reference": "#80868b", "guided": "#202124"}  # the class arrow takes its class's colour
 
 
 def _empty() -> dict:
@@ -56,8 +56,7 @@ class GuidanceArrows:
         longest = max(float(np.hypot(*v)) for v in vec.values()) or 1.0
         names = {"reference": "guide" if guide is not None else "no class", "conditional": state.label,
                  "guided": f"guided, w = {state.guidance:g}"}
-        colors = {"reference": REFERENCE_COLOR, "conditional": class_palette(state.model.class_names)[label],
-                  "guided": GUIDED_COLOR}
+        colors = {**ARROW_COLORS, "conditional": class_palette(state.model.class_names)[label]}
         x, y = float(point[0]), float(point[1])
         cols = _empty()
         for key in ("reference", "conditional", "guided"):

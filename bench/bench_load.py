@@ -55,7 +55,8 @@ def run(label: str, args: list[str], env: dict, sessions: int, training: int, wa
         cpu = (_family_cpu(proc.pid) - cpu0) / (time.perf_counter() - t0)
         rss = server_probe.rss_mb(proc.pid)
     print(f"\n{label}")
-    print(f"  open {sessions} sessions at once      {f.open_seconds:6.1f} s")
+    print(f"  open {sessions} sessions at once: every plot shown {f.open_seconds:6.1f} s, "
+          f"every whole page {f.page_seconds:6.1f} s")
     print(f"  idle round trip, nobody busy     {LoadFigures.summary(f.idle_round_trips)}")
     print(f"  idle round trip, {training} train + {watching} play  {LoadFigures.summary(f.loaded_round_trips)}"
           f"  ({len(f.loaded_round_trips)} probes)")

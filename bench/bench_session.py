@@ -3,13 +3,15 @@
 1. In-process: builds the app as `panel serve` does for each visitor (explorer/app.py: create_app, then serve
    into a document with Panel's current document set), turns it into a Bokeh document and serialises it: the
    server-side work of opening one page, without a browser or a socket. Also counts the document's models.
-   The first session of a process pays for imports and the pretrained model's first run (shared by the later
-   ones), so the figures are the median of the following ones.
+   It reports the first paint (what a session sends before its page is drawn) and what follows once the
+   browser says the page is drawn (Panel's onload: the sidebar). The first session of a process pays for
+   imports and the pretrained model's first run (shared by the later ones), so the figures are the median of
+   the following ones.
 2. Served (`--served`, or alone with `--served-only`): `panel serve explorer/app.py --warm`, then SESSIONS
    headless sessions one after another (tests/support/session_client.py: the page, the websocket, the
-   document, "document ready"), each given 1 s for its onload work; the server's CPU seconds and resident
-   memory per session, from /proc. This adds what (1) leaves out: the HTML page, the websocket, Panel's
-   session bookkeeping and onload callbacks.
+   document, "document ready"), each given 1 s for its onload work (the sidebar); the server's CPU seconds
+   (in all, and up to the first document) and resident memory per session, from /proc. This adds what (1)
+   leaves out: the HTML page, the websocket, Panel's session bookkeeping and onload callbacks.
 
 Targets (issue #16): <= 0.3 s of server time per new session, <= 30 MB per session.
 """
@@ -23,6 +25,7 @@ import time
 from pathlib import Path
 
 import panel as pn
+from bokeh.core.serialization import Serializer
 from bokeh.document import Document
 from panel.io.state import set_curdoc
 
@@ -31,8 +34,11 @@ ROUNDS = 6
 SESSIONS = 8
 
 
-def one_session(create_app, serve=None) -> tuple[float, float, float, int]:
+def one_session(create_app, serve=None) -> tuple[float, float, float, int, float, int]:
+    """(build, Bokeh models, serialise, models) of the first document a session sends, then (seconds, models) of
+    what the page gets once drawn (Panel's onload: app.py's sidebar; lazy.after_first_paint)."""
     doc = Document()
+    pn.state._loaded[doc] = False  # a served session before its page is drawn: Panel holds onload callbacks
     with set_curdoc(doc):  # as in a server: Panel shares per-document things (one model per stylesheet URL)
         t0 = time.perf_counter()
         page = create_app()
@@ -44,7 +50,13 @@ def one_session(create_app, serve=None) -> tuple[float, float, float, int]:
         t2 = time.perf_counter()
     doc.to_json()
     t3 = time.perf_counter()
-    return t1 - t0, t2 - t1, t3 - t2, len(list(doc.models))
+    first = {m.id for m in doc.models}
+    with set_curdoc(doc):
+        pn.state._on_load(doc)  # what "document ready" from the browser sets off
+    added = [m for m in doc.models if m.id not in first]
+    Serializer(references={m for m in doc.models if m.id in first}).encode(added)  # the patch that sends them
+    t4 = time.perf_counter()
+    return t1 - t0, t2 - t1, t3 - t2, len(first), t4 - t3, len(added)
 
 
 def in_process() -> None:
@@ -52,9 +64,11 @@ def in_process() -> None:
     import explorer.app as app  # (builds one page at import: the process's first session)
 
     rows = [one_session(app.create_app, getattr(app, "serve", None)) for _ in range(ROUNDS)]
-    build, doc, js = (statistics.median(r[i] for r in rows) for i in range(3))
-    print(f"one session: build {build:.2f} s + Bokeh models {doc:.2f} s + serialise {js:.2f} s = "
+    build, doc, js, _, later, _ = (statistics.median(r[i] for r in rows) for i in range(6))
+    print(f"one session, first paint: build {build:.2f} s + Bokeh models {doc:.2f} s + serialise {js:.2f} s = "
           f"{build + doc + js:.2f} s server time; {rows[-1][3]} models in the document")
+    print(f"  then, once the page is drawn: {later:.2f} s for {rows[-1][5]} more models; "
+          f"{build + doc + js + later:.2f} s in all")
 
 
 def served(sessions: int = SESSIONS) -> None:
@@ -63,28 +77,35 @@ def served(sessions: int = SESSIONS) -> None:
     from browser_support import serve_process
     from session_client import SessionClient
 
-    async def open_one(url):
-        client = await SessionClient.open(url)
-        await asyncio.sleep(1.0)  # its onload callbacks and first updates
-        return client
+    async def open_one(url, pid=None):
+        """The session, and the server's CPU seconds until its first document (the plot) had been sent."""
+        cpu0 = server_probe.cpu_seconds(pid) if pid else 0.0
+        client = await SessionClient.open(url, ready=False)
+        first = server_probe.cpu_seconds(pid) - cpu0 if pid else 0.0
+        client.ready()
+        await asyncio.sleep(1.0)  # its onload callbacks (the sidebar) and first updates
+        return client, first
 
     with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "app.py", Path(tmp),
                                                              extra_args=["--warm"]) as (proc, url, _log):
         loop = asyncio.new_event_loop()
-        clients = [loop.run_until_complete(open_one(url))]  # the first visitor (the pretrained run is shared)
+        clients = [loop.run_until_complete(open_one(url))[0]]  # the first visitor (the pretrained run is shared)
         time.sleep(1.0)
-        rss0, cpus, walls = server_probe.rss_mb(proc.pid), [], []
+        rss0, cpus, firsts, walls = server_probe.rss_mb(proc.pid), [], [], []
         for _ in range(sessions):
             cpu0, t0 = server_probe.cpu_seconds(proc.pid), time.perf_counter()
-            clients.append(loop.run_until_complete(open_one(url)))
+            client, first = loop.run_until_complete(open_one(url, proc.pid))
+            clients.append(client)
             cpus.append(server_probe.cpu_seconds(proc.pid) - cpu0)
+            firsts.append(first)
             walls.append(time.perf_counter() - t0 - 1.0)
         per_mb = (server_probe.rss_mb(proc.pid) - rss0) / sessions
         for c in clients:
             loop.run_until_complete(c.close())
         loop.close()
-    print(f"served: server CPU per new session median {statistics.median(cpus):.2f} s (min {min(cpus):.2f}); "
-          f"page + document in {statistics.median(walls):.2f} s; resident memory +{per_mb:.1f} MB per session")
+    print(f"served: server CPU per new session median {statistics.median(cpus):.2f} s (min {min(cpus):.2f}), of "
+          f"which the first paint (page + first document) {statistics.median(firsts):.2f} s; resident memory "
+          f"+{per_mb:.1f} MB per session")
 
 
 if __name__ == "__main__":

@@ -15,13 +15,13 @@ from bokeh.themes import Theme as BokehTheme
 from panel.theme import Fast
 from panel.theme.fast import DARK_STYLE, FastStyle
 
-from explorer.runtime import warm_optimiser_soon
+from explorer.runtime import freeze_imports, warm_optimiser_soon
 from explorer.ui.accessible import CHECKBOX_LABELS_JS
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.export_view import ExportView
-from explorer.ui.lazy import lazy_card
+from explorer.ui.lazy import after_first_paint, lazy_card
 from explorer.ui.lessons_view import LessonsView
-from explorer.ui.url_state import sync_url
+from explorer.ui.url_state import follow_in_address_bar, sync_url
 
 pn.extension(notifications=True)
 # One torch thread per session: faster on a busy 2-core machine and fair when several sessions train.
@@ -29,6 +29,8 @@ torch.set_num_threads(1)
 # Torch's first optimiser costs ~1 s of lazy imports: paid in the background once the server is up, not on the
 # first Train, nor before the first page (runtime.py).
 warm_optimiser_soon()
+# The imports' objects, frozen before the first session: the collector stops walking them (runtime.py).
+freeze_imports()
 # Bokeh's development checks cost ~0.1 s of every new session (docs/performance.md#sessions): validating the
 # whole document, and inspecting the signature of each of its ~375 Python callbacks. The views' own tests
 # (tests/ui) build them with the checks on; BOKEH_VALIDATE_DOC=1 / BOKEH_PERFORM_ERROR_DIAGNOSTICS=1 turn them on.
@@ -179,7 +181,10 @@ def create_app() -> pn.template.FastListTemplate:
     return pn.template.FastListTemplate(
         title=TITLE,
         header=[theme_switch(dark, explorer.tabs, explorer.training_view._plots, explorer._draw_area)],
-        sidebar=[how_to, lessons_card, explorer.controls, export],
+        # One root, drawn after the plot: the plot is what a newcomer (and a class opening the link at once) sees
+        # first; the controls follow once the page is drawn, ~0.2 s later on a quiet server (lazy.py).
+        sidebar=[after_first_paint(lambda: [how_to, lessons_card, explorer.controls, export],
+                                   "*Loading the controls…*", sizing_mode="stretch_width", margin=0)],
         main=[explorer.main],
         main_layout=None,  # no card around the main area: its padding pushed the plot below a laptop's fold
         sidebar_width=340,
@@ -205,6 +210,7 @@ def serve(page, doc=None) -> None:
             page.servable(title=TITLE)
         else:
             page.server_doc(doc, title=TITLE)
+        follow_in_address_bar(doc)
 
 
 serve(create_app())

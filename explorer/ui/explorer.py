@@ -12,6 +12,7 @@ session up: a periodic callback moves the training thread's news into the state
 """
 from __future__ import annotations
 
+import functools
 import threading
 
 import panel as pn
@@ -49,7 +50,6 @@ class Explorer(StateView):
     def __init__(self, **params):
         super().__init__(**params)
         s = self.state
-        self.controls = Controls(state=s)
         self.main_view = MainView(state=s)
         self.training_view = TrainingView(state=s)
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 10), name="status",
@@ -169,6 +169,11 @@ class Explorer(StateView):
             self._views[1].branches.active = active == 1
         if 2 in self._views:
             self._views[2].active = active == 2
+
+    @functools.cached_property
+    def controls(self) -> Controls:
+        """The sidebar's controls, made on first use (app.py draws them after the plot)."""
+        return Controls(state=self.state)
 
     @property
     def draw_view(self) -> DrawView:

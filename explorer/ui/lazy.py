@@ -6,6 +6,7 @@ session on this machine; built on first use, a class of 30 opens that much soone
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import panel as pn
@@ -21,6 +22,36 @@ def lazy_card(title: str, factory: Callable[[], object], **kw) -> pn.Card:
 
     card.param.watch(fill, "collapsed")
     return card
+
+
+# A class opening the link at once: every page's plot first, then the controls. A page's rest waits while other
+# pages of this process have not been drawn yet, for at most MAX_WAIT_S (a tab closed before it was drawn).
+RETRY_MS = 200
+MAX_WAIT_S = 20.0
+_undrawn: dict[int, float] = {}  # first paints not yet drawn by their browser: id -> time.monotonic() made
+
+
+def after_first_paint(factory: Callable[[], list], placeholder: str, **kw) -> pn.Column:
+    """A Column that shows `placeholder` (one line of Markdown) until the browser has drawn the page, then the
+    objects `factory()` returns (Panel's onload; at once outside a server). The first document a new session
+    sends is what a visitor looks at first, the plot; the rest comes in the next patch, once no other page of
+    the process is still waiting for its first paint (docs/performance.md#sessions)."""
+    column = pn.Column(pn.pane.Markdown(placeholder, margin=(5, 10)), **kw)
+    key = id(column)
+    _undrawn[key] = time.monotonic()
+
+    def fill() -> None:
+        _undrawn.pop(key, None)
+        now, doc = time.monotonic(), pn.state.curdoc
+        waiting = any(now - made < MAX_WAIT_S for made in _undrawn.values())
+        if waiting and doc is not None and doc.session_context is not None:
+            doc.add_timeout_callback(fill, RETRY_MS)
+            return
+        column.objects = list(factory())
+
+    pn.state.onload(fill)
+    pn.state.on_session_destroyed(lambda _ctx: _undrawn.pop(key, None))
+    return column
 
 
 def lazy_column(factory: Callable[[], object], shown: bool, **kw) -> pn.Column:

@@ -182,7 +182,7 @@ def sync_url(state: ExplorerState, location=None) -> bool:
     doc = pn.state.curdoc
     if served and doc is not None:
         pn.state.onload(tell)
-        doc.add_next_tick_callback(lambda: _follow_in_address_bar(doc))  # by then the page holds the location
+        doc.add_next_tick_callback(lambda: follow_in_address_bar(doc))  # by then the page holds the location
     else:
         tell()
     return True
@@ -198,13 +198,16 @@ if (window.location.pathname + window.location.search + window.location.hash !==
 """
 
 
-def _follow_in_address_bar(doc) -> None:
-    """Have the browser show every change of the location model's query at once."""
+def follow_in_address_bar(doc) -> None:
+    """Have the browser show every change of the location model's query at once (once per document). app.py
+    calls it while the page goes into its frozen document, where it costs no extra walk of the models."""
     from bokeh.models import CustomJS
 
     model = doc.get_model_by_name("location")
-    if model is not None:
-        model.js_on_change("search", CustomJS(code=REPLACE_URL_JS))
+    if model is None or any(getattr(cb, "code", None) == REPLACE_URL_JS
+                            for cb in model.js_property_callbacks.get("change:search", [])):
+        return
+    model.js_on_change("search", CustomJS(code=REPLACE_URL_JS))
 
 
 def _apply_and_clean(state: ExplorerState, location) -> list[str]:

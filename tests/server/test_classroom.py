@@ -37,7 +37,8 @@ def test_thirty_sessions_ten_training_the_idle_one_still_answers(tmp_path, artif
         figures: LoadFigures = run_in_own_loop(class_load(url, sessions=30, training=10, watching=19))
         rss = server_probe.rss_mb(proc.pid)
     _record(artifacts_dir, "load", {**figures.__dict__, "server_rss_mb": rss})
-    print(f"\nopen {figures.open_seconds:.0f} s; idle round trip {LoadFigures.summary(figures.idle_round_trips)}; "
+    print(f"\nopen: every plot in {figures.open_seconds:.0f} s, every whole page in {figures.page_seconds:.0f} s; "
+          f"idle round trip {LoadFigures.summary(figures.idle_round_trips)}; "
           f"while 10 train: {LoadFigures.summary(figures.loaded_round_trips)}; "
           f"training runs {min(figures.train_seconds):.0f}-{max(figures.train_seconds):.0f} s")
     assert figures.trained == 10, "every training run must end with its model shown"

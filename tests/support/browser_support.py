@@ -88,9 +88,13 @@ def wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+SIDEBAR_PLACEHOLDER = "Loading the controls"  # explorer/app.py, until the page is drawn
+
+
 def open_app(page, url: str, height: int = 2200, title: str | None = None) -> list[str]:
-    """Load the app at `url` (page 1400 px wide) and wait for its status line; return the list that collects
-    the page's console errors and uncaught exceptions from now on."""
+    """Load the app at `url` (page 1400 px wide) and wait for its status line and its sidebar's Train button
+    (explorer/app.py sends the sidebar once the plot is drawn); return the list that collects the page's
+    console errors and uncaught exceptions from now on."""
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
@@ -99,6 +103,8 @@ def open_app(page, url: str, height: int = 2200, title: str | None = None) -> li
     if title is not None:
         page.get_by_text(title).first.wait_for(state="visible", timeout=30_000)
     page.get_by_text("Status:").first.wait_for(state="visible", timeout=30_000)
+    if page.get_by_text(SIDEBAR_PLACEHOLDER).count():
+        page.get_by_role("button", name="Train", exact=True).first.wait_for(state="visible", timeout=30_000)
     return errors
 
 

@@ -23,7 +23,8 @@ from session_client import SessionClient
 class LoadFigures:
     sessions: int
     training: int
-    open_seconds: float = 0.0  # all sessions opened (concurrently)
+    open_seconds: float = 0.0  # all sessions opened at once: the last one's first document (the plot) arrived
+    page_seconds: float = 0.0  # ... and the rest of its page (the sidebar, sent once the page is drawn)
     idle_round_trips: list[float] = field(default_factory=list)  # before anyone trains
     loaded_round_trips: list[float] = field(default_factory=list)  # while the others train
     train_seconds: list[float] = field(default_factory=list)  # click -> Train enabled again, per trainer
@@ -80,9 +81,28 @@ class Student:
         return next((t for t in texts if isinstance(t, str) and "Status:" in t), "")
 
 
-async def open_students(url: str, n: int, timeout: float = 180.0) -> list[Student]:
-    clients = await asyncio.wait_for(asyncio.gather(*(SessionClient.open(url) for _ in range(n))), timeout)
-    return [Student(c) for c in clients]
+def has_controls(client: SessionClient) -> bool:
+    """Whether the session's page holds the sidebar's controls: app.py sends them after the first paint."""
+    return any(isinstance(m, Select) and m.title == "Sampler" for m in client.doc.models)
+
+
+async def open_students(url: str, n: int, timeout: float = 180.0, figures: LoadFigures | None = None) \
+        -> list[Student]:
+    """Open `n` sessions at once and wait for their whole pages; `figures` gets the times (open_seconds: every
+    first document, the plot; page_seconds: every page with its controls)."""
+    start = time.perf_counter()
+    firsts: list[float] = []
+
+    async def one() -> Student:
+        client = await SessionClient.open(url)
+        firsts.append(time.perf_counter() - start)
+        await client.wait_for(lambda: has_controls(client), timeout)
+        return Student(client)
+
+    students = await asyncio.wait_for(asyncio.gather(*(one() for _ in range(n))), timeout)
+    if figures is not None:
+        figures.open_seconds, figures.page_seconds = max(firsts), time.perf_counter() - start
+    return students
 
 
 async def class_load(url: str, sessions: int = 30, training: int = 10, watching: int = 0, idle_probes: int = 5,
@@ -90,9 +110,7 @@ async def class_load(url: str, sessions: int = 30, training: int = 10, watching:
     """Open `sessions` sessions; time the last one's round trip alone, then while `training` others train and
     `watching` others play their animation."""
     figures = LoadFigures(sessions=sessions, training=training)
-    start = time.perf_counter()
-    students = await open_students(url, sessions)
-    figures.open_seconds = time.perf_counter() - start
+    students = await open_students(url, sessions, figures=figures)
     probe, trainers, watchers = students[-1], students[:training], students[training:training + watching]
     try:
         await asyncio.sleep(1.0)  # let the sessions' first runs settle

@@ -46,8 +46,10 @@ class SessionClient:
 
     # --- connecting -------------------------------------------------------------------------------
     @classmethod
-    async def open(cls, page_url: str, timeout: float = 120.0) -> SessionClient:
-        """Open a new session of the app at `page_url` (its page is fetched; the server runs the app)."""
+    async def open(cls, page_url: str, timeout: float = 120.0, ready: bool = True) -> SessionClient:
+        """Open a new session of the app at `page_url` (its page is fetched; the server runs the app). `ready`:
+        then say "document ready", as BokehJS does once it has drawn the page; False leaves that to `ready()`
+        (a page still drawing)."""
         # A class opens its pages at once: the default client queues beyond 10 requests and times the queue out.
         http = AsyncHTTPClient(force_instance=True, max_clients=100)
         try:
@@ -86,10 +88,14 @@ class SessionClient:
         client._receiver = receiver
         doc.on_change_dispatch_to(client)
         client._reader = asyncio.ensure_future(client._read_forever())
-        # BokehJS says "document_ready" once the page is rendered; Panel holds its updates (and onload
-        # callbacks) until then.
-        client._send_event(DocumentReady())
+        if ready:
+            client.ready()
         return client
+
+    def ready(self) -> None:
+        """Say "document ready", as BokehJS does once the page is drawn: Panel holds its updates (and onload
+        callbacks) until then."""
+        self._send_event(DocumentReady())
 
     @staticmethod
     async def _read(ws, receiver: Receiver):

@@ -7,6 +7,7 @@ session on this machine; built on first use, a class of 30 opens that much soone
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable
 
 import panel as pn
@@ -24,33 +25,45 @@ def lazy_card(title: str, factory: Callable[[], object], **kw) -> pn.Card:
     return card
 
 
-# A class opening the link at once: every page's plot first, then the controls. A page's rest waits while other
-# pages of this process have not been drawn yet, for at most MAX_WAIT_S (a tab closed before it was drawn).
+# A class opening the link at once: every page's plot first, then the controls. A page's rest waits while another
+# page of this process is still on its way to being drawn: its websocket connected (its document is being sent or
+# drawn), or made less than UNCONNECTED_S ago (its browser is still loading the scripts). A page fetched without
+# a browser (a health check, curl) thus holds the others for UNCONNECTED_S at most, a tab that never reports
+# "drawn" for MAX_WAIT_S, and a closed one not at all.
 RETRY_MS = 200
+UNCONNECTED_S = 3.0
 MAX_WAIT_S = 20.0
-_undrawn: dict[int, float] = {}  # first paints not yet drawn by their browser: id -> time.monotonic() made
+_undrawn: dict[int, tuple[float, weakref.ref]] = {}  # first paints not yet drawn: id -> (made, its document)
+
+
+def _on_its_way(made: float, doc_ref: weakref.ref, now: float) -> bool:
+    doc = doc_ref()
+    session = getattr(getattr(doc, "session_context", None), "_session", None)  # Bokeh's ServerSession
+    connected = session is not None and session.connection_count > 0
+    return now - made < (MAX_WAIT_S if connected else UNCONNECTED_S)
 
 
 def after_first_paint(factory: Callable[[], list], placeholder: str, **kw) -> pn.Column:
     """A Column that shows `placeholder` (one line of Markdown) until the browser has drawn the page, then the
     objects `factory()` returns (Panel's onload; at once outside a server). The first document a new session
     sends is what a visitor looks at first, the plot; the rest comes in the next patch, once no other page of
-    the process is still waiting for its first paint (docs/performance.md#sessions)."""
+    the process is on its way to its first paint (docs/performance.md#sessions)."""
     column = pn.Column(pn.pane.Markdown(placeholder, margin=(5, 10)), **kw)
-    key = id(column)
-    _undrawn[key] = time.monotonic()
+    key, doc = id(column), pn.state.curdoc
+    served = doc is not None and doc.session_context is not None
+    if served:
+        _undrawn[key] = (time.monotonic(), weakref.ref(doc))
+        pn.state.on_session_destroyed(lambda _ctx: _undrawn.pop(key, None))
 
     def fill() -> None:
         _undrawn.pop(key, None)
-        now, doc = time.monotonic(), pn.state.curdoc
-        waiting = any(now - made < MAX_WAIT_S for made in _undrawn.values())
-        if waiting and doc is not None and doc.session_context is not None:
+        now = time.monotonic()
+        if served and any(_on_its_way(made, ref, now) for made, ref in list(_undrawn.values())):
             doc.add_timeout_callback(fill, RETRY_MS)
             return
         column.objects = list(factory())
 
     pn.state.onload(fill)
-    pn.state.on_session_destroyed(lambda _ctx: _undrawn.pop(key, None))
     return column
 
 

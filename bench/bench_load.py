@@ -1,4 +1,6 @@
-"""A class on one server, in figures (no asserts): ``python bench/bench_load.py [--quick]``.
+"""A class on one server, in figures (no asserts): ``python bench/bench_load.py [--quick | --open-only]``.
+
+`--open-only`: only the opening of 30 sessions at once (3 rounds, one process), without the training scenario.
 
 For each server setting below: start ``panel serve explorer/app.py``, open 30 sessions at once (headless
 Bokeh clients, tests/support/session_client.py), then have 10 press Train together while 19 play their animation
@@ -13,6 +15,7 @@ Settings compared (README: serving a class):
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import tempfile
@@ -65,7 +68,31 @@ def run(label: str, args: list[str], env: dict, sessions: int, training: int, wa
     print(f"  server CPU {100 * cpu:.0f} % of one core on average; resident memory {rss:.0f} MB (main process)")
 
 
+def open_class(sessions: int = 30, rounds: int = 3) -> None:
+    """`--open-only`: only the opening, on one process with the defaults: `sessions` headless sessions at once,
+    the server warm and idle before each round (torch's optimiser warm-up has run: runtime.py)."""
+    from load_scenario import open_students
+
+    async def opened(url: str) -> LoadFigures:
+        figures = LoadFigures(sessions=sessions, training=0)
+        students = await open_students(url, sessions, figures=figures)
+        await asyncio.gather(*(s.client.close() for s in students), return_exceptions=True)
+        return figures
+
+    print(f"\none process, 2 training slots: {sessions} sessions opened at once, {rounds} rounds")
+    with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "app.py", Path(tmp),
+                                                             extra_args=["--warm"]) as (proc, url, _log):
+        for _ in range(rounds):
+            time.sleep(12)  # idle: the optimiser warm-up (10 s after start) and the last round's teardown
+            cpu0 = server_probe.cpu_seconds(proc.pid)
+            f = run_in_own_loop(opened(url))
+            print(f"  every plot shown {f.open_seconds:5.1f} s, every whole page {f.page_seconds:5.1f} s; "
+                  f"server CPU {server_probe.cpu_seconds(proc.pid) - cpu0:5.1f} s")
+
+
 def main() -> None:
+    if "--open-only" in sys.argv:
+        return open_class()
     quick = "--quick" in sys.argv
     sessions, training, watching = (12, 4, 7) if quick else (30, 10, 19)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; "

@@ -14,19 +14,22 @@ const fix = (view) => {
   view.label_el.addEventListener('click', () => view._toggle_active());
   view.__explorer_labelled = true;
 };
-const patch = (view) => {
-  const proto = Object.getPrototypeOf(view);
-  if (proto.__explorer_labels) return;
+const patch = (proto) => {
+  if (proto == null || proto.__explorer_labels) return;
   const render = proto.render;
   proto.render = function () { render.call(this); this.__explorer_labelled = false; fix(this); };
   proto.__explorer_labels = true;
 };
+// the view class itself, from Bokeh's model registry: checkboxes drawn later are named even when the first
+// paint had none (app.py sends the sidebar after it)
+const Checkbox = Bokeh.Models.get('Checkbox');
+if (Checkbox != null && Checkbox.prototype.default_view != null) patch(Checkbox.prototype.default_view.prototype);
 for (const doc of Bokeh.documents)
   for (const m of doc._all_models.values()) {
     if (m.type !== 'Checkbox' && m.constructor.__name__ !== 'Checkbox') continue;
     const view = Bokeh.index.find_one(m);
     if (view == null) continue;
-    patch(view);
+    patch(Object.getPrototypeOf(view));
     fix(view);
   }
 """

@@ -2,7 +2,8 @@
 
 Every browser tab is one session, and each Bokeh model it holds costs the server time to build and send. The
 rarely opened parts (the Advanced card, Export & share, Lessons, the drawing canvas) cost ~0.4 s of a ~1.2 s
-session on this machine; built on first use, a class of 30 opens that much sooner.
+session on this machine; built on first use, a class of 30 opens that much sooner. The sidebar comes after the
+plot (`after_first_paint`): what a visitor sees first is sent first.
 """
 from __future__ import annotations
 

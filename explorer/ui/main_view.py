@@ -45,6 +45,7 @@ from .main_view_layers import PlotLayers
 from .polling import forget_js_callbacks
 from .streamline_layer import StreamlineLayer
 from .style import empty_columns, style_figure
+from .trace_layer import TraceLayer
 
 PLOT_PX = 440  # the plot's square frame: with the slider and toggles it fits a 1280x720 laptop screen
 SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
@@ -103,15 +104,6 @@ class MainView(StateView):
         fig.scatter("x", "y", source=self._samples, size=4, color={"field": "c", "transform": self._class_map},
                     alpha=0.72,
                     line_color=None)
-        self._trace_src = ColumnDataSource({"xs": [], "ys": [], "ts": [], "color": []}, name="traces")
-        fig.multi_line("xs", "ys", source=self._trace_src, color="color", line_width=2.6, alpha=0.9)
-        self._tap_src = ColumnDataSource({"x": [], "y": [], "color": []}, name="taps")
-        fig.scatter("x", "y", source=self._tap_src, size=12, fill_color="white", fill_alpha=0.6,
-                    line_color="color", line_width=2.5)
-        self._ends = ColumnDataSource({"x": [], "y": [], "angle": [], "color": []}, name="trace_ends")
-        fig.scatter("x", "y", source=self._ends, marker="triangle", angle="angle", size=11, color="color")
-        self._dots = ColumnDataSource({"x": [], "y": [], "color": []}, name="trace_dots")
-        fig.scatter("x", "y", source=self._dots, size=9, color="color", line_color="white", line_width=1.5)
         self._label = Label(x=10, y=10, x_units="screen", y_units="screen", text="", text_font_size="15px",
                             text_color="#3c4043", background_fill_color="white", background_fill_alpha=0.8)
         fig.add_layout(self._label)
@@ -121,10 +113,10 @@ class MainView(StateView):
         self._fig = fig
         # the page finds the optional layers in `fig` by name (main_view_layers.py)
         self._js_args = dict(store=self._store, samples=self._samples, tails=self._tails, tails_r=self._tails_r,
-                             fig=fig, label=self._label, traces=self._trace_src, dots=self._dots)
+                             fig=fig, label=self._label)
         redraw = CustomJS(args=self._js_args, code=DEFINE_RENDER_JS + "store._render(store._tick);")
         self._store.js_on_change("data", redraw)
-        self._trace_src.js_on_change("data", redraw)
+        self._trace_layer = TraceLayer(fig, redraw)  # the taps' traces: made at the first tap
         self._tails_r.js_on_change("visible", redraw)
         self._plot_layers = PlotLayers(fig, ghost_r, redraw)  # density, field, mesh: made when first shown
 
@@ -319,28 +311,24 @@ class MainView(StateView):
         except ExplorerError as err:
             st.error = str(err)
             return
-        said = self._arrows.show(st, (event.x, event.y), t)
-        if said:
-            st.status = said
         used = {c for *_, c in self._traces[-(MAX_TRACES - 1):]}
         color = next(c for c in COLORS["traces"] if c not in used)
         self._traces = (self._traces + [(path, times.astype(np.float32), (event.x, event.y), color)])[-MAX_TRACES:]
-        self._draw_traces()
+        # One batch: the layers made at a first tap go to the page in one message with their data. Sent apart,
+        # the page was once told of a model before it had received it ("reference ... isn't known").
+        with pn.io.hold():
+            self._draw_traces()  # (first: the guidance arrows, made at their first tap, go on top)
+            said = self._arrows.show(st, (event.x, event.y), t)
+        if said:
+            st.status = said
 
     def _draw_traces(self):
-        tr = self._traces
-        with pn.io.hold():
-            colors = [c for *_, c in tr]
-            self._tap_src.data = {"x": [xy[0] for *_, xy, _ in tr], "y": [xy[1] for *_, xy, _ in tr],
-                                  "color": colors}
-            # an arrowhead where the path lands (t = 0), pointing along its last step
-            heads = [(p[-1], p[-1] - p[-3]) for p, *_ in tr]
-            self._ends.data = {"x": [h[0][0] for h in heads], "y": [h[0][1] for h in heads],
-                               "angle": [float(np.arctan2(d[1], d[0]) - np.pi / 2) for _, d in heads],
-                               "color": colors}
-            self._trace_src.data = {"xs": [p[:, 0] for p, *_ in tr], "ys": [p[:, 1] for p, *_ in tr],
-                                    "ts": [ts for _, ts, *_ in tr], "color": [c for *_, c in tr]}
-            self._clear.disabled = not tr
+        self._trace_layer.draw(self._traces)
+        self._clear.disabled = not self._traces
+
+    # the traces' sources (None until the first tap)
+    _trace_src = property(lambda self: self._trace_layer.traces)
+    _tap_src = property(lambda self: self._trace_layer.taps)
 
     def _clear_traces(self, *_):
         self._arrows.clear()

@@ -130,7 +130,8 @@ if (store._render == null) store._render = (tick) => {
     }
     mesh_r.data_source.setv({data: {x: lx, y: ly}}, quiet);
   }
-  {  // a dot on each traced path at the current t (path times run from 1 down to 0)
+  if (layer.traces_r && layer.trace_dots_r) {  // a dot on each tap's path at the current t (trace_layer.py)
+    const traces = layer.traces_r.data_source, dots = layer.trace_dots_r.data_source;
     const xs = traces.data.xs, ys = traces.data.ys, ts = traces.data.ts, n_tr = xs.length;
     const dx = new Float32Array(n_tr), dy = new Float32Array(n_tr);
     for (let q = 0; q < n_tr; q++) {

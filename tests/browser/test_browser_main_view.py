@@ -133,7 +133,9 @@ def test_tap_traces_a_path_through_the_point(view, artifacts_dir):
     drag_slider(view, "Time (noise", 0.5)
     box = view.locator(".bk-events").first.bounding_box()
     view.mouse.click(box["x"] + box["width"] * 0.72, box["y"] + box["height"] * 0.3)
-    view.wait_for_function("() => Bokeh.documents[0].get_model_by_name('traces').get_length() == 1", timeout=15_000)
+    # the traces' sources arrive with the first tap (trace_layer.py)
+    view.wait_for_function("() => (Bokeh.documents[0].get_model_by_name('traces') || {get_length: () => 0})"
+                           ".get_length() == 1", timeout=15_000)
     tr = view.evaluate("""() => { const d = Bokeh.documents[0], t = d.get_model_by_name('traces').data,
         p = d.get_model_by_name('taps').data, dot = d.get_model_by_name('trace_dots').data;
         return {xs: Array.from(t.xs[0]), ys: Array.from(t.ys[0]), tap: [p.x[0], p.y[0]],

@@ -2,7 +2,7 @@
 the tap, an arrowhead where the path lands, and a dot that rides the path as the shown time runs.
 
 Its sources and renderers join the figure at the first tap (like the optional layers, main_view_layers.py): a new
-session's first paint holds 30 Bokeh models fewer, about a fifth of it (docs/performance.md#sessions). The page
+session's first paint holds 36 Bokeh models fewer, a fifth of it (docs/performance.md#sessions). The page
 finds them in the figure by their renderers' names ("traces_r", "trace_dots_r"); the sources keep the names the
 tests read ("traces", "taps", "trace_ends", "trace_dots").
 """

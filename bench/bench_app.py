@@ -1,7 +1,8 @@
 """How fast the dashboard's main view is, in figures (no asserts): ``python bench/bench_app.py``.
 
 1. Start-up: from launching ``panel serve explorer/app.py`` to the first animated frame in headless Chromium
-   (the browser is started beforehand; its own start-up is not the app's).
+   (the browser is started beforehand; its own start-up is not the app's), then page open to first frame on
+   the warm server; the same for Panel's floor, a one-figure page in the same template.
 2. A sampler change on the server, in-process: ExplorerState.recompute (the new run) + frames.pack_run (what
    the page receives), median of several, with the optional layers off and on.
 3. Playback in the browser: redraws of the samples per second (window.__explorer_frames, counted by the

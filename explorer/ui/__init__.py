@@ -8,9 +8,11 @@ Plain Python, no Panel (unit tested without a browser):
   browser-side drawing code, as JS strings).
 Panel views (each a `base.StateView`, styled by style.py):
   explorer.py (one session's whole dashboard, tabs included), controls.py (sidebar), draw_view.py,
-  main_view.py (the animated plot), quality_view.py, training_view.py, branch_view.py, density_view.py,
+  main_view.py (the animated plot; its layers made when first shown: main_view_layers.py, trace_layer.py,
+  streamline_layer.py, guidance_arrows.py), quality_view.py, training_view.py, branch_view.py, density_view.py,
   compare_view.py, schedule_view.py, export_view.py.
-Session plumbing: polling.py (periodic callbacks that run only while a job does; session teardown) and
-url_state.py (the setup in the address bar). The page itself is explorer/app.py.
+Session plumbing: polling.py (periodic callbacks that run only while a job does; session teardown),
+lazy.py (parts made when first shown, and the sidebar sent after the first paint) and url_state.py (the setup
+in the address bar). The page itself is explorer/app.py.
 See docs/performance.md#panel-and-bokeh for the recipes these follow.
 """

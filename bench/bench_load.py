@@ -1,6 +1,7 @@
 """A class on one server, in figures (no asserts): ``python bench/bench_load.py [--quick | --open-only]``.
 
-`--open-only`: only the opening of 30 sessions at once (3 rounds, one process), without the training scenario.
+`--open-only`: only the opening of 30 sessions at once (3 rounds, one process), without the training scenario,
+with clients that leave the cores to the server (they do not build the documents; see open_class).
 
 For each server setting below: start ``panel serve explorer/app.py``, open 30 sessions at once (headless
 Bokeh clients, tests/support/session_client.py), then have 10 press Train together while 19 play their animation
@@ -69,24 +70,29 @@ def run(label: str, args: list[str], env: dict, sessions: int, training: int, wa
 
 
 def open_class(sessions: int = 30, rounds: int = 3) -> None:
-    """`--open-only`: only the opening, on one process with the defaults: `sessions` headless sessions at once,
-    the server warm and idle before each round (torch's optimiser warm-up has run: runtime.py)."""
-    from load_scenario import open_students
+    """`--open-only`: only the opening, on one process with the defaults: `sessions` sessions at once, the server
+    warm and idle before each round (the warm-up has run: runtime.py). The sessions are opened on the wire
+    (session_client.open_on_the_wire): each pulls its first document and says "document ready" without
+    building it, as 30 browsers on 30 machines would leave this machine's cores to the server. The times are
+    the server's: every first document (the plot) sent, and every sidebar (the controls)."""
+    from session_client import open_on_the_wire
 
-    async def opened(url: str) -> LoadFigures:
-        figures = LoadFigures(sessions=sessions, training=0)
-        students = await open_students(url, sessions, figures=figures)
-        await asyncio.gather(*(s.client.close() for s in students), return_exceptions=True)
-        return figures
+    async def opened(url: str) -> tuple[float, float]:
+        start = time.perf_counter()
+        times = await asyncio.gather(*(open_on_the_wire(url, "How to use") for _ in range(sessions)))
+        return max(t[0] for t in times) - start, max(t[1] for t in times) - start
 
     print(f"\none process, 2 training slots: {sessions} sessions opened at once, {rounds} rounds")
     with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "app.py", Path(tmp),
                                                              extra_args=["--warm"]) as (proc, url, _log):
         for _ in range(rounds):
-            time.sleep(12)  # idle: the optimiser warm-up (10 s after start) and the last round's teardown
+            # Idle: the warm-up (10 s after start), and the last round's sessions discarded (Bokeh drops a closed
+            # session 15 s after, checking every 17 s). Shorter lifetimes would discard the new sessions too: a
+            # page's websocket connects only after the 30 pages were made.
+            time.sleep(35)
             cpu0 = server_probe.cpu_seconds(proc.pid)
-            f = run_in_own_loop(opened(url))
-            print(f"  every plot shown {f.open_seconds:5.1f} s, every whole page {f.page_seconds:5.1f} s; "
+            plots, pages = run_in_own_loop(opened(url))
+            print(f"  every plot sent {plots:5.1f} s, every whole page {pages:5.1f} s; "
                   f"server CPU {server_probe.cpu_seconds(proc.pid) - cpu0:5.1f} s")
 
 

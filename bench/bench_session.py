@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import panel as pn
@@ -34,12 +35,13 @@ ROUNDS = 6
 SESSIONS = 8
 
 
-def one_session(create_app, serve=None) -> tuple[float, float, float, int, float, int]:
+def one_session(create_app, serve=None, build=nullcontext) -> tuple[float, float, float, int, float, int]:
     """(build, Bokeh models, serialise, models) of the first document a session sends, then (seconds, models) of
-    what the page gets once drawn (Panel's onload: app.py's sidebar; lazy.after_first_paint)."""
+    what the page gets once drawn (Panel's onload: app.py's sidebar; lazy.after_first_paint). `build`: the
+    context app.py builds a page in (ui/bokeh_speed.py quick_build; none in earlier versions)."""
     doc = Document()
     pn.state._loaded[doc] = False  # a served session before its page is drawn: Panel holds onload callbacks
-    with set_curdoc(doc):  # as in a server: Panel shares per-document things (one model per stylesheet URL)
+    with set_curdoc(doc), build():  # as in a server: Panel shares per-document things (a stylesheet model per URL)
         t0 = time.perf_counter()
         page = create_app()
         t1 = time.perf_counter()
@@ -51,7 +53,7 @@ def one_session(create_app, serve=None) -> tuple[float, float, float, int, float
     doc.to_json()
     t3 = time.perf_counter()
     first = {m.id for m in doc.models}
-    with set_curdoc(doc):
+    with set_curdoc(doc), build():  # (served, lazy.after_first_paint builds the sidebar in quick_build too)
         pn.state._on_load(doc)  # what "document ready" from the browser sets off
     added = [m for m in doc.models if m.id not in first]
     Serializer(references={m for m in doc.models if m.id in first}).encode(added)  # the patch that sends them
@@ -63,7 +65,8 @@ def in_process() -> None:
     pn.extension(notifications=True)
     import explorer.app as app  # (builds one page at import: the process's first session)
 
-    rows = [one_session(app.create_app, getattr(app, "serve", None)) for _ in range(ROUNDS)]
+    args = app.create_app, getattr(app, "serve", None), getattr(app, "quick_build", nullcontext)
+    rows = [one_session(*args) for _ in range(ROUNDS)]
     build, doc, js, _, later, _ = (statistics.median(r[i] for r in rows) for i in range(6))
     print(f"one session, first paint: build {build:.2f} s + Bokeh models {doc:.2f} s + serialise {js:.2f} s = "
           f"{build + doc + js:.2f} s server time; {rows[-1][3]} models in the document")

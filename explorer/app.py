@@ -15,8 +15,9 @@ from bokeh.themes import Theme as BokehTheme
 from panel.theme import Fast
 from panel.theme.fast import DARK_STYLE, FastStyle
 
-from explorer.runtime import freeze_imports, warm_optimiser_soon
+from explorer.runtime import freeze_imports, warm_up_soon
 from explorer.ui.accessible import CHECKBOX_LABELS_JS
+from explorer.ui.bokeh_speed import quick_build, remember_stable_defaults
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.export_view import ExportView
 from explorer.ui.lazy import after_first_paint, lazy_card
@@ -26,11 +27,13 @@ from explorer.ui.url_state import follow_in_address_bar, sync_url
 pn.extension(notifications=True)
 # One torch thread per session: faster on a busy 2-core machine and fair when several sessions train.
 torch.set_num_threads(1)
-# Torch's first optimiser costs ~1 s of lazy imports: paid in the background once the server is up, not on the
-# first Train, nor before the first page (runtime.py).
-warm_optimiser_soon()
+# Torch's first optimiser costs ~1 s of lazy imports, scipy's blur and assignment ~0.35 s: paid in the background
+# once the server is up, not on the first Train, nor before the first page (runtime.py).
+warm_up_soon()
 # The imports' objects, frozen before the first session: the collector stops walking them (runtime.py).
 freeze_imports()
+# Bokeh's immutable property defaults computed once, not at each read (ui/bokeh_speed.py).
+remember_stable_defaults()
 # Bokeh's development checks cost ~0.1 s of every new session (docs/performance.md#sessions): validating the
 # whole document, and inspecting the signature of each of its ~375 Python callbacks. The views' own tests
 # (tests/ui) build them with the checks on; BOKEH_VALIDATE_DOC=1 / BOKEH_PERFORM_ERROR_DIAGNOSTICS=1 turn them on.
@@ -213,4 +216,5 @@ def serve(page, doc=None) -> None:
         follow_in_address_bar(doc)
 
 
-serve(create_app())
+with quick_build():  # Bokeh's property validation off while the page is built (ui/bokeh_speed.py)
+    serve(create_app())

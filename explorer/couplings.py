@@ -19,7 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
 
 from .checks import check_int
 from .errors import ExplorerError
@@ -31,6 +30,8 @@ CHUNK = 32  # points per exact assignment: a batch of 512 is sixteen of them
 def assign(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
     """The permutation p minimising sum |x0_i - x1_p(i)|² (an exact assignment: with uniform weights and equal
     sizes, exact optimal transport is a permutation)."""
+    from scipy.optimize import linear_sum_assignment  # here, not at start-up (runtime.warm_up_soon)
+
     cost = ((x0[:, None, :] - x1[None, :, :]) ** 2).sum(-1)
     rows, cols = linear_sum_assignment(cost)
     return cols[np.argsort(rows)]
@@ -38,6 +39,8 @@ def assign(x0: np.ndarray, x1: np.ndarray) -> np.ndarray:
 
 def ot_pairs(x0: torch.Tensor, x1: torch.Tensor, chunk: int = CHUNK) -> torch.Tensor:
     """x1's rows reordered so that row i is the noise paired with x0[i], chunk by chunk."""
+    from scipy.optimize import linear_sum_assignment
+
     a, b = x0.detach().double().numpy(), x1.detach().double().numpy()
     n, order = len(a), np.arange(len(a))
     full = n - n % chunk

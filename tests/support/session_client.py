@@ -16,6 +16,7 @@ bokeh.client.ClientSession runs one blocking IOLoop per session and cannot hold 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 
@@ -29,6 +30,12 @@ from bokeh.protocol import Protocol
 from bokeh.protocol.receiver import Receiver
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
+
+from explorer.ui.bokeh_speed import remember_stable_defaults
+
+# These clients stand in for a class's browsers, which build their documents on the students' machines; here
+# they share the server's cores, so they build them as cheaply as the server builds its own.
+remember_stable_defaults()
 
 TOKEN = re.compile(r'"token"\s*:\s*"([^"]+)"')
 
@@ -50,27 +57,7 @@ class SessionClient:
         """Open a new session of the app at `page_url` (its page is fetched; the server runs the app). `ready`:
         then say "document ready", as BokehJS does once it has drawn the page; False leaves that to `ready()`
         (a page still drawing)."""
-        # A class opens its pages at once: the default client queues beyond 10 requests and times the queue out.
-        http = AsyncHTTPClient(force_instance=True, max_clients=100)
-        try:
-            resp = await http.fetch(page_url, request_timeout=timeout, connect_timeout=timeout)
-        finally:
-            http.close()
-        match = TOKEN.search(resp.body.decode())
-        if match is None:
-            raise RuntimeError(f"no session token in the page at {page_url}")
-        # The page's query travels inside the session token; the websocket's address has none.
-        ws_url = re.sub(r"^http", "ws", page_url.split("?", 1)[0].rstrip("/")) + "/ws"
-        # Cookies the page set (a proxy's route to its server process) go with the websocket, as a browser's do.
-        cookies = "; ".join(c.split(";", 1)[0] for c in resp.headers.get_list("Set-Cookie"))
-        headers = {"Cookie": cookies} if cookies else {}
-        ws = WebSocketClientConnectionWrapper(await websocket_connect(
-            HTTPRequest(ws_url, request_timeout=timeout, headers=headers), subprotocols=["bokeh", match.group(1)],
-            max_message_size=200 * 2**20))
-        receiver = Receiver(Protocol())
-        ack = await cls._read(ws, receiver)
-        if ack is None or ack.msgtype != "ACK":
-            raise RuntimeError(f"expected ACK from {ws_url}, got {ack!r}")
+        ws, receiver, ws_url = await connect(page_url, timeout)
         protocol = Protocol()
         await protocol.create("PULL-DOC-REQ").send(ws)
         doc = Document()
@@ -82,7 +69,7 @@ class SessionClient:
                 msg.push_to_document(doc)
                 break
         if not doc.roots:
-            raise RuntimeError(f"{page_url} sent an empty document: did the app fail? (see the server's log)")
+            raise RuntimeError(f"{ws_url} sent an empty document: did the app fail? (see the server's log)")
         doc.models.flush_synced()  # the server knows every model now: send references, not definitions
         client = cls(ws, doc)
         client._receiver = receiver
@@ -176,3 +163,52 @@ class SessionClient:
                 if not predicate():
                     raise
         return time.perf_counter() - start
+
+
+async def connect(page_url: str, timeout: float = 120.0):
+    """Fetch the app's page (the server makes the session) and open its websocket: (ws, receiver, ws url)."""
+    # A class opens its pages at once: the default client queues beyond 10 requests and times the queue out.
+    http = AsyncHTTPClient(force_instance=True, max_clients=100)
+    try:
+        resp = await http.fetch(page_url, request_timeout=timeout, connect_timeout=timeout)
+    finally:
+        http.close()
+    match = TOKEN.search(resp.body.decode())
+    if match is None:
+        raise RuntimeError(f"no session token in the page at {page_url}")
+    # The page's query travels inside the session token; the websocket's address has none.
+    ws_url = re.sub(r"^http", "ws", page_url.split("?", 1)[0].rstrip("/")) + "/ws"
+    # Cookies the page set (a proxy's route to its server process) go with the websocket, as a browser's do.
+    cookies = "; ".join(c.split(";", 1)[0] for c in resp.headers.get_list("Set-Cookie"))
+    headers = {"Cookie": cookies} if cookies else {}
+    ws = WebSocketClientConnectionWrapper(await websocket_connect(
+        HTTPRequest(ws_url, request_timeout=timeout, headers=headers), subprotocols=["bokeh", match.group(1)],
+        max_message_size=200 * 2**20))
+    receiver = Receiver(Protocol())
+    ack = await SessionClient._read(ws, receiver)
+    if ack is None or ack.msgtype != "ACK":
+        raise RuntimeError(f"expected ACK from {ws_url}, got {ack!r}")
+    return ws, receiver, ws_url
+
+
+async def open_on_the_wire(page_url: str, until: str, timeout: float = 120.0) -> tuple[float, float]:
+    """A session as the server sees a browser open it, without building its document: pull the first document,
+    say "document ready", and wait for a patch whose text holds `until` (a part of the page sent after the
+    first paint). (first document arrived, `until` arrived): perf_counter times. A browser builds the document
+    on its own machine; this client leaves the cores to the server, so the times are the server's."""
+    ws, receiver, ws_url = await connect(page_url, timeout)
+    try:
+        await Protocol().create("PULL-DOC-REQ").send(ws)
+        while (msg := await SessionClient._read(ws, receiver)) is not None and msg.msgtype != "PULL-DOC-REPLY":
+            pass
+        if msg is None or not msg.content["doc"]["roots"]:
+            raise RuntimeError(f"{ws_url} sent no document: did the app fail? (see the server's log)")
+        first = time.perf_counter()
+        ready = MessageSentEvent(Document(), "bokeh_event", DocumentReady())
+        await Protocol().create("PATCH-DOC", [ready]).send(ws)
+        while (msg := await SessionClient._read(ws, receiver)) is not None:
+            if msg.msgtype == "PATCH-DOC" and until in json.dumps(msg.content):
+                return first, time.perf_counter()
+        raise ConnectionError(f"{ws_url} closed before sending {until!r}")
+    finally:
+        ws.close()

@@ -11,7 +11,7 @@ import pytest
 from bokeh.models import ColumnDataSource
 from browser_support import APP_PATH, serve_process
 from load_scenario import has_controls, run_in_own_loop
-from session_client import SessionClient
+from session_client import SessionClient, open_on_the_wire
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +42,8 @@ async def _first_paint_then_sidebar(url: str) -> dict:
         await other.wait_for(lambda: has_controls(other), 30)
         first["after"] = len(list(drawing.doc.models))
         first["placeholder_after"] = PLACEHOLDER in _texts(drawing)
+        # bench_load.py's light client: the same page, its sidebar (the "How to use" card) after "document ready"
+        first["wire"] = await open_on_the_wire(url, "How to use", timeout=30)
         return first
     finally:
         await asyncio.gather(drawing.close(), other.close())
@@ -55,6 +57,8 @@ def test_the_plot_comes_first_and_the_sidebar_once_every_page_is_drawn(tmp_path)
     assert seen["other_waited"], "a drawn page's sidebar must wait while another page is still being drawn"
     assert not seen["placeholder_after"], "the placeholder must give way to the controls"
     assert seen["after"] > seen["models"] + 50, f"the sidebar added {seen['after'] - seen['models']} models"
+    plot, sidebar = seen["wire"]
+    assert 0 < plot < sidebar, "a session opened on the wire gets its first document, then its sidebar"
 
 
 async def _closed_before_drawn(url: str) -> float:

@@ -93,7 +93,7 @@ def served(sessions: int = SESSIONS) -> None:
                                                              extra_args=["--warm"]) as (proc, url, _log):
         loop = asyncio.new_event_loop()
         clients = [loop.run_until_complete(open_one(url))[0]]  # the first visitor (the pretrained run is shared)
-        time.sleep(1.0)
+        time.sleep(11.0)  # the warm-up's imports (runtime.warm_up_soon, 10 s after start) out of the figures
         rss0, cpus, firsts, walls = server_probe.rss_mb(proc.pid), [], [], []
         for _ in range(sessions):
             cpu0, t0 = server_probe.cpu_seconds(proc.pid), time.perf_counter()

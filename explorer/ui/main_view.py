@@ -326,10 +326,6 @@ class MainView(StateView):
         self._trace_layer.draw(self._traces)
         self._clear.disabled = not self._traces
 
-    # the traces' sources (None until the first tap)
-    _trace_src = property(lambda self: self._trace_layer.traces)
-    _tap_src = property(lambda self: self._trace_layer.taps)
-
     def _clear_traces(self, *_):
         self._arrows.clear()
         self._traces = []

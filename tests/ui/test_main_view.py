@@ -83,9 +83,9 @@ def test_taps_trace_paths_up_to_a_limit(view):
     view._slider.value = view._slider.end // 2
     for i in range(MAX_TRACES + 2):
         view._on_tap(SimpleNamespace(x=-2.0 + 0.5 * i, y=1.0))
-    data = view._trace_src.data
+    data = view._trace_layer.traces.data
     assert len(data["xs"]) == MAX_TRACES and len(set(data["color"])) == MAX_TRACES
-    assert view._tap_src.data["x"][-1] == -2.0 + 0.5 * (MAX_TRACES + 1)
+    assert view._trace_layer.taps.data["x"][-1] == -2.0 + 0.5 * (MAX_TRACES + 1)
     path = np.stack([data["xs"][-1], data["ys"][-1]], 1)
     ts = data["ts"][-1]
     k = int(np.argmin(np.abs(ts - 0.5)))
@@ -93,7 +93,7 @@ def test_taps_trace_paths_up_to_a_limit(view):
     assert np.hypot(*(path[-1] - [0.5, -0.5])) < 1.0  # and on to the data
     assert not view._clear.disabled
     view._clear_traces()
-    assert len(view._trace_src.data["xs"]) == 0 and view._clear.disabled
+    assert len(view._trace_layer.traces.data["xs"]) == 0 and view._clear.disabled
 
 
 def test_store_columns_without_a_run_are_empty_but_complete():

@@ -1,6 +1,6 @@
 """How fast the dashboard's main view is, in figures (no asserts): ``python bench/bench_app.py``.
 
-1. Start-up: from launching ``panel serve explorer/app.py`` to the first animated frame in headless Chromium
+1. Start-up: from launching ``panel serve explorer/serve/app.py`` to the first animated frame in headless Chromium
    (the browser is started beforehand; its own start-up is not the app's), then page open to first frame on
    the warm server; the same for Panel's floor, a one-figure page in the same template.
 2. A sampler change on the server, in-process: ExplorerState.recompute (the new run) + frames.pack_run (what
@@ -110,8 +110,8 @@ def bench_startup(browser, script: Path) -> dict:
 def bench_sampler_change() -> list[tuple[str, float, int]]:
     import torch
 
-    from explorer.ui import frames
-    from explorer.ui.state import ExplorerState
+    from explorer.ui.plot import frames
+    from explorer.ui.session.state import ExplorerState
 
     torch.set_num_threads(1)
     st = ExplorerState()
@@ -125,7 +125,7 @@ def bench_sampler_change() -> list[tuple[str, float, int]]:
             times.append(time.perf_counter() - t)
         rows.append((f"recompute: sampler -> {sampler} (n={st.n_samples}, {st.sample_steps} steps)",
                      statistics.median(times), 0))
-    from explorer.ui.main_view import MainView
+    from explorer.ui.plot.main_view import MainView
 
     MainView(state=st)  # now a sampler change also repacks and updates the view's Bokeh models
     for sampler in ("heun", "euler"):
@@ -186,10 +186,10 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             floor_app = Path(tmp) / "floor.py"
             floor_app.write_text(FLOOR_APP)
-            rows = {"explorer/app.py": bench_startup(browser, REPO / "explorer" / "app.py"),
+            rows = {"explorer/serve/app.py": bench_startup(browser, REPO / "explorer" / "serve" / "app.py"),
                     "Panel's floor (one figure)": bench_startup(browser, floor_app)}
         print(f"{'start-up, s':<64}" + "".join(f"{k:>28}" for k in rows))
-        for k in rows["explorer/app.py"]:
+        for k in rows["explorer/serve/app.py"]:
             print(f"  {k:<62}" + "".join(f"{r[k]:>28.2f}" for r in rows.values()))
         print("  targets: <= 3 s from serve start to first frame, <= 1.5 s page open to first frame (warm)\n")
         print(f"{'playback, 2000 samples, 3 s':<30}{'redraws/s':>10}{'painted/s':>10}{'JS ms':>8}{'server CPU':>11}")

@@ -3,7 +3,7 @@
 `--open-only`: only the opening of 30 sessions at once (3 rounds, one process), without the training scenario,
 with clients that leave the cores to the server (they do not build the documents; see open_class).
 
-For each server setting below: start ``panel serve explorer/app.py``, open 30 sessions at once (headless
+For each server setting below: start ``panel serve explorer/serve/app.py``, open 30 sessions at once (headless
 Bokeh clients, tests/support/session_client.py), then have 10 press Train together while 19 play their animation
 and the 30th flips its sampler again and again. Printed: time to open the 30 sessions, the idle session's
 round trip (widget change -> new frames back) alone and under load, how long the 10 training runs took,
@@ -51,7 +51,7 @@ def _family_cpu(pid: int) -> float:
 
 
 def run(label: str, args: list[str], env: dict, sessions: int, training: int, watching: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "app.py", Path(tmp),
+    with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "serve" / "app.py", Path(tmp),
                                                              extra_args=args, env=env) as (proc, url, _log):
         time.sleep(2)
         cpu0, t0 = _family_cpu(proc.pid), time.perf_counter()
@@ -83,7 +83,7 @@ def open_class(sessions: int = 30, rounds: int = 3) -> None:
         return max(t[0] for t in times) - start, max(t[1] for t in times) - start
 
     print(f"\none process, 2 training slots: {sessions} sessions opened at once, {rounds} rounds")
-    with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "app.py", Path(tmp),
+    with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "serve" / "app.py", Path(tmp),
                                                              extra_args=["--warm"]) as (proc, url, _log):
         for _ in range(rounds):
             # Idle: the warm-up (10 s after start), and the last round's sessions discarded (Bokeh drops a closed

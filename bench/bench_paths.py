@@ -17,8 +17,8 @@ import ot
 from scipy.optimize import linear_sum_assignment
 
 import explorer as dx
-from explorer import couplings
-from explorer.straight import one_step_quality
+from explorer.core import couplings
+from explorer.studies.straight import one_step_quality
 
 
 def timed(fn, repeat):

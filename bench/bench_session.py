@@ -1,13 +1,13 @@
 """What one new browser session costs the server, printed (not asserted): `python bench/bench_session.py`.
 
-1. In-process: builds the app as `panel serve` does for each visitor (explorer/app.py: create_app, then serve
+1. In-process: builds the app as `panel serve` does for each visitor (explorer/serve/app.py: create_app, then serve
    into a document with Panel's current document set), turns it into a Bokeh document and serialises it: the
    server-side work of opening one page, without a browser or a socket. Also counts the document's models.
    It reports the first paint (what a session sends before its page is drawn) and what follows once the
    browser says the page is drawn (Panel's onload: the sidebar). The first session of a process pays for
    imports and the pretrained model's first run (shared by the later ones), so the figures are the median of
    the following ones.
-2. Served (`--served`, or alone with `--served-only`): `panel serve explorer/app.py --warm`, then SESSIONS
+2. Served (`--served`, or alone with `--served-only`): `panel serve explorer/serve/app.py --warm`, then SESSIONS
    headless sessions one after another (tests/support/session_client.py: the page, the websocket, the
    document, "document ready"), each given 1 s for its onload work (the sidebar); the server's CPU seconds
    (in all, and up to the first document) and resident memory per session, from /proc. This adds what (1)
@@ -45,7 +45,7 @@ def one_session(create_app, serve=None, build=nullcontext) -> tuple[float, float
         t0 = time.perf_counter()
         page = create_app()
         t1 = time.perf_counter()
-        if serve is not None:  # as explorer/app.py puts the page into a session's document
+        if serve is not None:  # as explorer/serve/app.py puts the page into a session's document
             serve(page, doc)
         else:
             page.server_doc(doc)
@@ -63,7 +63,7 @@ def one_session(create_app, serve=None, build=nullcontext) -> tuple[float, float
 
 def in_process() -> None:
     pn.extension(notifications=True)
-    import explorer.app as app  # (builds one page at import: the process's first session)
+    import explorer.serve.app as app  # (builds one page at import: the process's first session)
 
     args = app.create_app, getattr(app, "serve", None), getattr(app, "quick_build", nullcontext)
     rows = [one_session(*args) for _ in range(ROUNDS)]
@@ -89,7 +89,7 @@ def served(sessions: int = SESSIONS) -> None:
         await asyncio.sleep(1.0)  # its onload callbacks (the sidebar) and first updates
         return client, first
 
-    with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "app.py", Path(tmp),
+    with tempfile.TemporaryDirectory() as tmp, serve_process(REPO / "explorer" / "serve" / "app.py", Path(tmp),
                                                              extra_args=["--warm"]) as (proc, url, _log):
         loop = asyncio.new_event_loop()
         clients = [loop.run_until_complete(open_one(url))[0]]  # the first visitor (the pretrained run is shared)

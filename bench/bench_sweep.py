@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 import explorer as dx
-from explorer.ui.sweep_state import ORACLE_MAX_NFE, ORACLE_POINTS
+from explorer.ui.session.sweep_state import ORACLE_MAX_NFE, ORACLE_POINTS
 
 FRESH_SEED = 12345
 

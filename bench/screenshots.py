@@ -1,6 +1,6 @@
 """Screenshots of the dashboard for review: ``python bench/screenshots.py [--out bench/figures] [--only 1280]``.
 
-Serves explorer/app.py itself on a free port (no network: Chromium is Debian's /usr/bin/chromium, the page's
+Serves explorer/serve/app.py itself on a free port (no network: Chromium is Debian's /usr/bin/chromium, the page's
 files come from the local server) and, for each viewport (1280x720 and 1400x900), saves into bench/figures/:
 
     open_<w>.png          the page as it opens (the pretrained smiley, playing)
@@ -42,10 +42,10 @@ def _port() -> int:
 
 
 def serve() -> tuple[subprocess.Popen, str]:
-    """``panel serve explorer/app.py`` on a free port; (process, page url) once it answers."""
+    """``panel serve explorer/serve/app.py`` on a free port; (process, page url) once it answers."""
     port = _port()
     url = f"http://127.0.0.1:{port}/app"
-    proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(REPO / "explorer" / "app.py"),
+    proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(REPO / "explorer" / "serve" / "app.py"),
                              "--port", str(port), "--address", "127.0.0.1",
                              "--allow-websocket-origin", f"127.0.0.1:{port}"],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -1,7 +1,7 @@
 """Rewrite the shipped CSVs: datasets/<name>.csv = load(name, n=2000, seed=0), for every built-in name.
 
 Run from anywhere as ``python datasets/regenerate.py`` after changing a generator in
-explorer/shapes.py; tests/test_datasets.py fails until the CSVs match the code again.
+explorer/data/shapes.py; tests/test_datasets.py fails until the CSVs match the code again.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 for i in $(seq 1 "$n"); do
     port=$((5100 + i))
-    EXPLORER_TRAINING_SLOTS=1 "$python" -m panel serve explorer/app.py --warm --address 127.0.0.1 --port "$port" \
+    EXPLORER_TRAINING_SLOTS=1 "$python" -m panel serve explorer/serve/app.py --warm --address 127.0.0.1 --port "$port" \
         --allow-websocket-origin "$public" --websocket-max-message-size 104857600 >"$run/panel-$port.log" 2>&1 &
     pids+=($!)
 done

@@ -7,23 +7,27 @@
 
 Time runs from t = 0 (data) to t = 1 (noise): x_t = alpha(t) x0 + sigma(t) eps.
 """
-from . import datasets, density, metrics
-from .branching import BranchRun, branch
-from .checkpoints import load, save
-from .config import TrainConfig
-from .denoisers import Denoiser, GaussianDenoiser, OracleDenoiser
-from .errors import ExplorerError
-from .model import DiffusionModel
-from .objectives import OBJECTIVES, ObjectiveSpec
-from .pretrained import load_pretrained
-from .registry import Knob
-from .samplers import SampleRun, SamplingSettings, sample
-from .schedules import SCHEDULES, Schedule, get_schedule
-from .solvers import SAMPLERS, SamplerSpec
-from .straight import Straightness, reflow, straightness
-from .sweeps import SweepResult, sweep
-from .timegrids import TIME_GRIDS, TimeGridSpec
-from .training import train
+from explorer import _moved
+from explorer.core import density, metrics
+from explorer.core.denoisers import Denoiser, GaussianDenoiser, OracleDenoiser
+from explorer.core.errors import ExplorerError
+from explorer.core.objectives import OBJECTIVES, ObjectiveSpec
+from explorer.core.registry import Knob
+from explorer.core.samplers import SampleRun, SamplingSettings, sample
+from explorer.core.schedules import SCHEDULES, Schedule, get_schedule
+from explorer.core.solvers import SAMPLERS, SamplerSpec
+from explorer.core.timegrids import TIME_GRIDS, TimeGridSpec
+from explorer.data import datasets
+from explorer.studies.branching import BranchRun, branch
+from explorer.studies.straight import Straightness, reflow, straightness
+from explorer.studies.sweeps import SweepResult, sweep
+from explorer.training.checkpoints import load, save
+from explorer.training.config import TrainConfig
+from explorer.training.model import DiffusionModel
+from explorer.training.pretrained import load_pretrained
+from explorer.training.training import train
+
+_moved.install()  # old module paths (explorer.samplers, explorer.ui.state, ...) still import
 
 __version__ = "0.1.0"
 
@@ -39,7 +43,7 @@ __all__ = [
 def __getattr__(name):
     # The dashboard pulls in Panel; import it only when asked for.
     if name == "Explorer":
-        from .ui.explorer import Explorer
+        from explorer.ui.explorer import Explorer
 
         return Explorer
     raise AttributeError(f"module 'explorer' has no attribute {name!r}")

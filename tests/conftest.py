@@ -50,6 +50,6 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """Serve explorer/app.py with ``panel serve`` in a subprocess; yields the page URL."""
+    """Serve explorer/serve/app.py with ``panel serve`` in a subprocess; yields the page URL."""
     with serve_panel_app(APP_PATH, tmp_path_factory.mktemp("panel-serve")) as (url, _log):
         yield url

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ExplorerError
+from explorer.core.errors import ExplorerError
 
 FOLDER = Path(__file__).resolve().parent
 

@@ -14,6 +14,6 @@ Panel views (each a `base.StateView`, styled by style.py):
 Session plumbing: polling.py (periodic callbacks that run only while a job does; session teardown),
 lazy.py (parts made when first shown, and the sidebar sent after the first paint), bokeh_speed.py (Bokeh's
 immutable defaults computed once; its checks off while a page is built) and url_state.py (the setup in the
-address bar). The page itself is explorer/app.py.
+address bar). The page itself is explorer/serve/app.py.
 See docs/performance.md#panel-and-bokeh for the recipes these follow.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 import panel as pn
 import param
 
-from .state import ExplorerState
+from explorer.ui.session.state import ExplorerState
 
 
 class StateView(pn.viewable.Viewer):

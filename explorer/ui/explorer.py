@@ -3,7 +3,7 @@
     import panel as pn
     from explorer.ui.explorer import Explorer
     pn.extension()
-    Explorer()          # in a notebook cell; `panel serve explorer/app.py` for the full page
+    Explorer()          # in a notebook cell; `panel serve explorer/serve/app.py` for the full page
 
 Explorer itself is a plain Row (sidebar, main column) so it embeds anywhere; app.py puts its
 `controls` and `main` into a FastListTemplate instead. Whichever is shown, `start()` hooks the
@@ -17,24 +17,24 @@ import threading
 
 import panel as pn
 
-from ..runtime import release_memory
-from .base import StateView
-from .branch_view import BranchView
-from .compare_view import CompareView
-from .controls import Controls
-from .density_view import DensityView
-from .draw_view import DrawView
-from .export_files import escape_markdown
-from .guidance_view import GuidanceView
-from .lazy import lazy_column
-from .main_view import MainView
-from .pairing_view import PairingView
-from .polling import Poller, on_session_destroyed
-from .quality_view import QualityView
-from .schedule_view import ScheduleView
-from .state import DRAWN
-from .sweep_view import SweepView
-from .training_view import TrainingView
+from explorer.serve.runtime import release_memory
+from explorer.ui.base import StateView
+from explorer.ui.jobs.export_files import escape_markdown
+from explorer.ui.jobs.polling import Poller, on_session_destroyed
+from explorer.ui.lazy import lazy_column
+from explorer.ui.plot.main_view import MainView
+from explorer.ui.session.state import DRAWN
+from explorer.ui.views.branch_view import BranchView
+from explorer.ui.views.compare_view import CompareView
+from explorer.ui.views.controls import Controls
+from explorer.ui.views.density_view import DensityView
+from explorer.ui.views.draw_view import DrawView
+from explorer.ui.views.guidance_view import GuidanceView
+from explorer.ui.views.pairing_view import PairingView
+from explorer.ui.views.quality_view import QualityView
+from explorer.ui.views.schedule_view import ScheduleView
+from explorer.ui.views.sweep_view import SweepView
+from explorer.ui.views.training_view import TrainingView
 
 TITLE = "2D Diffusion Explorer"
 _TIGHT = "p { margin: 2px 0; }"  # the status line: one line, no paragraph margins

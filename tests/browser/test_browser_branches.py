@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from browser_support import drag_slider, wait_for
 
-from explorer import datasets
-from explorer.metrics import energy_distance
-from explorer.ui.state import FRESH_SEED
+from explorer.core.metrics import energy_distance
+from explorer.data import datasets
+from explorer.ui.session.state import FRESH_SEED
 
 pytestmark = pytest.mark.browser
 

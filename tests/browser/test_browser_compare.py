@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from browser_support import drag_slider
 
-from explorer import datasets
-from explorer.metrics import energy_distance
-from explorer.ui.compare_state import TIE
-from explorer.ui.state import FRESH_SEED
+from explorer.core.metrics import energy_distance
+from explorer.data import datasets
+from explorer.ui.session.compare_state import TIE
+from explorer.ui.session.state import FRESH_SEED
 
 pytestmark = pytest.mark.browser
 

@@ -27,7 +27,7 @@ STATS_JS = """() => {
   }
   return {n, mx, my, sx: Math.sqrt(vx), sy: Math.sqrt(vy), nn};
 }"""
-# a layer not shown yet may not be in the page at all (explorer/ui/main_view_layers.py): hidden, no points
+# a layer not shown yet may not be in the page at all (explorer/ui/plot/main_view_layers.py): hidden, no points
 RENDERER_JS = """(name) => {
   const r = [...Bokeh.documents[0]._all_models.values()].find(m => m.data_source && m.data_source.name === name);
   return r ? {visible: r.visible, n: r.data_source.get_length()} : {visible: false, n: 0, absent: true};

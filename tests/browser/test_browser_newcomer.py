@@ -63,7 +63,7 @@ def test_one_time_readout_and_a_new_model_clears_the_old_curve(page, app_server)
     steps = page.get_by_text("Sampler steps").first
     assert steps.is_visible()
     page.get_by_role("button", name="Train", exact=True).click()
-    # (the loss plot and its source join the page with the first loss: explorer/ui/training_view.py)
+    # (the loss plot and its source join the page with the first loss: explorer/ui/views/training_view.py)
     losses = "() => (Bokeh.documents[0].get_model_by_name('losses')?.data.step.length ?? 0)"
     wait_for(lambda: page.evaluate(losses) > 0, 60, "the loss curve")
     page.get_by_role("button", name="Stop", exact=True).click()

@@ -1,7 +1,7 @@
 """The setup in the address bar and the Export & share card, in headless Chromium.
 
-Serves explorer/app.py once it wires `sync_url` and `ExportView`, else tests/support/apps/url_app.py (the same page
-with both wired). Numbers are read back from the page's Bokeh document and from real downloads.
+Serves explorer/serve/app.py once it wires `sync_url` and `ExportView`, else tests/support/apps/url_app.py (the
+same page with both wired). Numbers are read back from the page's Bokeh document and from real downloads.
 """
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from browser_support import open_app, serve_panel_app
 from PIL import Image
 from playwright.sync_api import expect
 
-from explorer import datasets
+from explorer.data import datasets
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
-APP_PY = REPO / "explorer" / "app.py"
+APP_PY = REPO / "explorer" / "serve" / "app.py"
 APP = APP_PY if all(w in APP_PY.read_text() for w in ("sync_url", "ExportView")) \
     else REPO / "tests" / "support" / "apps" / "url_app.py"
 

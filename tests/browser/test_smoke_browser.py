@@ -5,7 +5,7 @@ import argparse
 
 import pytest
 
-from explorer import cli
+from explorer.tools import cli
 
 TITLE = "2D Diffusion Explorer"
 

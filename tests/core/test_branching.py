@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import explorer as dx
-from explorer.errors import ExplorerError
+from explorer.core.errors import ExplorerError
 
 MU, COV = np.array([0.2, -0.1]), np.array([[0.5, 0.2], [0.2, 0.3]])
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import explorer as dx
-from explorer.checkpoints import from_bytes, to_bytes
-from explorer.errors import ExplorerError
+from explorer.core.errors import ExplorerError
+from explorer.training.checkpoints import from_bytes, to_bytes
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def test_missing_folder_says_what_is_expected(tmp_path):
 
 def test_pretrained_models_load_and_make_their_shape():
     names = dx.pretrained.available() if hasattr(dx, "pretrained") else []
-    from explorer.pretrained import available
+    from explorer.training.pretrained import available
 
     names = available()
     assert set(names) == set(dx.datasets.names())

@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 import explorer as dx
-from explorer.cli import main
+from explorer.tools.cli import main
 
 STEPS = 30
 
@@ -85,7 +85,7 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, arg
 
 
 def test_serve_stays_the_default_command():
-    from explorer.cli import _cmd_serve, build_parser
+    from explorer.tools.cli import _cmd_serve, build_parser
 
     args = build_parser().parse_args([])
     assert args.func is _cmd_serve and args.port == 5006

@@ -1,4 +1,4 @@
-"""Tests for explorer.datasets: built-in shapes, validate, rescale, strokes, CSV I/O, shipped files."""
+"""Tests for explorer.data.datasets: built-in shapes, validate, rescale, strokes, CSV I/O, shipped files."""
 from __future__ import annotations
 
 import importlib.util
@@ -12,8 +12,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from explorer import datasets
-from explorer.errors import ExplorerError
+from explorer.core.errors import ExplorerError
+from explorer.data import datasets
 
 NAMES = datasets.names()
 FAST = settings(max_examples=50, deadline=None)

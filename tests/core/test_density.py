@@ -1,4 +1,4 @@
-"""Tests for explorer.density: grids, the exact forward marginal, the KDE and the model log-density."""
+"""Tests for explorer.core.density: grids, the exact forward marginal, the KDE and the model log-density."""
 import math
 
 import numpy as np
@@ -6,10 +6,10 @@ import pytest
 import torch
 from scipy.linalg import expm, sqrtm
 
-from explorer import density
-from explorer.denoisers import Denoiser, GaussianDenoiser
-from explorer.errors import ExplorerError
-from explorer.schedules import get_schedule
+from explorer.core import density
+from explorer.core.denoisers import Denoiser, GaussianDenoiser
+from explorer.core.errors import ExplorerError
+from explorer.core.schedules import get_schedule
 
 SCHEDULES = ("rectified", "cosine", "linear")
 MU = np.array([0.5, -0.3])

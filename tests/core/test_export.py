@@ -4,8 +4,8 @@ import pytest
 from PIL import Image
 
 import explorer as dx
-from explorer.errors import ExplorerError
-from explorer.export import MAX_FRAMES, frame_indices, pixel_of, render_gif, run_to_csv
+from explorer.core.errors import ExplorerError
+from explorer.tools.export import MAX_FRAMES, frame_indices, pixel_of, render_gif, run_to_csv
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,10 @@ import pytest
 import torch
 
 import explorer as dx
-import explorer.shapes as shapes
-from explorer.denoisers import Denoiser
-from explorer.guidance import Guided
-from explorer.labels import class_names, label_points, load_labelled
+import explorer.data.shapes as shapes
+from explorer.core.denoisers import Denoiser
+from explorer.core.guidance import Guided
+from explorer.data.labels import class_names, label_points, load_labelled
 
 
 @pytest.mark.parametrize("name,weights,order,accuracy", [
@@ -138,7 +138,7 @@ def test_bad_guidance_says_what_is_wrong():
 def test_guidance_arrows_are_the_posterior_directions_and_their_extrapolation():
     """At one point: the class arrow is x0_hat - eps_hat of class 1's Gaussian posterior (rectified flow: the
     drift reversed, -dx/dt = x0_hat - eps_hat), computed here in numpy; guided = reference + w (class - reference)."""
-    from explorer.guidance import guidance_arrows
+    from explorer.core.guidance import guidance_arrows
 
     x, t = np.array([0.3, -0.4]), 0.6
     a, s = 1 - t, t

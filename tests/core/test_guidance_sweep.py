@@ -1,10 +1,10 @@
-"""Precision and recall against the guidance scale (explorer/guidance_sweep.py)."""
+"""Precision and recall against the guidance scale (explorer/studies/guidance_sweep.py)."""
 import numpy as np
 import pytest
 
 import explorer as dx
-from explorer.guidance_sweep import guidance_sweep, precision_recall
-from explorer.labels import load_labelled
+from explorer.data.labels import load_labelled
+from explorer.studies.guidance_sweep import guidance_sweep, precision_recall
 
 
 def test_precision_and_recall_of_known_sets():

@@ -1,10 +1,10 @@
-"""Drawings in colours and CSV files with a label column (explorer/labelled_points.py)."""
+"""Drawings in colours and CSV files with a label column (explorer/data/labelled_points.py)."""
 import numpy as np
 import pytest
 
-from explorer import datasets
-from explorer.errors import ExplorerError
-from explorer.labelled_points import DRAW_CLASSES, from_coloured_strokes, read_labelled_csv, write_labelled_csv
+from explorer.core.errors import ExplorerError
+from explorer.data import datasets
+from explorer.data.labelled_points import DRAW_CLASSES, from_coloured_strokes, read_labelled_csv, write_labelled_csv
 
 # Three strokes: a horizontal line of length 2 at y = 0, a vertical one of length 1 at x = 0 (from y = 1),
 # and a short one of length 0.5 at y = 3.

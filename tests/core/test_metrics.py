@@ -1,4 +1,4 @@
-"""Tests for explorer.metrics: energy distance and sliced Wasserstein."""
+"""Tests for explorer.core.metrics: energy distance and sliced Wasserstein."""
 import math
 
 import numpy as np
@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from explorer import metrics
-from explorer.errors import ExplorerError
+from explorer.core import metrics
+from explorer.core.errors import ExplorerError
 
 point_sets = st.integers(1, 12).flatmap(
     lambda n: arrays(np.float64, (n, 2), elements=st.floats(-10, 10, allow_nan=False, width=32))

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.errors import ExplorerError
-from explorer.objectives import OBJECTIVES, check_pair, from_x0_eps, to_x0_eps
-from explorer.schedules import SCHEDULES, get_schedule
+from explorer.core.errors import ExplorerError
+from explorer.core.objectives import OBJECTIVES, check_pair, from_x0_eps, to_x0_eps
+from explorer.core.schedules import SCHEDULES, get_schedule
 
 PAIRS = [(o, s) for o in OBJECTIVES for s in SCHEDULES if not (o == "v" and s == "rectified")]
 

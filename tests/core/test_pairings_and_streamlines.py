@@ -10,9 +10,9 @@ import torch
 from scipy.linalg import expm
 
 from explorer import GaussianDenoiser
-from explorer.couplings import crossing_matrix, crossings, ot_pairs, pair_batch
-from explorer.errors import ExplorerError
-from explorer.streamlines import integrate, motion, seed_grid, streamlines
+from explorer.core.couplings import crossing_matrix, crossings, ot_pairs, pair_batch
+from explorer.core.errors import ExplorerError
+from explorer.core.streamlines import integrate, motion, seed_grid, streamlines
 
 
 def test_crossings_of_hand_made_segments():

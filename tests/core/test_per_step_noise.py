@@ -16,8 +16,8 @@ import pytest
 import torch
 
 import explorer as dx
-from explorer.denoisers import Denoiser
-from explorer.solvers import SAMPLERS, StepContext
+from explorer.core.denoisers import Denoiser
+from explorer.core.solvers import SAMPLERS, StepContext
 
 C = torch.tensor([0.7, -1.2], dtype=torch.float64)
 X_T = torch.tensor([0.3, 0.4], dtype=torch.float64)

@@ -1,14 +1,14 @@
-"""explorer/runtime.py: the warm-up's imports are left out of the first page, and made by the warm-up."""
+"""explorer/serve/runtime.py: the warm-up's imports are left out of the first page, and made by the warm-up."""
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from explorer import runtime
+from explorer.serve import runtime
 
 CHECK = f"""
 import sys
-import explorer.app  # builds one page, as the server's first session does
+import explorer.serve.app  # builds one page, as the server's first session does
 later = {runtime.LATER_IMPORTS!r}
 print(sorted(name for name in later if name in sys.modules))
 from explorer import runtime
@@ -29,8 +29,8 @@ def test_the_density_blur_and_the_ot_assignment_still_work_after_a_late_import()
     """The functions that import them on first use (their own tests check the numbers)."""
     import numpy as np
 
-    from explorer.couplings import assign
-    from explorer.density import sample_density
+    from explorer.core.couplings import assign
+    from explorer.core.density import sample_density
 
     x0 = np.array([[0.0, 0.0], [1.0, 0.0]])
     assert assign(x0, x0[::-1].copy()).tolist() == [1, 0]

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import explorer as dx
-from explorer.errors import ExplorerError
+from explorer.core.errors import ExplorerError
 
 MU = np.array([0.5, -0.3])
 COV = np.array([[0.30, 0.10], [0.10, 0.20]])

@@ -1,4 +1,4 @@
-"""The samplers registered in explorer/solvers.py against closed forms: the exact flow map of Gaussian data,
+"""The samplers registered in explorer/core/solvers.py against closed forms: the exact flow map of Gaussian data,
 and the exact denoiser of a few points (every stochastic sampler must end on them)."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import torch
 from scipy.linalg import sqrtm
 
 import explorer as dx
-from explorer.schedules import SCHEDULES
-from explorer.solvers import SAMPLERS
+from explorer.core.schedules import SCHEDULES
+from explorer.core.solvers import SAMPLERS
 
 MEAN = np.array([1.0, -0.5])
 COV = np.array([[0.5, 0.2], [0.2, 0.3]])

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import explorer as dx
-from explorer.couplings import assign, ot_pairs
-from explorer.samplers import SampleRun, SamplingSettings
+from explorer.core.couplings import assign, ot_pairs
+from explorer.core.samplers import SampleRun, SamplingSettings
 
 
 def _run(points: np.ndarray, times: np.ndarray) -> SampleRun:
@@ -109,7 +109,7 @@ def test_ot_batches_are_paired_ahead_by_a_worker_that_ends_with_them():
     """paired_batches: each batch's noise is ot_pairs of what draw() gave, in order; closing ends the thread."""
     import threading
 
-    from explorer.couplings import paired_batches
+    from explorer.core.couplings import paired_batches
 
     gen = torch.Generator().manual_seed(0)
     drawn = []

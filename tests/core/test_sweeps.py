@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import explorer as dx
-from explorer.sweeps import steps_for
+from explorer.studies.sweeps import steps_for
 
 MEAN, COV = np.array([0.5, -0.5]), np.array([[0.4, 0.1], [0.1, 0.2]])
 

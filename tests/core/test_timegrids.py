@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import explorer as dx
-from explorer.schedules import SCHEDULES
-from explorer.timegrids import RHO, SIGMA_MIN, TIME_GRIDS, make_grid, noise_ratio, time_of_ratio
+from explorer.core.schedules import SCHEDULES
+from explorer.core.timegrids import RHO, SIGMA_MIN, TIME_GRIDS, make_grid, noise_ratio, time_of_ratio
 
 
 @pytest.mark.parametrize("schedule", list(SCHEDULES))

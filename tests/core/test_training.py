@@ -7,9 +7,9 @@ import pytest
 import torch
 
 import explorer as dx
-from explorer.errors import ExplorerError
-from explorer.objectives import OBJECTIVES
-from explorer.schedules import SCHEDULES
+from explorer.core.errors import ExplorerError
+from explorer.core.objectives import OBJECTIVES
+from explorer.core.schedules import SCHEDULES
 
 PAIRS = [(o, s) for o in OBJECTIVES for s in SCHEDULES if not (o == "v" and s == "rectified")]
 

@@ -1,7 +1,7 @@
 """A class on one server (issue 6): thirty sessions at once, and thirty tabs opened, trained and closed.
 
 The sessions are headless Bokeh clients (session_client.py) that do on the wire what a tab does. Each test
-starts its own ``panel serve explorer/app.py`` and reads the server's threads and memory from /proc. The
+starts its own ``panel serve explorer/serve/app.py`` and reads the server's threads and memory from /proc. The
 figures go to test-artifacts/classroom.json; bench/bench_load.py prints the same scenario as a table.
 """
 from __future__ import annotations

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]  # tests/support/ -> the repository
-APP_PATH = REPO_ROOT / "explorer" / "app.py"
+APP_PATH = REPO_ROOT / "explorer" / "serve" / "app.py"
 SERVER_START_TIMEOUT = 60.0  # seconds; the first start imports Panel, Bokeh and torch
 
 
@@ -88,12 +88,12 @@ def wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
-SIDEBAR_PLACEHOLDER = "Loading the controls"  # explorer/app.py, until the page is drawn
+SIDEBAR_PLACEHOLDER = "Loading the controls"  # explorer/serve/app.py, until the page is drawn
 
 
 def open_app(page, url: str, height: int = 2200, title: str | None = None) -> list[str]:
     """Load the app at `url` (page 1400 px wide) and wait for its status line and its sidebar's Train button
-    (explorer/app.py sends the sidebar once the plot is drawn); return the list that collects the page's
+    (explorer/serve/app.py sends the sidebar once the plot is drawn); return the list that collects the page's
     console errors and uncaught exceptions from now on."""
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.ui.branch_state import BranchState, evenly
-from explorer.ui.state import ExplorerState
+from explorer.ui.session.branch_state import BranchState, evenly
+from explorer.ui.session.state import ExplorerState
 
 
 @pytest.fixture
@@ -129,7 +129,7 @@ def test_oracle_branches_end_on_training_points_network_ones_between_them():
 
 
 def test_view_fills_its_sources_and_shows_the_fix_when_deterministic(state):
-    from explorer.ui.branch_view import BranchView
+    from explorer.ui.views.branch_view import BranchView
 
     view = BranchView(state=state)
     lines, ends = view._lines.data, view._ends.data

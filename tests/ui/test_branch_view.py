@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.ui.branch_view import BranchView
-from explorer.ui.state import ExplorerState
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.views.branch_view import BranchView
 
 
 @pytest.fixture

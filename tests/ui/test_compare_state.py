@@ -9,8 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from explorer.ui.compare_state import TIE, CompareState
-from explorer.ui.state import ExplorerState
+from explorer.ui.session.compare_state import TIE, CompareState
+from explorer.ui.session.state import ExplorerState
 
 BUDGET = 150  # training steps per arm: ~0.5 s each on one core
 
@@ -161,7 +161,7 @@ def test_the_view_draws_the_state_without_a_server():
     """CompareView's watchers fill its Bokeh sources from the state (no browser, no periodic callback needed)."""
     import panel as pn
 
-    from explorer.ui.compare_view import CompareView
+    from explorer.ui.views.compare_view import CompareView
 
     view = CompareView(state=ExplorerState(dataset="three_dots"))
     view.compare.train_steps = 30

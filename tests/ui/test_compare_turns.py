@@ -1,4 +1,4 @@
-"""The A/B turn-taking in explorer.ui.compare_state: `_Baton` and `_TurnJob`, without CompareState around them.
+"""The A/B turn-taking in explorer.ui.session.compare_state: `_Baton` and `_TurnJob`, without CompareState around them.
 
 A probe records every training step with the arm that computes it (a wrapper around the training loop's
 `training_target`, called once per step) and the end of every turn (the job's progress callback, just before
@@ -13,12 +13,13 @@ from itertools import groupby
 import pytest
 import torch
 
-import explorer.training
-from explorer import datasets, train
-from explorer.config import TrainConfig
-from explorer.ui.compare_state import _Baton, _TurnJob
-from explorer.ui.training_job import TrainingJob
-from explorer.ui.training_slots import Ticket, TrainingSlots
+import explorer.training.training
+from explorer import train
+from explorer.data import datasets
+from explorer.training.config import TrainConfig
+from explorer.ui.jobs.training_job import TrainingJob
+from explorer.ui.jobs.training_slots import Ticket, TrainingSlots
+from explorer.ui.session.compare_state import _Baton, _TurnJob
 
 TIMEOUT = 30.0  # seconds; safety only (each pair trains in well under a second)
 POINTS = datasets.load("three_dots", n=200, seed=0)
@@ -80,13 +81,13 @@ class ProbeJob(_TurnJob):
 @pytest.fixture
 def probe(monkeypatch) -> Probe:
     probe = Probe()
-    real = explorer.training.training_target
+    real = explorer.training.training.training_target
 
     def counted(*args, **kwargs):
         probe.on_step()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(explorer.training, "training_target", counted)
+    monkeypatch.setattr(explorer.training.training, "training_target", counted)
     return probe
 
 

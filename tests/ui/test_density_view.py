@@ -14,14 +14,14 @@ import pytest
 import torch
 
 import explorer as dx
-from explorer import density
-from explorer.denoisers import GaussianDenoiser
-from explorer.schedules import get_schedule
-from explorer.ui import density_view as dv
-from explorer.ui import schedule_view as sv
-from explorer.ui.density_view import DensityView
-from explorer.ui.schedule_view import ScheduleView
-from explorer.ui.state import ExplorerState
+from explorer.core import density
+from explorer.core.denoisers import GaussianDenoiser
+from explorer.core.schedules import get_schedule
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.views import density_view as dv
+from explorer.ui.views import schedule_view as sv
+from explorer.ui.views.density_view import DensityView
+from explorer.ui.views.schedule_view import ScheduleView
 
 NLL_RE = re.compile(r"NLL on the training data: (-?\d+\.\d+) nats/point")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer.ui.draw_view import DrawView
-from explorer.ui.state import DRAWN, ExplorerState
+from explorer.ui.session.state import DRAWN, ExplorerState
+from explorer.ui.views.draw_view import DrawView
 
 UPPER = {"xs": [-2.0, 0.0, 2.0], "ys": [1.5, 1.5, 1.5]}
 LOWER = {"xs": [-2.0, 0.0, 2.0], "ys": [-1.5, -1.5, -1.5]}

@@ -14,14 +14,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer import checkpoints, datasets
-from explorer.config import TrainConfig
-from explorer.export import MAX_FRAMES
-from explorer.model import DiffusionModel
-from explorer.samplers import sample
-from explorer.ui.export_files import escape_markdown, model_zip, safe_name, thinned
-from explorer.ui.export_view import ExportView
-from explorer.ui.state import ExplorerState
+from explorer.core.samplers import sample
+from explorer.data import datasets
+from explorer.tools.export import MAX_FRAMES
+from explorer.training import checkpoints
+from explorer.training.config import TrainConfig
+from explorer.training.model import DiffusionModel
+from explorer.ui.jobs.export_files import escape_markdown, model_zip, safe_name, thinned
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.views.export_view import ExportView
 
 SMALL = dict(n_samples=200, sample_steps=10)  # quick runs
 

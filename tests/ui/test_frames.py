@@ -1,12 +1,12 @@
-"""explorer.ui.frames: what the main view sends to the browser, checked by numbers."""
+"""explorer.ui.plot.frames: what the main view sends to the browser, checked by numbers."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from explorer import GaussianDenoiser, sample
-from explorer.samplers import SampleRun
-from explorer.ui import frames
+from explorer.core.samplers import SampleRun
+from explorer.ui.plot import frames
 
 MU = np.array([1.5, -1.0])
 COV = 0.04 * np.eye(2)  # a tight blob: at t -> 0 everything must flow to MU

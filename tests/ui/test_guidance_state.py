@@ -6,9 +6,9 @@ import time
 import numpy as np
 import pytest
 
-from explorer.labels import label_points
-from explorer.ui.guidance_state import ALL, CFG, NO_CLASS
-from explorer.ui.state import DRAWN, ExplorerState
+from explorer.data.labels import label_points
+from explorer.ui.session.guidance_state import ALL, CFG, NO_CLASS
+from explorer.ui.session.state import DRAWN, ExplorerState
 
 
 def _train(state: ExplorerState, timeout: float = 60.0) -> None:
@@ -52,7 +52,7 @@ def test_asking_for_a_class_and_guiding(guided):
 
 
 def test_the_main_view_colours_samples_by_their_class(guided):
-    from explorer.ui.main_view import MainView
+    from explorer.ui.plot.main_view import MainView
 
     view = MainView(state=guided)
     np.testing.assert_array_equal(view._store.data["c"][0], guided.run_labels.astype(np.float32))
@@ -62,7 +62,7 @@ def test_the_main_view_colours_samples_by_their_class(guided):
 
 
 def test_the_sidebar_shows_guidance_only_for_a_conditional_model(guided):
-    from explorer.ui.controls import Controls
+    from explorer.ui.views.controls import Controls
 
     plain = ExplorerState(dataset="moons")
     controls = Controls(state=plain)
@@ -82,7 +82,7 @@ def test_a_drawing_has_no_classes_to_train_with():
 def test_a_tap_shows_the_three_predictions_and_the_guided_one_extends_the_class_step(guided):
     from types import SimpleNamespace
 
-    from explorer.ui.main_view import MainView
+    from explorer.ui.plot.main_view import MainView
 
     view = MainView(state=guided)
     guided.param.update(label="upper moon", guidance=3.0)

@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from explorer.ui.guidance_view import GuidanceView
-from explorer.ui.state import ExplorerState
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.views.guidance_view import GuidanceView
 
 
 def _wait(view: GuidanceView, timeout: float = 90.0) -> None:

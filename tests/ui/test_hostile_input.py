@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 from browser_support import wait_for
 
-from explorer import checkpoints, sample
-from explorer.config import TrainConfig
-from explorer.ui.draw_view import DrawView
-from explorer.ui.export_files import model_zip
-from explorer.ui.export_view import ExportView
-from explorer.ui.state import ExplorerState
+from explorer import sample
+from explorer.training import checkpoints
+from explorer.training.config import TrainConfig
+from explorer.ui.jobs.export_files import model_zip
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.views.draw_view import DrawView
+from explorer.ui.views.export_view import ExportView
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from explorer.errors import ExplorerError
+from explorer.core.errors import ExplorerError
 from explorer.lessons import load_lessons, parse
 from explorer.ui.explorer import Explorer
-from explorer.ui.lesson_state import LessonState, check_settings
-from explorer.ui.lessons_view import LessonsView
-from explorer.ui.state import ExplorerState
+from explorer.ui.session.lesson_state import LessonState, check_settings
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.views.lessons_view import LessonsView
 
 LESSONS = load_lessons()
 

@@ -8,9 +8,9 @@ import panel as pn
 import pytest
 
 from explorer import GaussianDenoiser
-from explorer.ui import frames
-from explorer.ui.main_view import MAX_TRACES, SWEEP_MS, MainView
-from explorer.ui.state import ExplorerState
+from explorer.ui.plot import frames
+from explorer.ui.plot.main_view import MAX_TRACES, SWEEP_MS, MainView
+from explorer.ui.session.state import ExplorerState
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The quality line under the main plot: numbers from state.quality, and what made the samples."""
 import pytest
 
-from explorer.ui.quality_view import QualityView, quality_text, verdict
-from explorer.ui.state import ExplorerState
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.views.quality_view import QualityView, quality_text, verdict
 
 
 def test_text_has_the_ratio_to_the_floor_and_the_verdict():

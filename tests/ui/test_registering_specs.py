@@ -1,7 +1,7 @@
 """A sampler with a knob of its own and an objective, registered here in the test and nowhere else: the
 library, the sidebar, the A/B tab, the address bar, the command line and branching all offer them.
 
-This is the contract of explorer/registry.py: adding a concept is one registration (the lines of
+This is the contract of explorer/core/registry.py: adding a concept is one registration (the lines of
 `WOBBLY` and `HALF_EPS` below), and no other file is edited.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ import torch
 
 import explorer as dx
 from explorer import Knob, ObjectiveSpec, SamplerSpec
-from explorer.cli import main as cli_main
-from explorer.objectives import OBJECTIVES
-from explorer.solvers import SAMPLERS
+from explorer.core.objectives import OBJECTIVES
+from explorer.core.solvers import SAMPLERS
+from explorer.tools.cli import main as cli_main
 
 
 def _wobbly_step(ctx, x, t, s):
@@ -76,8 +76,8 @@ def test_the_objective_trains_and_converts_back(registered):
 
 
 def test_the_sidebar_offers_them_with_the_knob_slider(registered):
-    from explorer.ui.controls import Controls
-    from explorer.ui.state import ExplorerState
+    from explorer.ui.session.state import ExplorerState
+    from explorer.ui.views.controls import Controls
 
     state = ExplorerState()
     controls = Controls(state=state)
@@ -96,8 +96,8 @@ def test_the_sidebar_offers_them_with_the_knob_slider(registered):
 
 
 def test_the_ab_tab_offers_them(registered, model):
-    from explorer.ui.compare_view import CompareView
-    from explorer.ui.state import ExplorerState
+    from explorer.ui.session.state import ExplorerState
+    from explorer.ui.views.compare_view import CompareView
 
     view = CompareView(state=ExplorerState(dataset="three_dots"))
     part, arm = view._arm_parts["B"], view.compare.b
@@ -111,8 +111,8 @@ def test_the_ab_tab_offers_them(registered, model):
 
 
 def test_the_address_bar_round_trips_them(registered):
-    from explorer.ui.state import ExplorerState
-    from explorer.ui.url_state import apply_setup, parse_setup, url_params
+    from explorer.ui.session.state import ExplorerState
+    from explorer.ui.session.url_state import apply_setup, parse_setup, url_params
 
     assert "wobble" in url_params()
     values, notes = parse_setup("?sampler=wobbly&wobble=0.35&objective=half_eps&wobble_typo=1")
@@ -154,10 +154,10 @@ class _Trig(dx.Schedule):
 
 
 def test_a_schedule_registered_here_is_offered_and_drawn():
-    from explorer.objectives import schedules_for
-    from explorer.ui.controls import Controls
-    from explorer.ui.schedule_view import ScheduleView
-    from explorer.ui.state import ExplorerState
+    from explorer.core.objectives import schedules_for
+    from explorer.ui.session.state import ExplorerState
+    from explorer.ui.views.controls import Controls
+    from explorer.ui.views.schedule_view import ScheduleView
 
     with dx.SCHEDULES.registered(_Trig()):
         state = ExplorerState(dataset="three_dots")

@@ -11,11 +11,11 @@ import time
 import numpy as np
 import pytest
 
-from explorer import datasets
-from explorer.config import TrainConfig
-from explorer.pretrained import available
-from explorer.ui.state import DRAWN, ExplorerState
-from explorer.ui.training_job import TrainingJob
+from explorer.data import datasets
+from explorer.training.config import TrainConfig
+from explorer.training.pretrained import available
+from explorer.ui.jobs.training_job import TrainingJob
+from explorer.ui.session.state import DRAWN, ExplorerState
 
 FAST = {"n_samples": 200, "sample_steps": 10, "train_steps": 200}
 
@@ -44,7 +44,7 @@ def test_dataset_switch_loads_data_and_pretrained_model(state):
     state.dataset = "moons"
     np.testing.assert_array_equal(state.data, datasets.load("moons", n=2000, seed=0))
     if "moons" not in available():
-        pytest.skip("no pretrained moons model shipped yet (python -m explorer.pretrained)")
+        pytest.skip("no pretrained moons model shipped yet (python -m explorer.training.pretrained)")
     assert state.model is not None
     assert state.status == "Loaded the pretrained moons model. Press Train to learn it yourself."
     assert state.run is not None and state.run.samples.shape == (state.n_samples, 2)
@@ -185,7 +185,7 @@ def test_training_job_reports_errors_instead_of_raising():
 # --- the Panel views' wiring, still without a browser ------------------------------------------------
 
 def test_controls_follow_the_state_both_ways(state):
-    from explorer.ui.controls import Controls
+    from explorer.ui.views.controls import Controls
 
     controls = Controls(state=state)
     controls.objective.value = "eps"
@@ -212,7 +212,7 @@ def test_closing_the_session_stops_training(state):
 
 
 def test_drawing_strokes_become_points(state):
-    from explorer.ui.draw_view import DrawView
+    from explorer.ui.views.draw_view import DrawView
 
     view = DrawView(state=state)
     view.stroke_source.data = {"xs": [[0.5]], "ys": [[0.5]]}  # a click, not a stroke: ignored
@@ -227,7 +227,7 @@ def test_drawing_strokes_become_points(state):
 
 
 def test_recompute_keeps_the_shown_time():
-    from explorer.ui.state import ExplorerState
+    from explorer.ui.session.state import ExplorerState
 
     state = ExplorerState()
     state.sample_steps = 50
@@ -241,7 +241,7 @@ def test_oracle_memorises_and_the_network_generalises():
     """On smiley's 2000 dense points (neighbours ~0.01 apart) the oracle memorises once the last noise level is
     below that spacing: with 300 DDIM steps (last sigma ~0.003) most samples sit on a training point, the
     network's almost never (measured: 79 % vs 0.3 % within 1e-3)."""
-    from explorer.ui.state import ExplorerState
+    from explorer.ui.session.state import ExplorerState
 
     def nearest(samples, data):
         return np.sqrt(((samples[:, None] - data[None]) ** 2).sum(-1)).min(1)
@@ -312,7 +312,8 @@ def test_a_teachers_training_cap_applies_to_every_session():
     import subprocess
     import sys
 
-    code = ("from explorer.ui.compare_state import CompareState; from explorer.ui.state import ExplorerState; "
+    code = ("from explorer.ui.session.compare_state import CompareState; "
+            "from explorer.ui.session.state import ExplorerState; "
             "s = ExplorerState(); c = CompareState(state=s); print(s.train_steps, c.train_steps, "
             "s.param.train_steps.bounds[1])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from explorer import GaussianDenoiser
-from explorer.ui import streamline_layer
 from explorer.ui.explorer import Explorer
-from explorer.ui.main_view import MainView
-from explorer.ui.pairing_view import PairingView
-from explorer.ui.state import ExplorerState
+from explorer.ui.plot import streamline_layer
+from explorer.ui.plot.main_view import MainView
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.views.pairing_view import PairingView
 
 
 @pytest.fixture(scope="module")

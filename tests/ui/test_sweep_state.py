@@ -7,11 +7,11 @@ import time
 import numpy as np
 import pytest
 
-from explorer.solvers import SAMPLERS
-from explorer.timegrids import TIME_GRIDS
-from explorer.ui.background import BackgroundTask
-from explorer.ui.state import ExplorerState
-from explorer.ui.sweep_state import SweepState
+from explorer.core.solvers import SAMPLERS
+from explorer.core.timegrids import TIME_GRIDS
+from explorer.ui.jobs.background import BackgroundTask
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.session.sweep_state import SweepState
 
 
 def _finish(sw: SweepState, timeout: float = 60.0) -> None:
@@ -41,7 +41,7 @@ def test_the_sweep_scores_every_sampler_and_grid_against_the_floor():
 
 
 def test_the_view_draws_a_line_per_sampler_and_grid():
-    from explorer.ui.sweep_view import SweepView
+    from explorer.ui.views.sweep_view import SweepView
 
     view = SweepView(state=ExplorerState(dataset="three_dots"))
     view.sweep.levels = (1, 2)

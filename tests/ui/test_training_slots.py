@@ -1,4 +1,4 @@
-"""explorer.ui.training_slots: the first-come line for training slots, and the ticket two arms share.
+"""explorer.ui.jobs.training_slots: the first-come line for training slots, and the ticket two arms share.
 
 Threads wait on events, never on sleeps: a helper thread says when it holds a slot, and holds it until the
 test lets it go. Timeouts are only there so that a broken line fails the test instead of hanging it.
@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from explorer.ui import training_slots
-from explorer.ui.training_slots import SLOTS_ENV, Ticket, TrainingSlots, default_slots
+from explorer.ui.jobs import training_slots
+from explorer.ui.jobs.training_slots import SLOTS_ENV, Ticket, TrainingSlots, default_slots
 
 TIMEOUT = 10.0  # seconds; safety only: every wait below normally ends in milliseconds
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import explorer as dx
-from explorer.ui.state import ExplorerState
-from explorer.ui.training_view import TrainingView
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.views.training_view import TrainingView
 
 
 @pytest.fixture

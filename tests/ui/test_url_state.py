@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from panel.io.location import Location
 
-from explorer.ui.state import ExplorerState
-from explorer.ui.url_state import parse_setup, sync_url, url_params
+from explorer.ui.session.state import ExplorerState
+from explorer.ui.session.url_state import parse_setup, sync_url, url_params
 
 SMALL = dict(n_samples=100, sample_steps=5)
 

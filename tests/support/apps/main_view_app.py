@@ -5,8 +5,8 @@ One torch thread (docs/performance.md#threads: faster on a busy 2-core machine).
 import panel as pn
 import torch
 
-from explorer.ui.main_view import MainView
-from explorer.ui.state import ExplorerState
+from explorer.ui.plot.main_view import MainView
+from explorer.ui.session.state import ExplorerState
 
 torch.set_num_threads(1)
 pn.extension()

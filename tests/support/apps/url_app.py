@@ -1,7 +1,7 @@
 """The dashboard page with the "Export & share" card and the setup kept in the URL, for
 tests/browser/test_browser_url.py: ``panel serve tests/support/apps/url_app.py``.
 
-It is explorer/app.py's page plus the two pieces explorer/app.py does not wire yet (importing app.py
+It is explorer/serve/app.py's page plus the two pieces explorer/serve/app.py does not wire yet (importing app.py
 here would serve its page a second time): an `ExportView` card under the sidebar's controls and
 `sync_url(state)` once the dashboard is built. When app.py wires both, the test can serve app.py.
 """
@@ -10,8 +10,8 @@ import torch
 from panel.theme import Fast
 
 from explorer.ui.explorer import TITLE, Explorer
-from explorer.ui.export_view import ExportView
-from explorer.ui.url_state import sync_url
+from explorer.ui.session.url_state import sync_url
+from explorer.ui.views.export_view import ExportView
 
 pn.extension(notifications=True)
 torch.set_num_threads(1)

@@ -1,0 +1,131 @@
+"""What the network predicts, and the one conversion from any prediction to (x0_hat, eps_hat).
+
+Objectives (on the path x_t = alpha x0 + sigma eps; docs/parameterisation.md#objectives):
+  eps       the noise eps                           (DDPM)
+  x0        the clean point x0
+  v         alpha eps - sigma x0                    (Salimans & Ho; variance-preserving paths only)
+  velocity  dx_t/dt = alpha' x0 + sigma' eps        (flow matching; eps - x0 on the rectified path)
+
+Each is one registered ObjectiveSpec: its regression target, its conversion to (x0_hat, eps_hat), and
+which schedules it needs. Samplers consume only (x0_hat, eps_hat), so every sampler runs with every
+objective. Adding an objective is one `OBJECTIVES.register(ObjectiveSpec(...))`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from explorer.core.errors import ExplorerError
+from explorer.core.registry import Registry
+from explorer.core.schedules import SCHEDULES, Schedule, get_schedule
+
+# Denominators are clamped here: alpha -> 0 at t = 1 (cosine, rectified), sigma -> 0 at t = 0.
+_FLOOR = 1e-4
+
+Pair = tuple[torch.Tensor, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class ObjectiveSpec:
+    """One thing a network can predict.
+
+    `target(x0, eps, t, schedule)` is the regression target; `to_x0_eps(pred, x_t, t, schedule)` turns a
+    prediction back into (x0_hat, eps_hat); `requires(schedule)` returns why the pair cannot train, or ''.
+    """
+
+    name: str
+    label: str  # menus: "ε-prediction (DDPM)"
+    short: str  # titles: "ε-prediction"
+    target: Callable[..., torch.Tensor]
+    to_x0_eps: Callable[..., Pair]
+    requires: Callable[[Schedule], str] = lambda schedule: ""
+    doc: str = ""
+
+    def supports(self, schedule: str | Schedule) -> bool:
+        return not self.requires(get_schedule(schedule))
+
+
+def _eps_to_pair(pred, x_t, t, sch: Schedule) -> Pair:
+    a, s = sch.alpha(t), sch.sigma(t)
+    return (x_t - s * pred) / a.clamp_min(_FLOOR), pred
+
+
+def _x0_to_pair(pred, x_t, t, sch: Schedule) -> Pair:
+    a, s = sch.alpha(t), sch.sigma(t)
+    return pred, (x_t - a * pred) / s.clamp_min(_FLOOR)
+
+
+def _v_to_pair(pred, x_t, t, sch: Schedule) -> Pair:  # valid because alpha² + sigma² = 1
+    a, s = sch.alpha(t), sch.sigma(t)
+    return a * x_t - s * pred, s * x_t + a * pred
+
+
+def _velocity_to_pair(pred, x_t, t, sch: Schedule) -> Pair:
+    # Solve [a s; a' s'] [x0; eps] = [x_t; u]. det = a s' - s a' is 1 on the rectified path.
+    a, s, da, ds = sch.alpha(t), sch.sigma(t), sch.d_alpha(t), sch.d_sigma(t)
+    det = a * ds - s * da
+    return (ds * x_t - s * pred) / det, (a * pred - da * x_t) / det
+
+
+def _needs_vp(schedule: Schedule) -> str:
+    if schedule.variance_preserving:
+        return ""
+    vp = [name for name in SCHEDULES if SCHEDULES[name].variance_preserving]
+    return (f"objective 'v' needs a variance-preserving schedule (alpha² + sigma² = 1): use "
+            f"{' or '.join(repr(n) for n in vp)}, or use objective 'velocity' (flow matching) on {schedule.name!r}")
+
+
+OBJECTIVES: Registry[ObjectiveSpec] = Registry("objective")
+OBJECTIVES.register(ObjectiveSpec(
+    "eps", "ε-prediction (DDPM)", "ε-prediction", lambda x0, eps, t, sch: eps, _eps_to_pair,
+    doc="the noise ε that was added"))
+OBJECTIVES.register(ObjectiveSpec(
+    "x0", "x0-prediction", "x0-prediction", lambda x0, eps, t, sch: x0, _x0_to_pair,
+    doc="the clean point x0"))
+OBJECTIVES.register(ObjectiveSpec(
+    "v", "v-prediction", "v-prediction", lambda x0, eps, t, sch: sch.alpha(t) * eps - sch.sigma(t) * x0,
+    _v_to_pair, requires=_needs_vp, doc="v = α·ε − σ·x0 (variance-preserving paths only)"))
+OBJECTIVES.register(ObjectiveSpec(
+    "velocity", "velocity (flow matching)", "flow matching",
+    lambda x0, eps, t, sch: sch.d_alpha(t) * x0 + sch.d_sigma(t) * eps, _velocity_to_pair,
+    doc="the velocity dx_t/dt = α'·x0 + σ'·ε (flow matching)"))
+
+
+def pair_problem(objective: str, schedule: str | Schedule) -> str:
+    """Why `objective` cannot be trained on `schedule`, or '' if it can."""
+    return OBJECTIVES[objective].requires(get_schedule(schedule))
+
+
+def check_pair(objective: str, schedule: str | Schedule) -> None:
+    """Raise ExplorerError unless `objective` can be trained on `schedule`."""
+    problem = pair_problem(objective, schedule)
+    if problem:
+        raise ExplorerError(problem)
+
+
+def schedules_for(objective: str) -> list[str]:
+    """The schedules `objective` can be trained on, in registration order."""
+    spec = OBJECTIVES[objective]
+    return [name for name in SCHEDULES if spec.supports(name)]
+
+
+def training_target(objective: str, x0, eps, t, schedule: Schedule) -> torch.Tensor:
+    """The regression target for a network predicting `objective` at (x_t, t)."""
+    return OBJECTIVES[objective].target(x0, eps, t, schedule)
+
+
+def to_x0_eps(objective: str, pred, x_t, t, schedule: Schedule) -> Pair:
+    """Convert a prediction of `objective` at (x_t, t) to the pair (x0_hat, eps_hat).
+
+    `t` broadcasts against `x_t` (a float, a (n, 1) tensor, ...).
+    """
+    spec = OBJECTIVES[objective]
+    return spec.to_x0_eps(pred, x_t, torch.as_tensor(t, dtype=x_t.dtype), schedule)
+
+
+def from_x0_eps(objective: str, x0, eps, t, schedule: Schedule) -> torch.Tensor:
+    """The prediction of `objective` that corresponds to (x0, eps): the inverse of `to_x0_eps`."""
+    t = torch.as_tensor(t, dtype=x0.dtype)
+    return training_target(objective, x0, eps, t, schedule)

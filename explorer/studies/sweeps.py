@@ -1,0 +1,88 @@
+"""Steps against quality: how few network evaluations can a sampler and a time grid get away with?
+
+    result = dx.sweep(model, data)                 # every sampler x grid at NFE = 1, 2, 4, ..., 128
+    result.best(8)                                 # the best (sampler, grid) at <= 8 evaluations
+
+Every run starts from the same noise; its quality is the energy distance of its samples to `data`
+(docs/parameterisation.md#quality). NFE counts denoiser calls, so a Heun step counts twice (its last step,
+to sigma = 0, once). A budget a sampler cannot meet (Heun needs 1 call for 1 step) is the largest number of
+steps that fits; two budgets that give the same run are measured once.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from explorer.core.checks import check_int
+from explorer.core.denoisers import Denoiser
+from explorer.core.errors import ExplorerError
+from explorer.core.metrics import energy_distance
+from explorer.core.samplers import SamplingSettings, sample
+from explorer.core.solvers import SAMPLERS
+from explorer.core.timegrids import TIME_GRIDS
+
+NFE_LEVELS = (1, 2, 4, 8, 16, 32, 64, 128)
+
+
+@dataclass
+class SweepPoint:
+    sampler: str
+    grid: str
+    steps: int
+    nfe: int  # denoiser calls the run made
+    distance: float  # energy distance of its samples to the data
+    samples: np.ndarray  # (n_kept, 2) float32: the first samples of the run, for a look
+
+
+@dataclass
+class SweepResult:
+    points: list[SweepPoint] = field(default_factory=list)
+    stopped: bool = False
+
+    def curve(self, sampler: str, grid: str) -> tuple[np.ndarray, np.ndarray]:
+        """(nfe, distance) of one sampler on one grid, by increasing NFE."""
+        pts = sorted((p for p in self.points if (p.sampler, p.grid) == (sampler, grid)), key=lambda p: p.nfe)
+        return np.array([p.nfe for p in pts]), np.array([p.distance for p in pts])
+
+    def best(self, max_nfe: int) -> SweepPoint | None:
+        """The run with the smallest distance among those with at most `max_nfe` evaluations."""
+        fits = [p for p in self.points if p.nfe <= max_nfe]
+        return min(fits, key=lambda p: p.distance) if fits else None
+
+
+def steps_for(sampler: str, budget: int) -> int:
+    """The most steps of `sampler` whose run makes at most `budget` denoiser calls (0 if none fits)."""
+    per = SAMPLERS[sampler].evals_per_step
+    return (budget + per - 1) // per if per > 1 else budget  # k steps of a 2-call step make 2k - 1 calls
+
+
+def sweep(model: Denoiser, data, samplers=None, grids=None, nfe=NFE_LEVELS, n: int = 1000, seed: int = 0,
+          keep: int = 300, progress: Callable[[int, int], object] | None = None,
+          stop: threading.Event | None = None) -> SweepResult:
+    """Run every sampler (default: all registered, at their default knobs) on every grid at each NFE budget,
+    and score each run against `data`. `progress(done, total)` is called after each run; setting `stop`
+    ends the sweep early (the result says so and keeps what was measured)."""
+    samplers = list(SAMPLERS) if samplers is None else [SAMPLERS[s].name for s in samplers]
+    grids = list(TIME_GRIDS) if grids is None else [TIME_GRIDS[g].name for g in grids]
+    levels = sorted({check_int("nfe", int(b), 1, 1000) for b in nfe})
+    if not levels:
+        raise ExplorerError("nfe needs at least one budget")
+    data = np.asarray(data, np.float32)
+    jobs = []
+    for s in samplers:
+        steps = sorted({k for k in (steps_for(s, b) for b in levels) if k >= 1})
+        jobs += [(s, g, k) for g in grids for k in steps]
+    result = SweepResult()
+    for i, (s, g, k) in enumerate(jobs):
+        if stop is not None and stop.is_set():
+            result.stopped = True
+            break
+        run = sample(model, n=n, seed=seed, settings=SamplingSettings.make(s, k, g))
+        result.points.append(SweepPoint(s, g, k, run.nfe, energy_distance(run.samples, data),
+                                        run.samples[:keep].copy()))
+        if progress is not None:
+            progress(i + 1, len(jobs))
+    return result

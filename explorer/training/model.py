@@ -1,0 +1,103 @@
+"""A trained diffusion model: network + schedule + objective, usable as a Denoiser."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from explorer.core.denoisers import Denoiser
+from explorer.core.errors import ExplorerError
+from explorer.core.objectives import to_x0_eps
+from explorer.core.schedules import get_schedule
+from explorer.training.config import TrainConfig
+from explorer.training.network import MLP
+
+# x0_hat is clipped to the training data's bounding box grown by this fraction of its size (and
+# at least 0.5): near t = 1 with alpha -> 0 an eps-prediction's x0_hat = (x - sigma eps)/alpha
+# amplifies tiny errors without bound (DDPM clips to [-1, 1] for the same reason).
+_CLIP_MARGIN = 0.5
+
+
+@dataclass
+class TrainingLog:
+    """What happened during training."""
+
+    losses: list[float] = field(default_factory=list)
+    steps_done: int = 0
+    seconds: float = 0.0
+    stopped: bool = False  # the stop event was set before the last step
+    diverged: bool = False  # the loss became non-finite or exploded; last finite weights were kept
+    message: str = ""
+
+
+class DiffusionModel(Denoiser):
+    """The network plus what it needs to be read: the schedule and what it predicts."""
+
+    def __init__(self, config: TrainConfig, data_box: tuple[float, float, float, float] | None = None):
+        self.config = config
+        self.schedule = get_schedule(config.schedule)
+        self.objective = config.objective
+        self.net = MLP(config.width, config.depth, config.time_embedding, config.activation,
+                       config.fourier_features, config.fourier_scale, config.seed, config.classes)
+        self.data_box = data_box  # (xmin, xmax, ymin, ymax) of the training data
+        self.log = TrainingLog()
+        self.class_names: list[str] = [f"class {k}" for k in range(config.classes)]
+        self.snapshots: dict[int, dict] = {}  # training step -> a copy of the weights then (see snapshot())
+        self.source: np.ndarray | None = None  # where sampling starts (None: Gaussian noise), see train(source=)
+
+    def __repr__(self) -> str:
+        c = self.config
+        return f"DiffusionModel(objective={c.objective!r}, schedule={c.schedule!r}, {c.depth}x{c.width})"
+
+    @property
+    def classes(self) -> int:
+        return self.config.classes
+
+    def predict(self, x: torch.Tensor, t, label=None) -> torch.Tensor:
+        """The raw network output (the objective's quantity) at (x, t), for class `label` (None: no class)."""
+        return self.net(x, torch.as_tensor(t, dtype=x.dtype), self._label_tensor(label, x.shape[0]))
+
+    def _label_tensor(self, label, n: int) -> torch.Tensor | None:
+        if label is None:
+            return None
+        if not self.classes:
+            raise ExplorerError("this model was trained without labels, so it cannot be asked for a class: "
+                                "train it with labels (a labelled dataset or a drawing in colours)")
+        lab = torch.as_tensor(np.asarray(label), dtype=torch.long).reshape(-1)
+        if lab.numel() not in (1, n) or bool(((lab < 0) | (lab >= self.classes)).any()):
+            raise ExplorerError(f"label must be a class from 0 to {self.classes - 1} (or one per sample), "
+                                f"got {label!r}")
+        return lab.expand(n)
+
+    def snapshot(self, step: int) -> DiffusionModel:
+        """The model as it was at training step `step` (a weaker version of itself, for autoguidance)."""
+        if step not in self.snapshots:
+            raise ExplorerError(f"no snapshot at step {step}; kept: {sorted(self.snapshots) or 'none'}")
+        weaker = DiffusionModel(self.config, self.data_box)
+        weaker.net.load_state_dict(self.snapshots[step])
+        weaker.class_names, weaker.source = list(self.class_names), self.source
+        weaker.log.steps_done, weaker.log.message = step, f"snapshot at step {step}"
+        return weaker
+
+    def denoise(self, x: torch.Tensor, t, label=None):
+        t = torch.as_tensor(t, dtype=x.dtype)
+        tt = t.reshape(-1, 1) if t.ndim else t
+        x0, eps = to_x0_eps(self.objective, self.predict(x, t, label), x, tt, self.schedule)
+        if self.data_box is None:
+            return x0, eps
+        lo, hi = self._clip_bounds(x.dtype)
+        clipped = torch.maximum(torch.minimum(x0, hi), lo)
+        if torch.equal(clipped, x0):
+            return x0, eps
+        a, s = self.schedule.alpha(tt), self.schedule.sigma(tt)
+        eps = torch.where(clipped != x0, (x - a * clipped) / s.clamp_min(1e-4), eps)
+        return clipped, eps
+
+    def _clip_bounds(self, dtype):
+        x0, x1, y0, y1 = self.data_box
+        mx = max(_CLIP_MARGIN, _CLIP_MARGIN * (x1 - x0))
+        my = max(_CLIP_MARGIN, _CLIP_MARGIN * (y1 - y0))
+        lo = torch.tensor([x0 - mx, y0 - my], dtype=dtype)
+        hi = torch.tensor([x1 + mx, y1 + my], dtype=dtype)
+        return lo, hi

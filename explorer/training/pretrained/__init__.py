@@ -1,0 +1,48 @@
+"""Pretrained models for every built-in dataset, so the app starts with one already animating.
+
+Each lives in `explorer/training/pretrained/<dataset>/` (model.safetensors + config.json, ~150 kB).
+Regenerate them all with `python -m explorer.training.pretrained` (fixed seeds; about 5 s per dataset).
+"""
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from explorer.core.errors import ExplorerError
+from explorer.training.checkpoints import load, save
+from explorer.training.config import TrainConfig
+
+# The shipped models train longer than the interactive default: time is free offline.
+RECIPE = TrainConfig(steps=3000, seed=0)
+DATA_N, DATA_SEED = 2000, 0
+
+
+def folder(name: str) -> Path:
+    return Path(str(files("explorer") / "training" / "pretrained" / name))
+
+
+def available() -> list[str]:
+    from explorer.data.datasets import names
+
+    return [n for n in names() if (folder(n) / "model.safetensors").is_file()]
+
+
+def load_pretrained(name: str):
+    """The shipped model for built-in dataset `name`."""
+    if name not in available():
+        raise ExplorerError(f"no pretrained model for {name!r}; available: {', '.join(available()) or 'none'}")
+    return load(folder(name))
+
+
+def regenerate(names=None) -> None:
+    import torch
+
+    from explorer.data.datasets import load as load_data
+    from explorer.data.datasets import names as all_names
+    from explorer.training.training import train
+
+    torch.set_num_threads(1)  # measured faster than 2 on this 2-core machine (bench/)
+    for name in names or all_names():
+        model = train(load_data(name, n=DATA_N, seed=DATA_SEED), RECIPE)
+        save(model, folder(name))
+        print(f"{name}: {model.log.message}, final loss {model.log.losses[-1]:.4f}")

@@ -1,0 +1,2 @@
+"""Background work of a session: threads, their pollers, training slots and export jobs.
+"""

@@ -1,0 +1,165 @@
+"""The files behind the dashboard's Export & share card, with no Panel: a model as one zip and back
+(size-checked before anything is unpacked, validated by `checkpoints.from_bytes`, never unpickled),
+a trajectories run thinned to fit a download, and `GifJob`, which draws a run's GIF in a thread.
+"""
+from __future__ import annotations
+
+import html
+import io
+import os
+import tempfile
+import threading
+import types
+import zipfile
+import zlib
+from pathlib import PurePosixPath
+
+from explorer.core.errors import ExplorerError
+from explorer.tools.export import frame_indices, render_gif
+from explorer.training import checkpoints
+from explorer.training.model import DiffusionModel
+from explorer.ui.plot.frames import BOUNDS
+
+# A download crosses the page's websocket as base64 (Bokeh's default cap: 20 MB a message): a
+# trajectories CSV is kept under ~10 MB by thinning its frames.
+MAX_TRAJECTORY_ROWS = 300_000
+# An upload (the zip, or both files together) is refused above this size before anything is unpacked.
+MAX_UPLOAD_BYTES = checkpoints.MAX_BYTES + 1024 * 1024
+MAX_ZIP_ENTRIES = 16
+GIF_SIZE, GIF_FPS = 480, 20
+MAX_NAME_CHARS = 60
+
+
+def plain_name(name) -> str:
+    """A user's file name, fit to show in HTML (a notification): its last part, shortened, escaped."""
+    text = PurePosixPath(str(name).replace("\\", "/")).name or "the file"
+    if len(text) > MAX_NAME_CHARS:
+        text = text[:MAX_NAME_CHARS] + "..."
+    return html.escape(text)
+
+
+def safe_name(name) -> str:
+    """A user's file name, fit to show in Markdown (the status line): plain_name with Markdown escaped too."""
+    return escape_markdown(plain_name(name))
+
+
+def escape_markdown(text: str) -> str:
+    """`text` with Markdown's special characters backslash-escaped, so it shows as typed."""
+    return "".join("\\" + c if c in "\\`*_[]()#!|~" else c for c in text)
+
+
+# --- bytes in, bytes out (no Panel) ---------------------------------------------------------------
+def model_zip(model: DiffusionModel) -> bytes:
+    """A zip of `model.safetensors` and `config.json`: the download, and what the upload reads back."""
+    weights, config = checkpoints.to_bytes(model)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(checkpoints.WEIGHTS, weights)
+        zf.writestr(checkpoints.CONFIG, config)
+    return buf.getvalue()
+
+
+def _unzip(blob: bytes) -> dict[str, bytes]:
+    """The two model files from a zip, reading no entry larger than checkpoints.MAX_BYTES."""
+    limit = checkpoints.MAX_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ZIP_ENTRIES:
+                raise ExplorerError(f"the zip has {len(infos)} entries; a model zip has 2 "
+                                    f"({checkpoints.WEIGHTS} and {checkpoints.CONFIG})")
+            files = {}
+            for info in infos:
+                base = PurePosixPath(info.filename).name
+                if base not in (checkpoints.WEIGHTS, checkpoints.CONFIG) or info.filename.startswith("__MACOSX"):
+                    continue
+                if base in files:
+                    raise ExplorerError(f"the zip holds {base} twice")
+                if info.file_size > limit:  # the declared size, checked before unpacking anything
+                    raise ExplorerError(f"{base} in the zip unpacks to {info.file_size / 1e6:.0f} MB; "
+                                        f"the limit is {limit / 1e6:.0f} MB")
+                with zf.open(info) as f:
+                    data = f.read(limit + 1)  # the declared size may lie: never read past the limit
+                if len(data) > limit:
+                    raise ExplorerError(f"{base} in the zip is larger than {limit / 1e6:.0f} MB")
+                files[base] = data
+    except ExplorerError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as err:
+        raise ExplorerError(f"not a readable zip file ({err})") from None
+    return files
+
+
+def read_model_upload(files: dict[str, bytes]) -> DiffusionModel:
+    """A model from uploaded files {name: bytes}: one .zip, or model.safetensors and config.json."""
+    total = sum(len(b) for b in files.values())
+    if total > MAX_UPLOAD_BYTES:
+        raise ExplorerError(f"the upload is {total / 1e6:.0f} MB; a model is at most "
+                            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB")
+    if len(files) == 1 and next(iter(files)).lower().endswith(".zip"):
+        found = _unzip(next(iter(files.values())))
+    else:
+        found = {}
+        for name, blob in files.items():
+            kind = checkpoints.WEIGHTS if name.lower().endswith(".safetensors") else \
+                checkpoints.CONFIG if name.lower().endswith(".json") else None
+            if kind is None or kind in found:
+                raise ExplorerError("choose the model's .zip, or its two files model.safetensors and "
+                                    "config.json together")
+            found[kind] = blob
+    missing = [n for n in (checkpoints.WEIGHTS, checkpoints.CONFIG) if n not in found]
+    if missing:
+        raise ExplorerError(f"{' and '.join(missing)} missing: upload the model's .zip, or select both "
+                            f"{checkpoints.WEIGHTS} and {checkpoints.CONFIG} at once")
+    return checkpoints.from_bytes(found[checkpoints.WEIGHTS], found[checkpoints.CONFIG])
+
+
+def thinned(run, max_rows: int = MAX_TRAJECTORY_ROWS):
+    """`run`, or a copy of it with evenly spaced frames (first and last kept) so frames x samples <= max_rows."""
+    frames, n = run.points.shape[:2]
+    if frames * n <= max_rows:
+        return run
+    keep = frame_indices(frames, max(2, max_rows // n))
+    return types.SimpleNamespace(points=run.points[keep], times=run.times[keep])
+
+
+class GifJob:
+    """`render_gif` in a daemon thread; `snapshot()` is safe from any thread."""
+
+    def __init__(self, run, data=None, size: int = GIF_SIZE, fps: float = GIF_FPS, bounds=BOUNDS):
+        self.run, self._data, self._kw = run, data, dict(size=size, fps=fps, bounds=bounds)
+        self._lock = threading.Lock()
+        self._slot = {"done": 0, "total": 0, "finished": False, "gif": None, "error": ""}
+        self._thread = threading.Thread(target=self._work, name="gif-render", daemon=True)
+
+    def start(self) -> GifJob:
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> None:
+        self._thread.join(timeout)
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return dict(self._slot)
+
+    def _progress(self, i: int, total: int) -> None:
+        with self._lock:
+            self._slot.update(done=i, total=total)
+
+    def _work(self) -> None:
+        gif, error = None, ""
+        fd, path = tempfile.mkstemp(suffix=".gif", prefix="explorer-")
+        os.close(fd)
+        try:
+            render_gif(self.run, path, data=self._data, progress=self._progress, **self._kw)
+            with open(path, "rb") as f:
+                gif = f.read()
+        except ExplorerError as err:
+            error = str(err)
+        except Exception as err:  # noqa: BLE001 - a thread must report, not die silently
+            error = f"the GIF could not be made: {type(err).__name__}: {err}"
+        finally:
+            os.unlink(path)
+        with self._lock:
+            self._slot.update(finished=True, gif=gif, error=error)

@@ -1,0 +1,343 @@
+"""The main animated view: samples flowing from noise to data, with tails, density, velocity field and mesh.
+
+Every frame of a run goes to the page once, in a hidden `store` ColumnDataSource (frames.pack_run and
+frames.store_columns); the Time slider and the Player then redraw in the browser alone (main_view_js), which
+also interpolates between frames so playback is smooth whatever the number of sampler steps. Display sources
+are set with ``setv(..., {sync: false})``: nothing flows back to the server but the slider's value, which
+becomes `state.frame` (throttled while playing). A new run, or a layer switched on, repacks and sends once.
+The Player is only a clock (~12 steps a second); the page draws at the display's rate in between.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.events import Tap
+from bokeh.models import ColumnDataSource, CustomJS, Label, LinearColorMapper
+from bokeh.plotting import figure
+
+from explorer.core import samplers
+from explorer.core.errors import ExplorerError
+from explorer.ui.base import StateView
+from explorer.ui.jobs.polling import forget_js_callbacks
+from explorer.ui.plot import frames
+from explorer.ui.plot.guidance_arrows import GuidanceArrows
+from explorer.ui.plot.main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS
+from explorer.ui.plot.main_view_labels import (
+    CAPTION,
+    CLASS_COLORS,
+    COLORS,
+    LAYERS,
+    LEGEND,
+    LEGEND_COLORS,
+    LEGEND_CSS,
+    LEGEND_NONE,
+    LOOP_CSS,
+    MUTED,
+    PLAYER_CSS,
+    PLAYER_LABELS_JS,
+    PLAYER_TIPS,
+    REPLAY_JS,
+    class_palette,
+)
+from explorer.ui.plot.main_view_layers import PlotLayers
+from explorer.ui.plot.streamline_layer import StreamlineLayer
+from explorer.ui.plot.trace_layer import TraceLayer
+from explorer.ui.style import empty_columns, style_figure
+
+PLOT_PX = 440  # the plot's square frame: with the slider and toggles it fits a 1280x720 laptop screen
+SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
+SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step count (the speed buttons change it)
+HOLD_MS = 800  # the player rests this long on the data before looping
+TAIL_SAMPLES, TAIL_FRAMES = 150, 6
+MAX_TRACES = 5
+PLAY_SYNC_S = 0.25  # while playing, tell state.frame at most this often
+class MainView(StateView):
+    """`MainView(state=state)`: the animated scatter of `state.run`, its Time slider, player and toggles."""
+
+    backend = param.Selector(default="webgl", objects=["webgl", "canvas"],
+                             doc="Bokeh's output backend (webgl: GPU drawing; canvas is quicker without a GPU).")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._packed: dict | None = None
+        self._traces: list[tuple] = []
+        self._trace_model = None
+        self._last_sync = 0.0
+        self._build_figure()
+        self._build_widgets()
+        st = self.state
+        st.param.watch(self._on_run, ["run"])
+        st.param.watch(self._on_data, ["data"])
+        st.param.watch(self._on_frame, ["frame"])
+        st.param.watch(self._on_toggle, ["show_trajectories", "show_density", "show_field", "show_mesh",
+                                             "show_streamlines"])
+        self._on_data()
+        self._on_run()
+
+    # the optional layers' renderers (None until first shown)
+    _dens_r = property(lambda self: self._plot_layers.dens_r)
+    _cont_rs = property(lambda self: self._plot_layers.cont_rs)
+    _field_r = property(lambda self: self._plot_layers.field_r)
+    _mesh_r = property(lambda self: self._plot_layers.mesh_r)
+
+    # --- construction -----------------------------------------------------------------------
+    def _build_figure(self):
+        b = frames.BOUNDS
+        fig = figure(name="main_plot", x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=PLOT_PX,
+                     frame_height=PLOT_PX,
+                     match_aspect=True, output_backend=self.backend, tools="pan,wheel_zoom,reset,save,tap",
+                     toolbar_location="right", min_border=4)
+        style_figure(fig)
+        self._store = ColumnDataSource(self._columns(None), name="main_view_store")
+        self._ghost = ColumnDataSource(empty_columns("x", "y"), name="data")
+        ghost_r = fig.scatter("x", "y", source=self._ghost, size=3.5, color=COLORS["ghost"], alpha=0.3)
+        self._tails = ColumnDataSource(empty_columns("x0", "y0", "x1", "y1", "alpha"), name="tails")
+        self._tails_r = fig.segment("x0", "y0", "x1", "y1", source=self._tails, color=COLORS["tails"],
+                                    line_alpha="alpha", line_width=1.4)
+        self._samples = ColumnDataSource(empty_columns("x", "y", "c"), name="samples")
+        # c: the class a sample asked for (a conditional model), NaN for none: one colour per class
+        self._class_map = LinearColorMapper(palette=CLASS_COLORS, low=-0.5, high=len(CLASS_COLORS) - 0.5,
+                                            nan_color=COLORS["samples"])
+        fig.scatter("x", "y", source=self._samples, size=4, color={"field": "c", "transform": self._class_map},
+                    alpha=0.72,
+                    line_color=None)
+        self._label = Label(x=10, y=10, x_units="screen", y_units="screen", text="", text_font_size="15px",
+                            text_color="#3c4043", background_fill_color="white", background_fill_alpha=0.8)
+        fig.add_layout(self._label)
+        self._arrows = GuidanceArrows(fig)  # a guided model: the three predictions at a tapped point
+        fig.on_event(Tap, self._on_tap)
+        self._streams = StreamlineLayer(fig, self._store, below=self._tails_r)  # built when first switched on
+        self._fig = fig
+        # the page finds the optional layers in `fig` by name (main_view_layers.py)
+        self._js_args = dict(store=self._store, samples=self._samples, tails=self._tails, tails_r=self._tails_r,
+                             fig=fig, label=self._label)
+        redraw = CustomJS(args=self._js_args, code=DEFINE_RENDER_JS + "store._render(store._tick);")
+        self._store.js_on_change("data", redraw)
+        self._trace_layer = TraceLayer(fig, redraw)  # the taps' traces: made at the first tap
+        self._tails_r.js_on_change("visible", redraw)
+        self._plot_layers = PlotLayers(fig, ghost_r, redraw)  # density, field, mesh: made when first shown
+
+    def _build_widgets(self):
+        # The slider shows no value of its own: the time is read in one place, the label in the plot, which the
+        # same render call draws with the frame (a value on the slider lagged behind after a new run).
+        self._slider = pn.widgets.IntSlider(label="Time (noise → data)", start=0, end=SWEEP_TICKS, value=0,
+                                            show_value=False, tooltips=False, sizing_mode="stretch_width",
+                                            bar_color=COLORS["samples"])
+        self._slider.margin = (2, 10, 0, 10)  # tight: plot, slider, toggles and legend fit 1280x720
+        self._player = pn.widgets.Player(
+            start=0, end=SWEEP_TICKS, value=0, interval=SWEEP_MS // SWEEP_TICKS, loop_policy="loop",
+            show_loop_controls=False, show_value=False, preview_duration=0, width=222, height=36, scale_buttons=0.8,
+            visible_buttons=list(PLAYER_TIPS), css_classes=["explorer-player"], stylesheets=[PLAYER_CSS],
+            margin=(0, 0, 0, 5))
+        args = {**self._js_args, "player": self._player, "slider": self._slider}
+        # two calls: Panel keeps only one of several callbacks given to one jscallback()
+        self._player.jscallback(args=args, value=DEFINE_RENDER_JS + PLAYER_JS + LOOP_JS)
+        self._player.jscallback(args=args, direction=REPLAY_JS + DEFINE_RENDER_JS + LOOP_JS)
+        self._slider.jscallback(args=args, value=DEFINE_RENDER_JS + SLIDER_JS)
+        # A playing page sends the slider's and the player's value ~12 times a second: not "busy" work. Panel's
+        # busy counter (unused here: app.py has no busy indicator) cost ~1 ms of each tick (docs/performance.md).
+        for w in (self._slider, self._player):
+            w._busy__ignore = ["value", "direction", "value_throttled"]
+        self._slider.param.watch(self._on_tick, "value")
+        self._player.param.watch(self._on_direction, "direction")
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:  # a served page: name the buttons once it is drawn
+            import json
+
+            doc.js_on_event("document_ready", CustomJS(code=PLAYER_LABELS_JS % json.dumps(PLAYER_TIPS)))
+        self._loop = pn.widgets.Toggle(label="↻ Loop", value=True, width=62, height=26, margin=(4, 0, 0, 4),
+                                       stylesheets=[LOOP_CSS], css_classes=["explorer-loop"])
+        self._loop.param.watch(self._on_loop, "value")
+        st = self.state
+        names = dict(LAYERS)
+        self._layers = pn.widgets.CheckBoxGroup(
+            options={label: p for p, label in LAYERS}, value=[p for p in names if getattr(st, p)], inline=True,
+            margin=(5, 6, 0, 8), stylesheets=[".bk-input-group {gap: 4px 14px;} label {cursor: pointer;}"])
+        self._layers.param.watch(self._on_layers, "value")
+        st.param.watch(self._show_layers, list(names))
+        self._legend = pn.pane.HTML("", sizing_mode="stretch_width", height=16, margin=(2, 10, 0, 10),
+                                    css_classes=["layer-legend"], stylesheets=[LEGEND_CSS])
+        self._show_layers()
+        self._clear = pn.widgets.Button(label="Clear traces", color="primary", variant="outline", disabled=True,
+                                        width=104, height=26, margin=(0, 5, 0, 4))
+        self._clear.on_click(self._clear_traces)
+
+    # --- toggles, loop and legend --------------------------------------------------------------
+    def _on_layers(self, event):
+        with pn.io.hold():  # one batch: the view repacks once for several layers
+            self.state.param.update({p: p in event.new for p, _ in LAYERS})
+
+    def _show_layers(self, *_):
+        st = self.state
+        self._layers.value = [p for p, _ in LAYERS if getattr(st, p)]
+        on = [p for p in LEGEND if getattr(st, p)]
+
+        def swatch(p):
+            return f"<span style='color:{COLORS[LEGEND_COLORS[p]]}'>{LEGEND[p][0]}</span>"
+
+        if not on:
+            text = LEGEND_NONE
+        elif len(on) == 1:
+            text = f"<span title='{LEGEND[on[0]][1]}'>{swatch(on[0])} {LEGEND[on[0]][1]}</span>"
+        else:
+            text = "At the shown t: " + " · ".join(f"<span title='{LEGEND[p][1]}'>{swatch(p)} {LEGEND[p][2]}</span>"
+                                                   for p in on)
+        self._legend.object = f"<div class='legend-line'>{text}</div>"
+
+    def _on_loop(self, event):
+        self._player.loop_policy = "loop" if event.new else "once"
+
+    # --- packing ------------------------------------------------------------------------------
+    @staticmethod
+    def _columns(packed):
+        return frames.store_columns(packed, SWEEP_TICKS, TAIL_SAMPLES, TAIL_FRAMES)
+
+    def _pack(self, run) -> dict:
+        st = self.state
+        packed = frames.pack_run(run, st.model, st.show_density, st.show_field, st.show_mesh)
+        n, labels = packed["n"], st.run_labels
+        names = list(getattr(st.model, "class_names", None) or [])[:len(CLASS_COLORS)]
+        palette = [*class_palette(names), *CLASS_COLORS[len(names):]]
+        if list(self._class_map.palette) != palette:  # a drawn class keeps its colour
+            self._class_map.palette = palette
+        packed["c"] = (np.full(n, np.nan, np.float32) if labels is None or len(labels) != n
+                       else np.asarray(labels, np.float32))
+        return packed
+
+    # --- state -> view ------------------------------------------------------------------------
+    def _on_data(self, *_):
+        data = self.state.data  # None: a cleared drawing, no training points
+        self._ghost.data = empty_columns("x", "y") if data is None else {"x": data[:, 0].astype(np.float32),
+                                                                  "y": data[:, 1].astype(np.float32)}
+
+    def _on_run(self, *_):
+        st = self.state
+        if st.run is None:
+            return
+        first = self._packed is None
+        frac = (self._slider.value or 0) / max(self._slider.end, 1)
+        self._packed = self._pack(st.run)
+        cols = self._columns(self._packed)
+        end = cols["S"][0] * (len(self._packed["t"]) - 1)
+        tick = 0 if first else round(frac * end)  # a new run keeps the shown t ...
+        sweep = SWEEP_MS if first else self._player.interval * self._slider.end  # ... and the player's speed
+        interval = int(np.clip(round(sweep / end), 16, 2000))
+        with pn.io.hold():
+            self._slider.param.update(value=min(self._slider.value, end), end=end)
+            self._player.param.update(end=end + max(1, round(HOLD_MS / interval)), interval=interval,
+                                      value=min(self._player.value, end))
+            self._store.data = cols
+            self._slider.value = tick
+            self._sync_frame(tick)
+            if st.model is not self._trace_model:  # traces belong to the model, not the run
+                self._trace_model = st.model
+                self._clear_traces()
+            self._apply_visibility()
+            if first:
+                self._player.value = 0
+                self._player.direction = 1  # open animating
+
+    def _apply_visibility(self):
+        st = self.state
+        self._tails_r.visible = st.show_trajectories
+        self._plot_layers.show(st)
+        self._streams.show(st.show_streamlines, st.model)
+
+    def _on_toggle(self, *_):
+        st, p = self.state, self._packed
+        with pn.io.hold():
+            need = p is not None and st.run is not None and [
+                st.show_density and "density" not in p, st.show_field and "field" not in p,
+                st.show_mesh and "mesh_x" not in p]
+            if need and any(need):
+                extra = frames.pack_run(st.run, st.model, *need)
+                p.update({k: v for k, v in extra.items() if k not in p})
+                cols = frames.layer_columns(p)
+                self._store.data.update({k: v for k, v in cols.items() if v[0] is not self._store.data[k][0]})
+            self._apply_visibility()
+
+    # --- frames and time ------------------------------------------------------------------------
+    def _frame_and_t(self, tick: int) -> tuple[int, float]:
+        """(the run's frame nearest to slider `tick`, the interpolated time there)."""
+        p, S = self._packed, int(self._store.data["S"][0])
+        pos = min(max(tick / S, 0.0), len(p["t"]) - 1)
+        return int(p["index"][round(pos)]), float(np.interp(pos, np.arange(len(p["t"])), p["t"]))
+
+    def _on_tick(self, event):
+        now = time.monotonic()
+        if self._player.direction != 0 and now - self._last_sync < PLAY_SYNC_S:
+            return
+        self._last_sync = now
+        self._sync_frame(event.new)
+
+    def _on_direction(self, event):
+        if event.new == 0:  # paused: tell the exact frame
+            self._sync_frame(self._slider.value)
+
+    def _sync_frame(self, tick):
+        if self._packed is None or tick is None:
+            return
+        frame, _ = self._frame_and_t(tick)
+        if frame != self.state.frame:
+            self.state.frame = frame
+
+    def _on_frame(self, event):
+        """Follow `state.frame` moved by someone else (when paused), once the change has settled: a sampler
+        change moves `frame` just before it replaces `run`, and then _on_run has already placed the slider."""
+        if self._packed is None or self._player.direction != 0:
+            return
+        run = self.state.run
+
+        def follow():
+            if self.state.run is not run or self.state.frame != event.new or self._packed is None:
+                return
+            if self._frame_and_t(self._slider.value)[0] != event.new:
+                k = int(np.argmin(np.abs(self._packed["index"] - event.new)))
+                self._slider.value = k * int(self._store.data["S"][0])
+
+        pn.state.execute(follow, schedule=True)  # next tick on a server; at once elsewhere
+
+    # --- taps ---------------------------------------------------------------------------------
+    def _on_tap(self, event):
+        st = self.state
+        if st.model is None or self._packed is None or event.x is None:
+            return
+        _, t = self._frame_and_t(self._slider.value)
+        try:  # the path the samples follow: the guided denoiser, when guidance is on
+            path, times = samplers.trace(st.denoiser() or st.model, (float(event.x), float(event.y)), t)
+        except ExplorerError as err:
+            st.error = str(err)
+            return
+        used = {c for *_, c in self._traces[-(MAX_TRACES - 1):]}
+        color = next(c for c in COLORS["traces"] if c not in used)
+        self._traces = (self._traces + [(path, times.astype(np.float32), (event.x, event.y), color)])[-MAX_TRACES:]
+        # One batch: the layers made at a first tap go to the page in one message with their data. Sent apart,
+        # the page was once told of a model before it had received it ("reference ... isn't known").
+        with pn.io.hold():
+            self._draw_traces()  # (first: the guidance arrows, made at their first tap, go on top)
+            said = self._arrows.show(st, (event.x, event.y), t)
+        if said:
+            st.status = said
+
+    def _draw_traces(self):
+        self._trace_layer.draw(self._traces)
+        self._clear.disabled = not self._traces
+
+    def _clear_traces(self, *_):
+        self._arrows.clear()
+        self._traces = []
+        self._draw_traces()
+
+    def release(self) -> None:
+        """Let the session be freed once it ends (polling.forget_js_callbacks says why)."""
+        forget_js_callbacks(self._player, self._slider)
+
+    def __panel__(self):
+        controls = pn.Row(self._slider, self._player, self._loop, sizing_mode="stretch_width", align="center")
+        caption = pn.pane.Markdown(CAPTION, styles=MUTED, width=PLOT_PX + 40, margin=(4, 10, 0, 10))
+        # five toggles fill the column's width: Clear traces goes beside their one-line legend, below them
+        legend = pn.Row(self._legend, self._clear, sizing_mode="stretch_width")
+        return pn.Column(self._fig, controls, self._layers, legend, caption, width=PLOT_PX + 70)

@@ -1,0 +1,109 @@
+"""The main view's words and looks: layer names and one-line legends, the player buttons' names and tooltips,
+and the small styles and page scripts that place them (kept apart from main_view.py's logic)."""
+import numpy as np
+
+from explorer.data.labelled_points import DRAW_CLASSES
+
+LAYERS = (("show_trajectories", "Trajectories"), ("show_density", "Density"), ("show_field", "Vector field"),
+          ("show_streamlines", "Streamlines"), ("show_mesh", "Mesh"))
+# One line under the toggles on what the optional layers draw (long form with one layer on, short with several).
+LEGEND = {  # parameter: (swatch, long, short); the swatches have the layers' colours
+    "show_density": ("■", "Density of the samples at the shown t: inner contours are denser", "sample density"),
+    "show_field": ("➜", "Vector field: where the model moves points at the shown t", "velocity"),
+    "show_streamlines": ("≋", "Streamlines: the field at the shown t, frozen; dots flow along it", "streamlines"),
+    "show_mesh": ("▦", "Mesh: a grid laid on the noise at t = 1, carried to the shown t", "t = 1 grid, carried"),
+}
+LEGEND_COLORS = {"show_density": "density", "show_field": "field", "show_streamlines": "stream", "show_mesh": "mesh"}
+LEGEND_NONE = "Density, Vector field, Streamlines and Mesh show the flow at the shown t: switch one on."
+LEGEND_CSS = (":host {overflow: hidden;} div {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; "
+              "font-size: 12px; line-height: 16px; color: var(--panel-on-background-color, #3c4043); opacity: 0.8;}")
+# The player's buttons: accessible names (aria-label) and tooltips. The tooltips are CSS, above the buttons, so
+# they never hide a neighbouring button; the names are set in the page (PLAYER_LABELS_JS).
+PLAYER_TIPS = {
+    "slower": "Slower",
+    "first": "Jump to the start: pure noise (t = 1)",
+    "pause": "Pause",
+    "play": "Play: from noise to data",
+    "last": "Jump to the end: the data (t = 0)",
+    "faster": "Faster",
+}
+_TIP_CSS = ("position: absolute; bottom: calc(100% + 7px); padding: 3px 8px; border-radius: 4px; "
+            "background: rgba(32, 33, 36, 0.92); color: #fff; font: 12px/1.35 system-ui, sans-serif; "
+            "white-space: nowrap; pointer-events: none; z-index: 20;")
+PLAYER_CSS = "\n".join([
+    "input[type='range'] {display: none;}",
+    "button {position: relative;}",
+    f"button:hover::after, button:focus-visible::after {{{_TIP_CSS} left: 50%; transform: translateX(-50%);}}",
+    # the outer buttons' tips grow inwards: a centred tip would stick out of the page's column
+    "button.slower:hover::after, button.slower:focus-visible::after, button.first:hover::after, "
+    "button.first:focus-visible::after {left: 0; transform: none;}",
+    "button.last:hover::after, button.last:focus-visible::after, button.faster:hover::after, "
+    "button.faster:focus-visible::after {left: auto; right: 0; transform: none;}",
+    *(f"button.{k}:hover::after, button.{k}:focus-visible::after {{content: {v!r};}}".replace("'", '"')
+      for k, v in PLAYER_TIPS.items()),
+])
+LOOP_TIP = "Loop on: play again from the noise after the data. Off: stop at the data."
+LOOP_CSS = (".bk-btn {position: relative; font-size: 13px; padding: 0 6px;} "
+            f".bk-btn:hover::after, .bk-btn:focus-visible::after {{{_TIP_CSS} right: 0; content: {LOOP_TIP!r};}}"
+            ).replace("'", '"')
+# Runs once the page is drawn: names the buttons of this view's player, now and whenever its view is rebuilt (a
+# dynamic tab drawn again makes a new view): the labels go in the player view class's render.
+PLAYER_LABELS_JS = """
+const labels = %s;
+const name = (view) => {
+  for (const b of view.shadow_el.querySelectorAll('button'))
+    for (const c of b.classList) if (labels[c]) { b.setAttribute('aria-label', labels[c]); break; }
+};
+for (const m of Bokeh.documents.flatMap((doc) => [...doc._all_models.values()])) {
+  if (!(m.css_classes || []).includes('explorer-player')) continue;
+  const view = Bokeh.index.find_one(m);
+  if (view == null) continue;
+  name(view);
+  const proto = Object.getPrototypeOf(view);
+  if (!proto.__explorer_named) {
+    const render = proto.render;
+    proto.render = function () {
+      render.call(this);
+      if ((this.model.css_classes || []).includes('explorer-player')) name(this);
+    };
+    proto.__explorer_named = true;
+  }
+}
+"""
+# Play pressed at the end with the loop off: start again from the noise (Panel's Player would stay put).
+REPLAY_JS = """
+if (player.direction === 1 && player.loop_policy === 'once' && player.value >= player.end) player.value = player.start;
+"""
+# Secondary text, readable in the light and the dark theme (Panel's theme variable, a grey where there is none)
+
+# One colour per class of a conditional model (Bokeh's Category10 without its first, the samples' blue)
+CLASS_COLORS = ("#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f",
+                "#1f77b4")
+
+
+def class_palette(names) -> list[str]:
+    """A colour per class: a drawn class keeps the colour it was drawn in (its name), others go in order."""
+    return [CLASS_COLORS[DRAW_CLASSES.index(n)] if n in DRAW_CLASSES else CLASS_COLORS[k % len(CLASS_COLORS)]
+            for k, n in enumerate(names)]
+
+
+COLORS = dict(ghost="#9aa0a6", samples="#1f4e9c", tails="#3b6fc9", density="#e8590c", field="#455a64",
+              stream="#0f766e",
+              mesh="#8e44ad", traces=("#d62828", "#2a9d8f", "#f77f00", "#6a4c93", "#3a86ff"))
+# The layers under the plot: (state parameter, checkbox label). One CheckBoxGroup: its labels are <label>s, so a
+# click on the text toggles the box (Panel's Checkbox draws its text as a <div> that ignores clicks).
+MUTED = {"color": "var(--panel-on-background-color, #3c4043)", "opacity": "0.8"}
+CAPTION = ("**t = 1 is pure noise, t = 0 the data.** Grey: training data; blue: the model's samples at time t, "
+           "with short tails. Tap the plot to trace the ODE path through that point at the current t "
+           "(a ring marks the tap, a dot rides the path as time runs, the arrowhead is where it lands).")
+
+
+
+def _density_palette(n: int = 64) -> list[str]:
+    """Near-white to the density colour, alpha rising with the value (below the colour range: invisible)."""
+    r, g, b = (int(COLORS["density"][i:i + 2], 16) for i in (1, 3, 5))
+    out = []
+    for s in np.linspace(0, 1, n):
+        mix = [round(255 + (c - 255) * (0.3 + 0.7 * s)) for c in (r, g, b)]
+        out.append("#{:02x}{:02x}{:02x}{:02x}".format(*mix, round(255 * (0.06 + 0.5 * s))))
+    return out

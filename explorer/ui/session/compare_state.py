@@ -1,0 +1,311 @@
+"""CompareState: two configurations (arms A and B) trained on the same data, for the "A/B compare" tab. No Panel.
+
+Both arms share the session's training points, network (width, depth, Fourier features), learning rate, batch
+size, seed and training budget; each has its own objective, schedule, sampler and sampler steps. Both samplers
+start from the same noise (one sample seed), so frame 0 is identical and every difference is the arms' doing.
+
+Training runs both arms in turns of 10 steps: two worker threads pass a baton at every `train` callback, so
+only one ever computes (one core, as with a single training thread) and both loss curves grow together.
+Each arm keeps its own seeded generator, so the turns change nothing: the same config twice gives the same
+model bit for bit. The UI thread calls `poll()` from a periodic callback; no Bokeh here
+(docs/performance.md#threads-and-the-poller).
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import param
+
+from explorer.core.errors import ExplorerError
+from explorer.core.objectives import OBJECTIVES
+from explorer.core.samplers import MAX_STEPS, SamplingSettings, sample
+from explorer.core.schedules import SCHEDULES
+from explorer.training.config import TrainConfig
+from explorer.ui.jobs.training_job import JobNews, TrainingJob
+from explorer.ui.jobs.training_slots import Ticket
+from explorer.ui.session.choices import bind_choices, fix_pair, knob_names, settings_of
+from explorer.ui.session.state import DRAWN, MAX_TRAIN_STEPS, ExplorerState
+
+DEFAULT_BUDGET = 800  # training steps per arm: both arms in ~3-6 s on one busy core
+N_SAMPLES = 1000  # samples per arm (the same noise for both)
+SAMPLE_SEED = 1
+TIE = 0.1  # energy distances within 10 % of each other: no winner at this sample size
+SAMPLING = ("sampler", "grid", "sample_steps")  # with the sampler knobs (choices.py): a change re-samples
+HINT = "Press Train both: each arm trains on the same points, then samples from the same noise."
+
+
+class Arm(param.Parameterized):
+    """One configuration: what to train (objective, schedule), how to sample, and what came out."""
+
+    label = param.String(default="A", constant=True)
+    objective = param.Selector(default="velocity", objects=list(OBJECTIVES), doc="What the network predicts.")
+    schedule = param.Selector(default="rectified", objects=list(SCHEDULES), doc="The noise path.")
+    sampler = param.Selector(default="heun", objects=[], doc="How to walk from noise to data.")
+    grid = param.Selector(default="uniform", objects=[], doc="Where the sampler's time steps go.")
+    sample_steps = param.Integer(default=10, bounds=(1, MAX_STEPS), doc="Sampler steps from noise to data.")
+
+    model = param.Parameter(default=None, doc="The trained DiffusionModel, or None.")
+    trained_as = param.Tuple(default=None, allow_None=True, length=2, doc="(objective, schedule) of `model`.")
+    run = param.Parameter(default=None, doc="The SampleRun of `model` with this arm's sampler.")
+    losses = param.List(default=[], doc="[(step, loss)] of the current/last training run.")
+    preview = param.Array(default=None, doc="Samples of the model being trained (every ~100 steps).")
+    steps_done = param.Integer(default=0, doc="Training steps reached.")
+    seconds = param.Number(default=0.0, doc="Wall time of the last training run (both arms' turns).")
+    quality = param.Dict(default={}, doc="Energy distances: 'to_training', and 'to_fresh' and 'floor' for "
+                                         "built-in data (the floor: training points vs a fresh draw).")
+
+    def settings(self) -> SamplingSettings:
+        return settings_of(self)
+
+    @property
+    def stale(self) -> bool:
+        """The model was trained for another objective or schedule than the arm now says."""
+        return self.model is not None and self.trained_as != (self.objective, self.schedule)
+
+    def clear(self) -> None:
+        self.param.update(model=None, trained_as=None, run=None, losses=[], preview=None, steps_done=0,
+                          seconds=0.0, quality={})
+
+
+class _Baton:
+    """Turns between the arms' threads: whoever holds the turn trains; the other waits."""
+
+    def __init__(self, labels):
+        self._cond = threading.Condition()
+        self._active = list(labels)
+        self._turn = labels[0]
+        self._halted = False
+
+    def wait(self, me: str) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._turn == me or self._halted)
+
+    def pass_on(self, me: str) -> None:
+        with self._cond:
+            others = [a for a in self._active if a != me]
+            if others:
+                self._turn = others[0]
+                self._cond.notify_all()
+                self._cond.wait_for(lambda: self._turn == me or self._halted)
+
+    def finish(self, me: str) -> None:
+        with self._cond:
+            if me in self._active:
+                self._active.remove(me)
+            self._turn = self._active[0] if self._active else None
+            self._cond.notify_all()
+
+    def halt(self) -> None:
+        with self._cond:
+            self._halted = True
+            self._cond.notify_all()
+
+
+class _TurnJob(TrainingJob):
+    """A TrainingJob that trains only while it holds the baton and hands it on every 10 steps."""
+
+    def __init__(self, points, config, baton: _Baton, label: str, ticket: Ticket):
+        super().__init__(points, config, ticket=ticket)  # one ticket for both arms: one training slot
+        self.baton, self.label = baton, label
+
+    def _run(self) -> None:
+        try:
+            self.baton.wait(self.label)
+            super()._run()
+        finally:
+            self.baton.finish(self.label)
+
+    def _on_progress(self, step, loss, preview) -> None:
+        super()._on_progress(step, loss, preview)
+        self.baton.pass_on(self.label)
+
+
+class CompareState(param.Parameterized):
+    """`CompareState(state=s)`: arms `a` and `b` trained on `s.data`; errors go to `s.error`."""
+
+    state = param.ClassSelector(class_=ExplorerState, constant=True)
+    a = param.ClassSelector(class_=Arm, constant=True)
+    b = param.ClassSelector(class_=Arm, constant=True)
+    train_steps = param.Integer(default=min(DEFAULT_BUDGET, MAX_TRAIN_STEPS),
+                                bounds=(min(10, MAX_TRAIN_STEPS), MAX_TRAIN_STEPS),
+                                doc="Training steps for each arm (the rest of the network settings: the sidebar's).")
+    training = param.Boolean(default=False, doc="Whether the arms are training.")
+    progress = param.Number(default=0.0, bounds=(0.0, 100.0), doc="Training progress of both arms in %.")
+    message = param.String(default="", doc="One line about the comparison (what happened, or what to do).")
+
+    def __init__(self, **params):
+        params.setdefault("a", Arm(label="A"))
+        params.setdefault("b", Arm(label="B", objective="eps", schedule="cosine", sampler="ddpm", sample_steps=50))
+        if "train_steps" not in params and "state" in params:
+            params["train_steps"] = min(DEFAULT_BUDGET, params["state"].train_steps)
+        super().__init__(**params)
+        self._jobs: dict[str, _TurnJob] = {}
+        self._baton: _Baton | None = None
+        self._started, self._took, self._budget = 0.0, None, self.train_steps
+        self.message = HINT
+        for arm in self.arms:
+            arm.param.watch(lambda *_, arm=arm: self._resample(arm), [*SAMPLING, *knob_names()])
+            arm.param.watch(lambda *events, arm=arm: self._check(arm, events), ["objective", "schedule"])
+        self.state.param.watch(self._on_data, "data")
+
+    @property
+    def arms(self) -> tuple[Arm, Arm]:
+        return self.a, self.b
+
+    # --- training -------------------------------------------------------------------------------
+    def config(self, arm: Arm) -> TrainConfig:
+        return self.state.train_config(objective=arm.objective, schedule=arm.schedule, steps=self.train_steps)
+
+    def train_both(self) -> bool:
+        """Start training both arms (False, and `state.error`, if that cannot be done)."""
+        if self.training:
+            self.message = "Already training: press Stop first."
+            return False
+        data = self.state.data
+        if data is None or (self.state.dataset == DRAWN and self.state.drawn is None):
+            self.state.error = "There is no training data yet: draw a shape or pick a dataset first."
+            return False
+        configs = {}
+        for arm in self.arms:
+            try:
+                configs[arm.label] = self.config(arm)
+            except ExplorerError as err:
+                self.state.error = f"{arm.label}: {err}"
+                return False
+        self._baton = _Baton([arm.label for arm in self.arms])
+        for arm in self.arms:
+            arm.clear()  # the old results belong to the old settings
+        ticket = Ticket()
+        self._jobs = {label: _TurnJob(data, cfg, self._baton, label, ticket) for label, cfg in configs.items()}
+        self._started, self._took, self._budget = time.perf_counter(), None, self.train_steps
+        for job in self._jobs.values():
+            job.start()
+        self._training_message = f"Training both arms, {self.train_steps} steps each, in turns..."
+        self.param.update(training=True, progress=0.0, message=self._training_message)
+        return True
+
+    def stop(self) -> None:
+        for job in self._jobs.values():
+            job.stop()
+        if self._baton is not None:
+            self._baton.halt()
+
+    def wait(self, timeout: float | None = None) -> None:  # join the training threads
+        for job in list(self._jobs.values()):
+            job.join(timeout)
+
+    def shutdown(self) -> None:  # the session closed
+        self.stop()
+        self.wait(timeout=2.0)
+
+    def poll(self) -> bool:
+        """Move the jobs' news into the arms (call from the UI thread). True if anything changed."""
+        changed = False
+        for arm in self.arms:
+            job = self._jobs.get(arm.label)
+            if job is None:
+                continue
+            news = job.drain()
+            if not news.done:
+                self.message = news.waiting_line(job.ticket.slots.size) or self._training_message
+            if news.losses:
+                arm.param.update(losses=arm.losses + news.losses, steps_done=news.step)
+            if news.preview is not None:
+                arm.preview = news.preview
+            if news.done:
+                del self._jobs[arm.label]
+                self._finish(arm, news)
+            changed = changed or news.changed
+        if self.training:
+            done = sum(arm.steps_done for arm in self.arms)
+            self.progress = min(100.0, 100.0 * done / (2 * self.train_steps))
+            if not self._jobs:
+                self._took = max(arm.seconds for arm in self.arms)
+                self.param.update(training=False, progress=100.0, message=self.verdict())
+        return changed
+
+    def _finish(self, arm: Arm, news: JobNews) -> None:
+        arm.seconds = time.perf_counter() - self._started
+        model, _status, error = news.outcome()
+        if error:
+            self.state.error = f"{arm.label}: {error}"
+        if model is None:
+            return
+        arm.param.update(model=model, trained_as=(model.objective, model.schedule.name), preview=None)
+        self._resample(arm)
+
+    # --- sampling and scoring --------------------------------------------------------------------
+    def _resample(self, arm: Arm) -> None:
+        """Sample the arm's model with its sampler settings: no retraining."""
+        if arm.model is None:
+            return
+        try:
+            run = sample(arm.model, n=N_SAMPLES, seed=SAMPLE_SEED, settings=arm.settings())
+        except ExplorerError as err:
+            self.state.error = f"{arm.label}: {err}"
+            return
+        arm.param.update(run=run, quality=self.state.score(run.samples))
+        if not self.training:
+            self.message = self.verdict()
+
+    @staticmethod
+    def score(arm: Arm) -> tuple[float, float | None] | None:
+        """(energy distance shown, its ratio to the floor or None), or None before any samples."""
+        q = arm.quality
+        if not q:
+            return None
+        if "to_fresh" in q:
+            return q["to_fresh"], q["to_fresh"] / q["floor"] if q["floor"] > 0 else None
+        return q["to_training"], None
+
+    def verdict(self) -> str:
+        """'A: ED 0.0041 (1.3× floor) · B: ED 0.0098 (3.1× floor) → A is closer' (or what is missing)."""
+        scores = {arm.label: self.score(arm) for arm in self.arms}
+        if not any(scores.values()):
+            return HINT
+        parts = []
+        for label, sc in scores.items():
+            if sc is None:
+                parts.append(f"{label}: not trained")
+                continue
+            ratio = f" ({sc[1]:.1f}× floor)" if sc[1] is not None else ""
+            parts.append(f"{label}: ED {sc[0]:.4f}{ratio}")
+        line = " · ".join(parts)
+        if all(scores.values()):
+            (ea, _), (eb, _) = scores["A"], scores["B"]
+            if abs(ea - eb) <= TIE * max(ea, eb):
+                line += " → a tie at this sample size"
+            else:
+                line += f" → {'A' if ea < eb else 'B'} is closer"
+        if self._took is not None:
+            budget = self._budget
+            stopped = [f"{arm.label} at step {arm.steps_done}" for arm in self.arms if arm.steps_done < budget]
+            line += (f" (stopped early: {', '.join(stopped)} of {budget}; {self._took:.1f} s)" if stopped
+                     else f" (both trained in {self._took:.1f} s)")
+        stale = [arm.label for arm in self.arms if arm.stale]
+        if stale:
+            line += f" ({' and '.join(stale)} changed objective/schedule: press Train both)"
+        return line
+
+    # --- checks and data --------------------------------------------------------------------------
+    def _check(self, arm: Arm, events) -> None:
+        changed = "objective" if any(e.name == "objective" for e in events) else "schedule"
+        note = fix_pair(arm, changed)  # never show a pair that cannot train: the other choice follows
+        if note:
+            self.message = f"{arm.label}: {note}"
+            return
+        if not self.training:
+            self.message = self.verdict()
+
+    def _on_data(self, *_):
+        """New training points: the arms' models belong to the old ones."""
+        self.stop()
+        self.wait(timeout=2.0)
+        self._jobs, self._took = {}, None
+        for arm in self.arms:
+            arm.clear()
+        self.param.update(training=False, progress=0.0, message=self.verdict())
+
+
+bind_choices(Arm)

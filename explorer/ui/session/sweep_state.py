@@ -1,0 +1,78 @@
+"""The "Steps vs quality" tab's logic: dx.sweep of the session's model (and of the exact denoiser) in the
+background, scored as a ratio to the floor. No Panel here.
+
+Every sampler on every time grid at NFE = 1, 2, 4, ..., 128 (explorer/studies/sweeps.py): energy distance of its
+samples to a fresh draw of the built-in set, divided by the floor (the training points against that draw),
+so 1 is as good as the data itself. For a drawing there is no fresh draw: the distance to the training points.
+"""
+from __future__ import annotations
+
+import param
+
+from explorer.core.denoisers import OracleDenoiser
+from explorer.core.solvers import SAMPLERS
+from explorer.core.timegrids import TIME_GRIDS
+from explorer.studies.sweeps import NFE_LEVELS, SweepResult, sweep
+from explorer.ui.jobs.background_job import BackgroundJob
+
+N_SAMPLES = 1000  # samples per run: the full sweep takes ~7 s on one core (bench/bench_sweep.py)
+ORACLE_POINTS = 500  # the exact denoiser runs on this many training points (its cost grows with them)
+ORACLE_MAX_NFE = 32  # ... and up to this budget: its evaluations cost ~10x the network's
+KEEP = 300  # samples kept per run, for the hover preview
+
+
+class SweepState(BackgroundJob):
+    include_oracle = param.Boolean(default=False, doc="Also sweep the exact denoiser of the training points.")
+    levels = param.Parameter(default=NFE_LEVELS, doc="The NFE budgets of the sweep (a tuple of whole numbers).")
+    result = param.Parameter(default=None, doc="{'network': SweepResult, 'oracle': SweepResult or None}")
+    floor = param.Number(default=None, allow_None=True, doc="The floor the distances are divided by (None: raw).")
+    message = param.String(default="Press Run sweep: every sampler on every time grid at 1 to 128 network "
+                                   "evaluations (about 10 s).")
+
+    what = "sweep"
+
+    def start(self) -> bool:
+        st = self.state
+        if self.running:
+            return False
+        if st.model is None or st.data is None:
+            st.error = "There is no model to sweep yet: load or train one first."
+            return False
+        model, data, oracle, levels = st.model, st.data, self.include_oracle, self.levels
+        fresh = st.reference()  # a fresh draw of a built-in set, or None for a drawing
+        target = data if fresh is None else fresh
+        floor = None if fresh is None else st.score(data[:N_SAMPLES])["floor"]
+
+        def work(progress, stop):
+            parts = 2 if oracle else 1  # progress: the network's half, then the exact denoiser's
+
+            def report(part):
+                return lambda done, total: progress(part * total + done, parts * total)
+
+            out = {"network": sweep(model, target, nfe=levels, n=N_SAMPLES, keep=KEEP, progress=report(0),
+                                    stop=stop), "oracle": None}
+            if oracle and not stop.is_set():
+                exact = OracleDenoiser(data[:ORACLE_POINTS], model.schedule)
+                out["oracle"] = sweep(exact, target, nfe=[b for b in levels if b <= ORACLE_MAX_NFE], n=N_SAMPLES,
+                                      keep=KEEP, progress=report(1), stop=stop)
+            return out
+
+        return self._launch(work, "sweep", "Sweeping...", floor=floor)
+
+    def ratio(self, distance: float) -> float:
+        return distance / self.floor if self.floor else distance
+
+    def describe(self) -> str:
+        res: SweepResult | None = (self.result or {}).get("network")
+        if res is None or not res.points:
+            return "The sweep was stopped before any run finished."
+        unit = "× the floor" if self.floor else " (energy distance to the training points)"
+        lines = []
+        for budget in (2, 8, 32):
+            best = res.best(budget)
+            if best is not None:
+                lines.append(f"≤ {budget} evaluations: **{SAMPLERS[best.sampler].short}**, "
+                             f"{TIME_GRIDS[best.grid].label.lower()} ({best.nfe} NFE) at "
+                             f"{self.ratio(best.distance):.2g}{unit}")
+        stopped = " (stopped early)" if res.stopped else ""
+        return "Best at " + "; ".join(lines) + stopped + "."

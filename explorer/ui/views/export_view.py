@@ -1,0 +1,194 @@
+"""Export & share: the session's data, samples, trajectories, model and an animated GIF as downloads,
+and a model upload. For a sidebar card: `ExportView(state=state)`.
+
+Every download is made when its button is pressed (a FileDownload callback), from what the page shows
+at that moment. The GIF is drawn by `export.render_gif` in a background thread that never touches
+Panel or Bokeh: it writes its progress into a locked slot, and a periodic callback on the page's side
+moves it into the progress bar, then offers the file. A model travels as one zip holding
+`model.safetensors` and `config.json` (what `checkpoints.save` writes to a folder); an upload is
+size-checked before anything is unpacked and validated by `checkpoints.from_bytes` (never unpickled).
+"""
+from __future__ import annotations
+
+import html
+import io
+
+import panel as pn
+
+from explorer.core.errors import ExplorerError
+from explorer.data.labelled_points import write_labelled_csv
+from explorer.tools.export import run_to_csv
+from explorer.training.model import DiffusionModel
+from explorer.ui.base import StateView
+from explorer.ui.jobs.export_files import GifJob, model_zip, plain_name, read_model_upload, safe_name, thinned
+from explorer.ui.jobs.polling import Poller
+from explorer.ui.session.url_state import HINT as URL_HINT
+
+PNG_HINT = "PNG of the plot: the save tool in the main plot's toolbar."
+
+
+class ExportView(StateView):
+    """Downloads, the GIF renderer and the model upload of one session."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.gif_job: GifJob | None = None
+        self._gif: bytes | None = None
+        self._poller = Poller(self._tick)  # runs while a GIF renders
+
+        def button(label, callback, filename, description):
+            return pn.widgets.FileDownload(label=label, callback=callback, filename=filename, color="default",
+                                           sizing_mode="stretch_width", description=description)
+
+        self.dataset_csv = button("Dataset CSV", self._dataset_csv, "dataset.csv",
+                                  "The training points as x,y CSV.")
+        self.samples_csv = button("Samples CSV", self._samples_csv, "samples.csv",
+                                  "The generated samples (t = 0) as x,y CSV.")
+        self.trajectories_csv = button("Trajectories CSV", self._trajectories_csv, "trajectories.csv",
+                                       "Every frame from noise to data: columns frame, t, sample, x, y.")
+        self.model_zip = button("Model (.zip)", self._model_zip, "model.zip",
+                                "model.safetensors + config.json in one zip; load it back with Upload model, "
+                                "or unzip it for explorer.training.checkpoints.load.")
+        self.render = pn.widgets.Button(label="Render GIF", sizing_mode="stretch_width",
+                                        description="Animate the current run from noise to data.")
+        self.gif_download = pn.widgets.FileDownload(label="Download GIF", callback=self._gif_file, filename="run.gif",
+                                                    disabled=True, color="primary", sizing_mode="stretch_width",
+                                                    description="Render the GIF first.")
+        self.progress = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width",
+                                               height=12, margin=(0, 10))
+        self.upload = pn.widgets.FileInput(label="Upload model", accept=".zip,.safetensors,.json", multiple=True,
+                                           sizing_mode="stretch_width",
+                                           description="A model .zip from Model (.zip), or its two files "
+                                                       "model.safetensors and config.json selected together.")
+        self.render.on_click(self._on_render)
+        self.upload.param.watch(self._on_upload, "value")
+        self.state.param.watch(self._on_run, ["run", "model", "data"])
+        self._on_run()
+
+    # --- downloads (each called when its button is pressed) ----------------------------------------
+    def _dataset_csv(self):
+        self.dataset_csv.filename = f"{self.state.dataset}.csv"
+        return io.StringIO(write_labelled_csv(self.state.data, self.state.labels, self.state.class_names))
+
+    def _samples_csv(self):
+        return io.StringIO(run_to_csv(self.state.run))
+
+    def _trajectories_csv(self):
+        run = self.state.run
+        part = thinned(run)
+        if part is not run:
+            self.state.status = (f"Trajectories CSV: {len(part.times)} of {len(run.times)} frames (evenly "
+                                 f"spaced, the t column holds each one's time), to keep the file small.")
+        return io.StringIO(run_to_csv(part, trajectories=True))
+
+    def _model_zip(self):
+        cfg = self.state.model.config
+        self.model_zip.filename = f"{self.state.dataset}_{cfg.objective}_{cfg.schedule}.zip"
+        return io.BytesIO(model_zip(self.state.model))
+
+    def _gif_file(self):
+        return io.BytesIO(self._gif or b"")
+
+    def _on_run(self, *_events) -> None:
+        s = self.state
+        self.dataset_csv.disabled = s.data is None
+        self.samples_csv.disabled = self.trajectories_csv.disabled = self.render.disabled = s.run is None
+        self.model_zip.disabled = not isinstance(s.model, DiffusionModel)
+        if self._gif is not None:  # a new run: the rendered GIF no longer shows it
+            self._gif = None
+            self.gif_download.disabled, self.gif_download.label = True, "Download GIF"
+            self.progress.visible = False
+
+    # --- GIF ------------------------------------------------------------------------------------
+    def start_gif(self) -> GifJob | None:
+        """Start rendering the current run (None if there is none, or a render is under way)."""
+        if self.state.run is None or (self.gif_job is not None and not self.gif_job.snapshot()["finished"]):
+            return None
+        self._gif = None
+        self.gif_download.disabled, self.gif_download.label = True, "Download GIF"
+        self.render.disabled, self.progress.value, self.progress.visible = True, 0, True
+        self.gif_download.filename = f"{self.state.dataset}_{self.state.sampler}.gif"
+        self.gif_job = GifJob(self.state.run, self.state.data).start()
+        self._poller.start()
+        return self.gif_job
+
+    def poll_gif(self) -> bool:
+        """Move the render's progress into the page (page thread). True once the job has finished."""
+        job = self.gif_job
+        if job is None:
+            return True
+        snap = job.snapshot()
+        if snap["total"]:
+            self.progress.value = round(100 * snap["done"] / snap["total"])
+        if not snap["finished"]:
+            return False
+        self.gif_job, self.render.disabled = None, self.state.run is None
+        if snap["error"]:
+            self.progress.visible = False
+            self.state.error = snap["error"]
+        elif job.run is not self.state.run:
+            self.progress.visible = False
+            self.state.status = "The run changed while the GIF was drawn: press Render GIF again."
+        else:
+            self._gif = snap["gif"]
+            self.gif_download.disabled = False
+            self.gif_download.label = f"Download GIF ({len(self._gif) / 1e3:.0f} kB)"
+        return True
+
+    def _on_render(self, _event=None) -> None:
+        self.start_gif()
+
+    def _tick(self) -> None:
+        with pn.io.hold():
+            if self.poll_gif():
+                self._poller.stop()
+
+    # --- model upload ---------------------------------------------------------------------------
+    def load_model(self, files: dict[str, bytes]) -> bool:
+        """Use an uploaded model {file name: bytes}. False (and `state.error`) if it is not a valid one."""
+        s = self.state
+        names = ", ".join(safe_name(n) for n in files) or "the file"  # for the status line (Markdown)
+        plain = ", ".join(plain_name(n) for n in files) or "the file"  # for notifications (HTML)
+        if s.training:
+            s.error = "Stop training before loading a model."
+            return False
+        try:
+            model = read_model_upload(files)
+        except ExplorerError as err:
+            s.error = f"{plain}: {html.escape(str(err), quote=False)}"
+            return False
+        cfg = model.config
+        matched = (s.objective, s.schedule) != (cfg.objective, cfg.schedule)
+        with pn.io.hold():
+            if matched:
+                s.param.update(objective=cfg.objective, schedule=cfg.schedule)
+            s.use_model(model)
+            s.status = (f"Loaded {names}: {cfg.objective} on the {cfg.schedule} schedule, {cfg.depth} x "
+                        f"{cfg.width} network." + (" Objective and Schedule now match it." if matched else ""))
+        return True
+
+    def _on_upload(self, event) -> None:
+        values, names = event.new, self.upload.filename
+        if not values:
+            return
+        if not isinstance(values, list):
+            values, names = [values], [names]
+        names = [*(names or []), *(f"file{i}" for i in range(len(values)))][:len(values)]
+        self.load_model(dict(zip(names, values, strict=True)))
+        self.upload.clear()  # the same file chosen again must count as a new upload
+
+    def __panel__(self):
+        md = pn.pane.Markdown
+        small = {"font-size": "12px", "color": "#5f6368"}
+        return pn.Column(
+            md("**Download**", margin=(0, 10)),
+            pn.Row(self.dataset_csv, self.samples_csv, sizing_mode="stretch_width"),
+            pn.Row(self.trajectories_csv, self.model_zip, sizing_mode="stretch_width"),
+            md("**Animated GIF** of the run", margin=(5, 10, 0, 10)),
+            pn.Row(self.render, self.gif_download, sizing_mode="stretch_width"),
+            self.progress,
+            md("**Load a model** (.zip)", margin=(5, 10, 0, 10)),
+            self.upload,
+            md(f"{PNG_HINT}<br>{URL_HINT}", styles=small, margin=(5, 10)),
+            sizing_mode="stretch_width", name="export_view",
+        )

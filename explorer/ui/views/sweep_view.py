@@ -1,0 +1,143 @@
+"""The "Steps vs quality" tab: quality against the number of network evaluations, every sampler on every grid.
+
+Log-log axes: NFE (denoiser calls; a Heun step counts twice) against the energy distance to a fresh draw as a
+multiple of the floor (1 = as good as the data itself). Colour: the sampler; line style: the time grid; dotted
+and faint: the exact denoiser, if asked for. Hovering a point shows that run's samples beside the plot (from a
+store sent once; the browser swaps them in with no server round trip). The logic lives in SweepState.
+"""
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+from bokeh.models import ColumnDataSource, CustomJS, HoverTool, Legend, LegendItem, Span
+from bokeh.palettes import Category10_10
+from bokeh.plotting import figure
+
+from explorer.core.solvers import SAMPLERS
+from explorer.core.timegrids import TIME_GRIDS
+from explorer.ui.base import StateView
+from explorer.ui.plot import frames
+from explorer.ui.session.sweep_state import SweepState
+from explorer.ui.style import style_figure
+from explorer.ui.views.job_controls import JobControls
+
+DASHES = ("solid", "dashed", "dotted", "dashdot")
+INTRO = ("**How few steps can you get away with, and with what?** Each line is one sampler on one time grid, run "
+         "from the same noise at 1, 2, 4, … 128 network evaluations (NFE). Lower is better; **1 = the floor**, "
+         "as close as a fresh draw of the data. Hover a point to see its samples.")
+HOVER_JS = """
+const i = cb_data.index.indices.length ? cb_data.index.indices[0] : null;
+if (i == null) return;
+const s = src.data, k = s.k[i], m = store.data.m[0], X = store.data.x[0], Y = store.data.y[0];
+look.setv({data: {x: X.slice(k * m, (k + 1) * m), y: Y.slice(k * m, (k + 1) * m)}}, {sync: false});
+title.text = s.label[i];
+"""
+
+
+def _palette(names):
+    return {name: Category10_10[i % 10] for i, name in enumerate(names)}
+
+
+class SweepView(StateView):
+    """`SweepView(state=s)`: the steps-vs-quality sweep of the session `s`."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.sweep = SweepState(state=self.state)
+        self._build()
+        self.sweep.param.watch(self._on_result, ["result"])
+        self.state.param.watch(self._on_model, ["model", "data"])
+
+    def _build(self):
+        fig = figure(name="sweep_figure", x_axis_type="log", y_axis_type="log", width=540, height=400,
+                     x_axis_label="network evaluations (NFE)", y_axis_label="energy distance / floor",
+                     tools="pan,wheel_zoom,reset,save", toolbar_location="right", x_range=(0.8, 160))
+        style_figure(fig)
+        fig.add_layout(Span(location=1.0, dimension="width", line_color="#9aa0a6", line_dash="dashed"))
+        self._lines = ColumnDataSource({"xs": [], "ys": [], "color": [], "dash": [], "alpha": []}, name="sweep_lines")
+        fig.multi_line("xs", "ys", source=self._lines, color="color", line_dash="dash", line_alpha="alpha",
+                       line_width=2)
+        self._points = ColumnDataSource({"x": [], "y": [], "color": [], "alpha": [], "label": [], "k": []},
+                                        name="sweep_points")
+        dots = fig.scatter("x", "y", source=self._points, color="color", fill_alpha="alpha", line_alpha="alpha",
+                           size=7)
+        self._store = ColumnDataSource({"x": [np.zeros(0, np.float32)], "y": [np.zeros(0, np.float32)], "m": [0]},
+                                       name="sweep_store")
+        look = figure(name="sweep_look", width=220, height=220, x_range=frames.BOUNDS[:2], y_range=frames.BOUNDS[2:],
+                      match_aspect=True, tools="", toolbar_location=None, title="Hover a point")
+        style_figure(look)
+        look.axis.visible = False
+        self._ghost = ColumnDataSource({"x": [], "y": []})
+        look.scatter("x", "y", source=self._ghost, size=2.5, color="#9aa0a6", alpha=0.3)
+        self._look = ColumnDataSource({"x": [], "y": []}, name="sweep_look_points")
+        look.scatter("x", "y", source=self._look, size=3, color="#1f4e9c", alpha=0.7)
+        fig.add_tools(HoverTool(renderers=[dots], tooltips=[("", "@label"), ("× floor", "@y{0.00}")],
+                                callback=CustomJS(args=dict(src=self._points, store=self._store, look=self._look,
+                                                            title=look.title), code=HOVER_JS)))
+        samplers, grids = list(SAMPLERS), list(TIME_GRIDS)
+        colors = _palette(samplers)
+        items = [LegendItem(label=SAMPLERS[s].short, renderers=[fig.line([1], [1], color=colors[s], line_width=2,
+                                                                          visible=False)]) for s in samplers]
+        items += [LegendItem(label=TIME_GRIDS[g].label, renderers=[fig.line([1], [1], color="#5f6368",
+                                                                             line_dash=DASHES[i % 4], visible=False)])
+                  for i, g in enumerate(grids)]
+        fig.add_layout(Legend(items=items, label_text_font_size="11px", spacing=0, padding=4), "right")
+        self._colors, self._fig, self._look_fig = colors, fig, look
+        self._oracle = pn.widgets.Checkbox.from_param(self.sweep.param.include_oracle,
+                                                      label="Also the exact denoiser (NFE ≤ 32)", margin=(12, 10))
+        self._controls = JobControls(self.sweep, "Run sweep", message_name="sweep_message")
+        self._message = self._controls.message
+
+    def _on_model(self, *_):
+        if self.sweep.is_stale():
+            self._message.object = "The model or data changed since this sweep: press Run sweep again."
+
+    def _on_result(self, *_):
+        res = self.sweep.result or {}
+        lines = {k: [] for k in ("xs", "ys", "color", "dash", "alpha")}
+        pts = {k: [] for k in ("x", "y", "color", "alpha", "label", "k")}
+        store_x, store_y, m = [], [], 0
+        for which, alpha in (("network", 0.95), ("oracle", 0.35)):
+            result = res.get(which)
+            if result is None:
+                continue
+            grids = list(TIME_GRIDS)
+            for s in dict.fromkeys(p.sampler for p in result.points):
+                for g in dict.fromkeys(p.grid for p in result.points if p.sampler == s):
+                    nfe, dist = result.curve(s, g)
+                    ratio = [self.sweep.ratio(d) for d in dist]
+                    color, dash = self._colors.get(s, "#333333"), DASHES[grids.index(g) % 4]
+                    lines["xs"].append(nfe.astype(float))
+                    lines["ys"].append(np.asarray(ratio, float))
+                    lines["color"].append(color)
+                    lines["dash"].append(dash if which == "network" else "dotted")
+                    lines["alpha"].append(alpha)
+            for p in result.points:
+                who = "exact denoiser" if which == "oracle" else SAMPLERS[p.sampler].short
+                pts["x"].append(p.nfe)
+                pts["y"].append(self.sweep.ratio(p.distance))
+                pts["color"].append(self._colors.get(p.sampler, "#333333"))
+                pts["alpha"].append(alpha)
+                pts["label"].append(f"{who} · {TIME_GRIDS[p.grid].label} · {p.steps} steps, {p.nfe} NFE")
+                pts["k"].append(len(store_x))
+                store_x.append(p.samples[:, 0])
+                store_y.append(p.samples[:, 1])
+                m = len(p.samples)
+        data = self.state.data
+        with pn.io.hold():
+            self._lines.data = lines
+            self._points.data = pts
+            if store_x and all(len(a) == m for a in store_x):
+                self._store.data = {"x": [np.concatenate(store_x).astype(np.float32)],
+                                    "y": [np.concatenate(store_y).astype(np.float32)], "m": [m]}
+            if data is not None:
+                self._ghost.data = {"x": data[:, 0], "y": data[:, 1]}
+
+    def __panel__(self):
+        muted = {"color": "#5f6368"}
+        return pn.Column(
+            pn.pane.Markdown(INTRO, styles=muted, sizing_mode="stretch_width", margin=(0, 10)),
+            pn.Row(self._controls.run, self._controls.stop, self._oracle, self._controls.progress),
+            self._message,
+            pn.Row(pn.pane.Bokeh(self._fig), pn.pane.Bokeh(self._look_fig)),
+            sizing_mode="stretch_width")

@@ -15,6 +15,10 @@ then one `## ` heading per step:
     - [x] the right choice
     > set: time=0.5
     > What the reveal explains (the settings after "> set:" are applied when the student reveals).
+    > Every line of the explanation starts with '>': it stays hidden until the student presses Reveal.
+
+A step with a question must have an explanation in '> ' lines, and nothing but choices and '> ' lines may
+follow its question: `parse` refuses anything else, saying where.
 
 `set:` lines name what the sidebar, the tabs and the Time slider show (the session applies them through
 the same parameters the sidebar uses, so the student can keep playing from any step). No Python needed.
@@ -95,6 +99,11 @@ def parse(text: str, name: str = "lesson") -> Lesson:
             step.reveal_settings.update(_settings(line[6:], where))
         elif line.startswith(">"):
             step.reveal_text = (step.reveal_text + "\n" + line[1:].strip()).strip()
+        elif step.question and line.strip():
+            # Text after the question would be shown with the question, before the student answers: the
+            # explanation must go in '> ' lines, which stay hidden until Reveal.
+            raise ExplorerError(f"{where}: after the question only '- ' choices and '> ' reveal lines may follow "
+                                f"(the explanation is hidden until Reveal); got {line.strip()[:40]!r}")
         else:
             step.text = (step.text + "\n" + line).strip("\n")
     if not steps:
@@ -102,6 +111,10 @@ def parse(text: str, name: str = "lesson") -> Lesson:
     for i, step in enumerate(steps, 1):
         if step.question and (len(step.choices) < 2 or step.answer is None):
             raise ExplorerError(f"{name}, step {i}: a question needs two or more choices, one marked '- [x] '")
+        if step.question and not step.reveal_text:
+            raise ExplorerError(f"{name}, step {i}: a question needs an explanation in '> ' lines, shown on Reveal")
+        if not step.question and (step.reveal_text or step.reveal_settings):
+            raise ExplorerError(f"{name}, step {i}: '> ' reveal lines need a '? ' question to reveal")
     return Lesson(name, meta["title"], meta.get("summary", ""), steps)
 
 

@@ -47,10 +47,11 @@ def test_the_view_asks_then_reveals_and_a_teacher_link_opens_a_step():
     view = LessonsView(state=explorer.state, tabs=explorer.TAB_NAMES, show_tab=explorer.show_tab)
     assert view.open("forward", 1)
     assert view.select.value == "forward" and view.where.object == "step 2 of 3"
-    assert view.choices.visible and not view.answer.visible and "At t = 0.5" in view.body.object
+    assert view.choices.visible and not view.answer.visible and "At t = 0.5" not in view.body.object
     view.choices.value = view.choices.options[0]  # a wrong guess
     view._reveal()
     assert view.answer.visible and view.answer.object.startswith("✘ Not quite")
+    assert "At t = 0.5" in view.answer.object
     assert abs(explorer.state.run.times[explorer.state.frame] - 0.5) < 0.02  # the reveal moved the time
     assert explorer.tabs.active == explorer.TAB_NAMES.index("Densities")
 
@@ -64,3 +65,38 @@ def test_a_malformed_lesson_says_where():
         check_settings(ExplorerState(), {"colour": "red"})
     with pytest.raises(ExplorerError, match="there is no tab 'Nowhere'"):
         check_settings(ExplorerState(), {"tab": "Nowhere"}, Explorer.TAB_NAMES)
+
+
+STEPS = [(name, i) for name, lesson in LESSONS.items() for i, step in enumerate(lesson.steps) if step.question]
+
+
+@pytest.mark.parametrize(("name", "index"), STEPS)
+def test_every_shipped_question_hides_its_explanation_until_reveal(name, index):
+    """What the student reads before answering holds none of the reveal's text; Reveal shows all of it."""
+    step = LESSONS[name].steps[index]
+    assert step.reveal_text, "a question without an explanation"
+    explorer = Explorer()
+    view = LessonsView(state=explorer.state, tabs=explorer.TAB_NAMES, show_tab=explorer.show_tab)
+    assert view.open(name, index)
+    shown_before = view.body.object
+    for line in step.reveal_text.splitlines():
+        if line.strip():
+            assert line.strip() not in shown_before, f"{name} step {index + 1} gives the answer away: {line!r}"
+    assert not view.answer.visible and view.choices.visible
+    assert len(view.choices.options) == len(step.choices) >= 2  # one radio group: one answer is asked for
+    view.choices.value = view.choices.options[step.answer]
+    view._reveal()
+    assert view.answer.visible and view.answer.object.startswith("✔ Right")
+    assert step.reveal_text in view.answer.object
+
+
+def test_a_question_without_a_hidden_explanation_is_refused():
+    head = "---\ntitle: t\n---\n## Step\n? Which?\n- a\n- [x] b\n"
+    with pytest.raises(ExplorerError, match=r"step 1: a question needs an explanation in '> ' lines"):
+        parse(head + "> set: time=0.5\n")
+    with pytest.raises(ExplorerError, match=r"step 1: after the question only .* got 'The answer is b'"):
+        parse(head + "> set: time=0.5\nThe answer is b\n")
+    with pytest.raises(ExplorerError, match="need a '\\? ' question"):
+        parse("---\ntitle: t\n---\n## Step\n> an answer to nothing\n")
+    lesson = parse(head + "> set: time=0.5\n> Because b.\n")
+    assert lesson.steps[0].reveal_text == "Because b." and lesson.steps[0].text == ""

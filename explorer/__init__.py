@@ -46,4 +46,8 @@ def __getattr__(name):
         from explorer.ui.explorer import Explorer
 
         return Explorer
+    if name in _moved.MOVED:  # `explorer.timegrids`, as before the split into subpackages
+        import importlib
+
+        return importlib.import_module(f"explorer.{_moved.MOVED[name]}")
     raise AttributeError(f"module 'explorer' has no attribute {name!r}")

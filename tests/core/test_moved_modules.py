@@ -28,6 +28,14 @@ def test_old_from_imports_and_public_names():
         assert getattr(dx, name) is not None
 
 
+def test_old_modules_are_attributes_of_the_package_too():
+    import explorer
+
+    assert explorer.timegrids is importlib.import_module("explorer.core.timegrids")  # notebooks wrote this
+    with pytest.raises(AttributeError):
+        explorer.no_such_module  # noqa: B018
+
+
 def test_an_unknown_old_name_still_fails():
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("explorer.no_such_module")

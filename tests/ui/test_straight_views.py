@@ -21,10 +21,11 @@ def state():
 
 def test_the_pairings_tab_is_built_when_first_opened():
     ex = Explorer()
-    assert 6 not in ex._views
+    assert "pairings" not in ex._views
     ex.show_tab("Pairings")
     view = ex.view(ex.TAB_NAMES.index("Pairings"))
-    assert isinstance(view, PairingView) and ex.tabs.active == 6 and len(ex._slots[6].objects) == 1
+    assert isinstance(view, PairingView) and ex.tabs.active == 6 and len(ex._slots["pairings"].objects) == 1
+    assert ex.state.tab == "pairings" and ex.view("pairings") is view
 
 
 def test_pairings_show_far_fewer_crossings_and_shorter_segments_with_ot(state):

@@ -29,6 +29,7 @@ from explorer.ui.plot.layers import bind_layers
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
 from explorer.ui.session.guidance_state import GuidanceState
 from explorer.ui.session.training_state import TrainingState
+from explorer.ui.tabs import bind_tabs
 
 # Per-session caps so one student cannot starve a class on a shared laptop (README: serving a class).
 # A teacher on a weak laptop can lower the training cap for every session: EXPLORER_MAX_TRAIN_STEPS=300.
@@ -275,3 +276,4 @@ class ExplorerState(GuidanceState, TrainingState):
 
 bind_choices(ExplorerState)
 bind_layers(ExplorerState)
+bind_tabs(ExplorerState)  # the shown tab, so the link and lessons carry it (explorer/ui/tabs.py)

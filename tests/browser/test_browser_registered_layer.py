@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_support import serve_panel_app
+from browser_support import serve_panel_app, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +62,7 @@ def test_a_layer_registered_by_the_app_is_toggled_and_drawn(page, tmp_path, arti
         time.sleep(0.5)
         drawn = page.evaluate(HALO_JS)
         assert len(drawn["hx"]) == 20 and drawn["hx"] == pytest.approx(drawn["sx"], abs=1e-5)  # the shown frame
-        assert "Halo: a ring round 20 samples" in page.locator(".layer-legend").inner_text()
+        legend = page.locator(".layer-legend .legend-line")
+        wait_for(lambda: "Halo: a ring round 20 samples" in legend.inner_text(), 5, "the legend to name the halo")
         page.screenshot(path=str(artifacts_dir / "registered_layer.png"))
         assert not errors, errors

@@ -27,8 +27,9 @@ MOVED = {
     **{f"ui.{name}": f"ui.jobs.{name}" for name in (
         "background", "background_job", "polling", "training_job", "training_slots", "export_files")},
     **{f"ui.{name}": f"ui.plot.{name}" for name in (
-        "main_view", "main_view_js", "main_view_labels", "main_view_layers", "trace_layer", "streamline_layer",
+        "main_view", "main_view_js", "main_view_labels", "trace_layer", "streamline_layer",
         "guidance_arrows", "frames")},
+    "ui.main_view_layers": "ui.plot.layer_specs",  # the optional layers are layer specs now (ui/plot/layers.py)
     **{f"ui.{name}": f"ui.views.{name}" for name in (
         "controls", "draw_view", "quality_view", "training_view", "branch_view", "density_view", "compare_view",
         "schedule_view", "export_view", "pairing_view", "sweep_view", "guidance_view", "lessons_view",

@@ -86,16 +86,21 @@ LABELLERS = {
 
 
 def class_names(name: str) -> list[str]:
-    """The classes of built-in set `name`, in label order."""
-    if name not in LABELLERS:
-        raise ExplorerError(f"unknown dataset {name!r}; the built-in datasets are: {', '.join(LABELLERS)}")
-    return list(LABELLERS[name][0])
+    """The classes of registered dataset `name` (dataset_specs.py), in label order."""
+    from explorer.data.dataset_specs import DATASETS
+
+    if name not in DATASETS:
+        raise ExplorerError(f"unknown dataset {name!r}; the built-in datasets are: {', '.join(DATASETS)}")
+    return list(DATASETS[name].classes)
 
 
 def label_points(name: str, points) -> np.ndarray:
-    """The class of each point of built-in set `name` (int64, from 0)."""
+    """The class of each point of registered dataset `name` (int64, from 0; all 0 for a set without classes)."""
+    from explorer.data.dataset_specs import DATASETS
+
     class_names(name)
-    return LABELLERS[name][1](np.asarray(points, np.float64)).astype(np.int64)
+    labeller, pts = DATASETS[name].labeller, np.asarray(points, np.float64)
+    return np.zeros(len(pts), np.int64) if labeller is None else labeller(pts).astype(np.int64)
 
 
 def load_labelled(name: str, n: int = 2000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -16,10 +16,14 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 from explorer.core.errors import ExplorerError
 from explorer.tools.cli_commands import add_sample_parser, add_train_parser
+from explorer.ui import tabs
+from explorer.ui.plot.layers import toggles
+from explorer.ui.tabs import TABS
 
 APP_PATH = Path(__file__).resolve().parents[1] / "serve" / "app.py"
 # Open a browser tab only where there is a screen to show it on; on a headless Linux box Python's
@@ -32,11 +36,25 @@ _HAS_SCREEN = sys.platform in ("darwin", "win32") or bool(
 # base64 message: a 50 MB file would cut the student's page off. 100 MB lets it arrive, and the app then
 # refuses it with a message (its caps are 20 MB). .ci/serve passes the same option.
 UPLOAD_OPTIONS = ["--websocket-max-message-size", str(100 * 2**20)]
+OPEN_AFTER_S = 4.0  # with --tab or --layer, open the browser on the page's address after this long
+
+
+def layer_names() -> list[str]:
+    return [s.name for s in toggles()]
+
+
+def _page_query(args: argparse.Namespace) -> str:
+    """The page's address query for `--tab` and `--layer` (the link's own keys: url_state.py), or ''."""
+    layers = getattr(args, "layer", None) or ()
+    query = {"tab": getattr(args, "tab", None), **{f"show_{name}": "true" for name in layers}}
+    query = {k: v for k, v in query.items() if v}
+    return "?" + urllib.parse.urlencode(query) if query else ""
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     """Run ``panel serve`` on the installed app.py, in a child process of this Python."""
     origin = f"{args.address}:{args.port}"
+    query = _page_query(args)
     local = args.address in ("127.0.0.1", "localhost")
     origins = [f"127.0.0.1:{args.port}", f"localhost:{args.port}"] if local else [origin]
     # --warm runs the app once at start-up, so the first visitor does not wait for torch and Panel to import.
@@ -48,10 +66,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f"Warning: listening on {args.address} exposes the explorer beyond this machine; browsers "
               f"elsewhere must reach it as http://{origin}/app (the only origin allowed).",
               file=sys.stderr)
-    if args.show:
+    if args.show and not query:
         cmd.append("--show")
-    print(f"Serving the explorer at http://{origin}/app  (Ctrl-C stops it)", flush=True)
+    print(f"Serving the explorer at http://{origin}/app{query}  (Ctrl-C stops it)", flush=True)
     proc = subprocess.Popen(cmd)
+    if args.show and query:  # Panel's --show opens the bare address: open the page on its tab and layers here
+        import threading
+        import webbrowser
+
+        threading.Timer(OPEN_AFTER_S, webbrowser.open, [f"http://{origin}/app{query}"]).start()
     # Stopping this command stops the server: Ctrl-C reaches both processes (one process group);
     # a SIGTERM sent to this one alone is passed on, so no orphaned server keeps the port.
     signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
@@ -74,6 +97,11 @@ def _add_serve_options(p: argparse.ArgumentParser, top_level: bool) -> None:
         help="address to bind (default: 127.0.0.1, this machine only). Any other address exposes the "
              "server, which runs training on request, to everyone who can reach it.",
     )
+    p.add_argument("--tab", default=d(None), choices=tabs.names(), metavar="TAB",
+                   help="open the page on this tab; " + ", ".join(f"{s.name}: {s.label}" for s in TABS.specs()))
+    p.add_argument("--layer", action="append", default=d(None), choices=layer_names(), metavar="LAYER",
+                   help="switch this plot layer on (repeat for several); "
+                        + ", ".join(f"{s.name}: {s.label}" for s in toggles()))
     show = p.add_mutually_exclusive_group()
     show.add_argument("--show", dest="show", action="store_true", default=d(_HAS_SCREEN),
                       help="open a browser tab (the default when there is a display)")

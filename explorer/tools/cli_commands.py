@@ -24,6 +24,7 @@ from explorer.core.schedules import SCHEDULES
 from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
 from explorer.data import datasets
+from explorer.data.dataset_specs import DATASETS
 from explorer.tools.export import check_writable, render_gif, run_to_csv
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available
@@ -71,8 +72,7 @@ def add_train_parser(sub) -> None:
         description="Train a model and save it as OUT/model.safetensors + OUT/config.json. Options left "
                     "out take the library's defaults (explorer/training/config.py says why each is what it is).")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--dataset", metavar="NAME",
-                     help="a built-in dataset: smiley (the default), three_dots, moons, spiral, ...")
+    src.add_argument("--dataset", metavar="NAME", help=f"a built-in dataset; {_choices(DATASETS, 'smiley')}")
     src.add_argument("--csv", metavar="FILE", help="a CSV of x,y points to train on instead")
     p.add_argument("--points", type=int, default=2000, help="how many points of a built-in dataset (default 2000)")
     d = _DEFAULTS
@@ -93,7 +93,8 @@ def add_sample_parser(sub) -> None:
         "sample", help="sample a saved model; write a GIF of the run and/or a CSV",
         description="Sample a model saved by `train` (or a pretrained one, by dataset name). With neither "
                     "--gif nor --csv the samples are printed to stdout as x,y CSV.")
-    p.add_argument("model", metavar="DIR", help="a folder written by `train`, or a pretrained model's name")
+    p.add_argument("model", metavar="DIR", help="a folder written by `train`, or a pretrained model's name: "
+                                                f"{', '.join(available())}")
     p.add_argument("--sampler", default="heun", help=f"how to walk from noise to data; {_choices(SAMPLERS, 'heun')}")
     p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's own, 50 for most)")
     p.add_argument("--grid", help=f"where the steps go (default: the sampler's own); {_choices(TIME_GRIDS)}")

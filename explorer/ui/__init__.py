@@ -7,10 +7,10 @@ Plain Python, no Panel (unit tested without a browser):
   per run), export_files.py (model zips, thinned trajectories, the GIF job), main_view_js.py (the
   browser-side drawing code, as JS strings).
 Panel views (each a `base.StateView`, styled by style.py):
-  explorer.py (one session's whole dashboard, tabs included), controls.py (sidebar), draw_view.py,
-  main_view.py (the animated plot; its layers made when first shown: main_view_layers.py, trace_layer.py,
-  streamline_layer.py, guidance_arrows.py), quality_view.py, training_view.py, branch_view.py, density_view.py,
-  compare_view.py, schedule_view.py, export_view.py.
+  explorer.py (one session's whole dashboard; its tabs are specs: tabs.py), controls.py (sidebar), draw_view.py,
+  main_view.py (the animated plot; its layers are specs, made when first shown: layers.py, layer_specs.py,
+  canvas.py, streamline_layer.py, trace_layer.py, guidance_arrows.py), quality_view.py, training_view.py,
+  branch_view.py, density_view.py, compare_view.py, schedule_view.py, export_view.py.
 Session plumbing: polling.py (periodic callbacks that run only while a job does; session teardown),
 lazy.py (parts made when first shown, and the sidebar sent after the first paint), bokeh_speed.py (Bokeh's
 immutable defaults computed once; its checks off while a page is built) and url_state.py (the setup in the

@@ -24,24 +24,22 @@ from explorer.ui.jobs.polling import Poller, on_session_destroyed
 from explorer.ui.lazy import lazy_column
 from explorer.ui.plot.main_view import MainView
 from explorer.ui.session.state import DRAWN
-from explorer.ui.views.branch_view import BranchView
-from explorer.ui.views.compare_view import CompareView
+from explorer.ui.tabs import EXPLORE, EXPLORE_LABEL, TABS, labels, tab_name
 from explorer.ui.views.controls import Controls
-from explorer.ui.views.density_view import DensityView
 from explorer.ui.views.draw_view import DrawView
-from explorer.ui.views.guidance_view import GuidanceView
-from explorer.ui.views.pairing_view import PairingView
 from explorer.ui.views.quality_view import QualityView
-from explorer.ui.views.schedule_view import ScheduleView
-from explorer.ui.views.sweep_view import SweepView
 from explorer.ui.views.training_view import TrainingView
 
 TITLE = "2D Diffusion Explorer"
 _TIGHT = "p { margin: 2px 0; }"  # the status line: one line, no paragraph margins
 TRIM_AFTER_S = 2.0  # after a session closes, when to hand its freed memory back to the system
-TAB_VIEWS = {1: ("Paths not taken", BranchView), 2: ("Densities", DensityView), 3: ("A/B compare", CompareView),
-             4: ("Steps vs quality", SweepView), 5: ("Guidance", GuidanceView), 6: ("Pairings", PairingView),
-             7: ("Schedule", ScheduleView)}
+
+
+class _TabNames:
+    """`Explorer.TAB_NAMES`: the tabs' labels, Explore first, read from the tab registry (explorer/ui/tabs.py)."""
+
+    def __get__(self, obj, cls=None) -> tuple[str, ...]:
+        return tuple(labels()) if obj is None else (EXPLORE_LABEL, *(s.label for s in obj._tab_specs))
 
 
 class Explorer(StateView):
@@ -65,16 +63,20 @@ class Explorer(StateView):
         # training progress beside it, so a 1280x720 screen shows plot, Time slider and progress at once.
         explore = pn.Row(pn.Column(self.main_view, self.quality_view), pn.Column(self.training_view, self._draw_area),
                          sizing_mode="stretch_width")
-        # The views other explorers lack, one tab each, made when their tab is first opened: a new session
-        # costs the server ~0.4 s less (compare alone is 0.25 s), and a class opens thirty at once.
-        self._views: dict[int, StateView] = {}
-        self._slots = {i: pn.Column(sizing_mode="stretch_width") for i in TAB_VIEWS}
-        self.tabs = pn.Tabs(("Explore", explore), *((TAB_VIEWS[i][0], self._slots[i]) for i in TAB_VIEWS),
+        # The views other explorers lack, one tab each (the registered tabs, explorer/ui/tabs.py), made when their
+        # tab is first opened: a new session costs the server ~0.4 s less, and a class opens thirty at once.
+        self._tab_specs = TABS.specs()
+        self._views: dict[str, StateView] = {}
+        self._slots = {spec.name: pn.Column(sizing_mode="stretch_width") for spec in self._tab_specs}
+        self.tabs = pn.Tabs((EXPLORE_LABEL, explore), *((spec.label, self._slots[spec.name])
+                                                        for spec in self._tab_specs),
                             dynamic=True, sizing_mode="stretch_width")
         self.main = pn.Column(self.status, self.alert, self.tabs, sizing_mode="stretch_width")
         # Branches regrow on every new run, and densities follow every frame, only while their tab is open
         # (0.6 s at 500 steps; and a playing page moves the frame 4 times a second).
         self.tabs.param.watch(self._on_tab, "active")
+        s.param.watch(lambda e: self.show_tab(e.new), "tab")  # the link's ?tab= (url_state.py) or a lesson
+        self.show_tab(s.tab)
         self._on_tab()
         self._callback = None
         s.param.watch(self._on_status, "status")
@@ -139,36 +141,43 @@ class Explorer(StateView):
             self.alert.visible = True
         self.state.error = ""
 
-    TAB_NAMES = ("Explore", *(TAB_VIEWS[i][0] for i in sorted(TAB_VIEWS)))
+    TAB_NAMES = _TabNames()
+
+    @property
+    def tab_names(self) -> list[str]:
+        """The tabs' names, as the link and lessons spell them (Explore first)."""
+        return [EXPLORE, *(spec.name for spec in self._tab_specs)]
 
     def show_tab(self, name: str) -> None:
-        """Switch to the tab called `name` (a lesson step asks for one)."""
-        if name in self.TAB_NAMES:
-            self.tabs.active = self.TAB_NAMES.index(name)
+        """Switch to the tab called `name` (its name or its label: a lesson step or the link asks for one)."""
+        name = tab_name(name)
+        if name in self.tab_names:
+            self.tabs.active = self.tab_names.index(name)
 
-    def view(self, tab: int) -> StateView:
-        """The view of tab `tab` (1-7), made now if its tab was never opened."""
-        if tab not in self._views:
-            self._views[tab] = TAB_VIEWS[tab][1](state=self.state)
-            self._slots[tab].objects = [self._views[tab]]
-        return self._views[tab]
-
-    @property
-    def branch_view(self) -> BranchView:
-        return self.view(1)
+    def view(self, tab: int | str) -> StateView:
+        """The view of tab `tab` (its name, or its place from 1), made now if its tab was never opened."""
+        spec = self._tab_specs[tab - 1] if isinstance(tab, int) else TABS[tab]
+        if spec.name not in self._views:
+            self._views[spec.name] = spec.view(self.state)
+            self._slots[spec.name].objects = [self._views[spec.name]]
+        return self._views[spec.name]
 
     @property
-    def density_view(self) -> DensityView:
-        return self.view(2)
+    def branch_view(self):
+        return self.view("branches")
+
+    @property
+    def density_view(self):
+        return self.view("densities")
 
     def _on_tab(self, *_events) -> None:
-        active = self.tabs.active
-        if active in TAB_VIEWS:
-            self.view(active)
-        if 1 in self._views:
-            self._views[1].branches.active = active == 1
-        if 2 in self._views:
-            self._views[2].active = active == 2
+        shown = self.tab_names[self.tabs.active]
+        if shown != EXPLORE:
+            self.view(shown)
+        for spec in self._tab_specs:
+            if spec.active is not None and spec.name in self._views:
+                spec.active(self._views[spec.name], spec.name == shown)
+        self.state.tab = shown
 
     @functools.cached_property
     def controls(self) -> Controls:

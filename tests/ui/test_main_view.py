@@ -67,15 +67,19 @@ def test_a_new_run_keeps_t_and_speed(view, monkeypatch, where):
 
 def test_a_layer_is_computed_when_first_shown_and_only_its_columns_change(view):
     before = view._store.data["x"][0]
+    density, field = view.layers["density"], view.layers["field"]
+    assert not density.built and not field.built  # nothing made before it is shown
     view.state.show_density = True
-    assert view._dens_r.visible and view._store.data["density"][0].size == len(view.state.run.times) * 64 * 64
+    assert density.renderers[0].visible and view._store.data["density"][0].size == len(view.state.run.times) * 64 * 64
     assert view._store.data["x"][0] is before
     dens = view._store.data["density"][0]
     view.state.show_field = True
-    assert view._field_r.visible and view._store.data["fu"][0].size > 0
+    assert field.renderers[0].visible and view._store.data["fu"][0].size > 0
     assert view._store.data["density"][0] is dens  # not recomputed, not resent
     view.state.show_density = False
-    assert not view._dens_r.visible and not any(r.visible for r in view._cont_rs)
+    assert density.built and not any(r.visible for r in density.renderers)  # the image and its contours
+    view.state.sample_steps = 20  # a new run: the hidden layer's columns are emptied, the shown one's repacked
+    assert view._store.data["density"][0].size == 0 and view._store.data["fu"][0].size == 21 * 17 * 17
 
 
 def test_taps_trace_paths_up_to_a_limit(view):
@@ -83,9 +87,9 @@ def test_taps_trace_paths_up_to_a_limit(view):
     view._slider.value = view._slider.end // 2
     for i in range(MAX_TRACES + 2):
         view._on_tap(SimpleNamespace(x=-2.0 + 0.5 * i, y=1.0))
-    data = view._trace_layer.traces.data
+    data = view.layers["traces"].sources["traces"].data
     assert len(data["xs"]) == MAX_TRACES and len(set(data["color"])) == MAX_TRACES
-    assert view._trace_layer.taps.data["x"][-1] == -2.0 + 0.5 * (MAX_TRACES + 1)
+    assert view.layers["traces"].sources["taps"].data["x"][-1] == -2.0 + 0.5 * (MAX_TRACES + 1)
     path = np.stack([data["xs"][-1], data["ys"][-1]], 1)
     ts = data["ts"][-1]
     k = int(np.argmin(np.abs(ts - 0.5)))
@@ -93,7 +97,7 @@ def test_taps_trace_paths_up_to_a_limit(view):
     assert np.hypot(*(path[-1] - [0.5, -0.5])) < 1.0  # and on to the data
     assert not view._clear.disabled
     view._clear_traces()
-    assert len(view._trace_layer.traces.data["xs"]) == 0 and view._clear.disabled
+    assert len(view.layers["traces"].sources["traces"].data["xs"]) == 0 and view._clear.disabled
 
 
 def test_store_columns_without_a_run_are_empty_but_complete():

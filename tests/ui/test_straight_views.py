@@ -21,10 +21,11 @@ def state():
 
 def test_the_pairings_tab_is_built_when_first_opened():
     ex = Explorer()
-    assert 6 not in ex._views
+    assert "pairings" not in ex._views
     ex.show_tab("Pairings")
     view = ex.view(ex.TAB_NAMES.index("Pairings"))
-    assert isinstance(view, PairingView) and ex.tabs.active == 6 and len(ex._slots[6].objects) == 1
+    assert isinstance(view, PairingView) and ex.tabs.active == 6 and len(ex._slots["pairings"].objects) == 1
+    assert ex.state.tab == "pairings" and ex.view("pairings") is view
 
 
 def test_pairings_show_far_fewer_crossings_and_shorter_segments_with_ot(state):
@@ -76,11 +77,11 @@ def main():
 
 
 def test_streamlines_cost_nothing_until_switched_on(main):
-    assert not main._streams.built
+    assert not main.layers["streamlines"].built
     names = {getattr(r.data_source, "name", None) for r in main._fig.renderers}
     assert "streamlines" not in names and "stream_dots" not in names
     main.state.show_field = True  # another layer: still nothing
-    assert not main._streams.built
+    assert not main.layers["streamlines"].built and "sx" not in main._store.data
 
 
 def test_streamlines_switch_on_off_and_on_without_recomputing(main, monkeypatch):
@@ -88,15 +89,16 @@ def test_streamlines_switch_on_off_and_on_without_recomputing(main, monkeypatch)
     pack = streamline_layer.pack
     monkeypatch.setattr(streamline_layer, "pack", lambda model: calls.append(model) or pack(model))
     main.state.show_streamlines = True
-    layer = main._streams
-    assert layer.built and layer.lines_r.visible and len(calls) == 1
-    data = layer.source.data
+    layer = main.layers["streamlines"]
+    lines_r = layer.renderers[0]
+    assert layer.built and lines_r.visible and len(calls) == 1
+    data = main._store.data
     T, m, K = len(streamline_layer.STREAM_TIMES), data["m"][0], data["k"][0]
     assert (m, K) == (streamline_layer.SEEDS_N ** 2, streamline_layer.STEPS + 1)
     assert data["sx"][0].shape == (T * m * K,) and data["sx"][0].dtype == np.float32
     # under the samples: the streamline renderers come before the tails
     rs = main._fig.renderers
-    assert rs.index(layer.lines_r) < rs.index(main._tails_r)
+    assert rs.index(lines_r) < rs.index(main.layers["trajectories"].renderers[0])
     # at t ~ 0.9 the exact field of N((0.5, -0.5), 0.05 I) points every line towards the mean
     lines = data["sx"][0].reshape(T, m, K), data["sy"][0].reshape(T, m, K)
     j = 1
@@ -106,9 +108,12 @@ def test_streamlines_switch_on_off_and_on_without_recomputing(main, monkeypatch)
     cos = (step * to_mean).sum(1) / np.linalg.norm(step, axis=1) / np.linalg.norm(to_mean, axis=1)
     assert cos.min() > 0.95
     main.state.show_streamlines = False
-    assert not layer.lines_r.visible
+    assert not lines_r.visible
     main.state.show_streamlines = True
-    assert layer.lines_r.visible and len(calls) == 1  # same model: nothing recomputed or resent
+    assert lines_r.visible and len(calls) == 1  # same model: nothing recomputed or resent
+    sx, x = main._store.data["sx"][0], main._store.data["x"][0]
+    main.state.sample_steps = 20  # a new run of the same model: the lines stay in the page, not resent
+    assert main._store.data["x"][0] is not x and main._store.data["sx"][0] is sx and len(calls) == 1
     main.state.model = GaussianDenoiser([-1.0, 0.0], 0.05 * np.eye(2), "rectified")
     assert len(calls) == 2 and calls[-1] is main.state.model
 

@@ -18,17 +18,23 @@ DATA_N, DATA_SEED = 2000, 0
 
 
 def folder(name: str) -> Path:
-    return Path(str(files("explorer") / "training" / "pretrained" / name))
+    """Where the model of dataset `name` is (its spec's `pretrained`), or would be shipped."""
+    from explorer.data.dataset_specs import DATASETS
+
+    spec = DATASETS.get(name)
+    return Path(spec.pretrained) if spec is not None and spec.pretrained is not None else \
+        Path(str(files("explorer") / "training" / "pretrained" / name))
 
 
 def available() -> list[str]:
-    from explorer.data.datasets import names
+    """The datasets with a pretrained model (dataset_specs.py: a spec's `pretrained` folder holds one)."""
+    from explorer.data.dataset_specs import DATASETS
 
-    return [n for n in names() if (folder(n) / "model.safetensors").is_file()]
+    return [spec.name for spec in DATASETS.specs() if spec.has_pretrained()]
 
 
 def load_pretrained(name: str):
-    """The shipped model for built-in dataset `name`."""
+    """The pretrained model of dataset `name`."""
     if name not in available():
         raise ExplorerError(f"no pretrained model for {name!r}; available: {', '.join(available()) or 'none'}")
     return load(folder(name))

@@ -23,17 +23,16 @@ from explorer.core.errors import ExplorerError
 from explorer.ui.base import StateView
 from explorer.ui.jobs.polling import forget_js_callbacks
 from explorer.ui.plot import frames
+from explorer.ui.plot.canvas import BASE_Z, Canvas, PlotLayers
 from explorer.ui.plot.guidance_arrows import GuidanceArrows
+from explorer.ui.plot.layer_specs import TAIL_FRAMES, TAIL_SAMPLES
+from explorer.ui.plot.layers import layer_params, legend_html, toggles
 from explorer.ui.plot.main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS
 from explorer.ui.plot.main_view_labels import (
     CAPTION,
     CLASS_COLORS,
     COLORS,
-    LAYERS,
-    LEGEND,
-    LEGEND_COLORS,
     LEGEND_CSS,
-    LEGEND_NONE,
     LOOP_CSS,
     MUTED,
     PLAYER_CSS,
@@ -42,17 +41,14 @@ from explorer.ui.plot.main_view_labels import (
     REPLAY_JS,
     class_palette,
 )
-from explorer.ui.plot.main_view_layers import PlotLayers
-from explorer.ui.plot.streamline_layer import StreamlineLayer
-from explorer.ui.plot.trace_layer import TraceLayer
 from explorer.ui.style import empty_columns, style_figure
 
 PLOT_PX = 440  # the plot's square frame: with the slider and toggles it fits a 1280x720 laptop screen
 SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
 SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step count (the speed buttons change it)
 HOLD_MS = 800  # the player rests this long on the data before looping
-TAIL_SAMPLES, TAIL_FRAMES = 150, 6
 MAX_TRACES = 5
+BASE_COLUMNS = frozenset(frames.store_columns(None, 1, 1, 1)) - frozenset(frames.layer_columns({}))  # not a layer's
 PLAY_SYNC_S = 0.25  # while playing, tell state.frame at most this often
 class MainView(StateView):
     """`MainView(state=state)`: the animated scatter of `state.run`, its Time slider, player and toggles."""
@@ -72,16 +68,9 @@ class MainView(StateView):
         st.param.watch(self._on_run, ["run"])
         st.param.watch(self._on_data, ["data"])
         st.param.watch(self._on_frame, ["frame"])
-        st.param.watch(self._on_toggle, ["show_trajectories", "show_density", "show_field", "show_mesh",
-                                             "show_streamlines"])
+        st.param.watch(self._on_toggle, layer_params())
         self._on_data()
         self._on_run()
-
-    # the optional layers' renderers (None until first shown)
-    _dens_r = property(lambda self: self._plot_layers.dens_r)
-    _cont_rs = property(lambda self: self._plot_layers.cont_rs)
-    _field_r = property(lambda self: self._plot_layers.field_r)
-    _mesh_r = property(lambda self: self._plot_layers.mesh_r)
 
     # --- construction -----------------------------------------------------------------------
     def _build_figure(self):
@@ -94,31 +83,26 @@ class MainView(StateView):
         self._store = ColumnDataSource(self._columns(None), name="main_view_store")
         self._ghost = ColumnDataSource(empty_columns("x", "y"), name="data")
         ghost_r = fig.scatter("x", "y", source=self._ghost, size=3.5, color=COLORS["ghost"], alpha=0.3)
-        self._tails = ColumnDataSource(empty_columns("x0", "y0", "x1", "y1", "alpha"), name="tails")
-        self._tails_r = fig.segment("x0", "y0", "x1", "y1", source=self._tails, color=COLORS["tails"],
-                                    line_alpha="alpha", line_width=1.4)
         self._samples = ColumnDataSource(empty_columns("x", "y", "c"), name="samples")
         # c: the class a sample asked for (a conditional model), NaN for none: one colour per class
         self._class_map = LinearColorMapper(palette=CLASS_COLORS, low=-0.5, high=len(CLASS_COLORS) - 0.5,
                                             nan_color=COLORS["samples"])
-        fig.scatter("x", "y", source=self._samples, size=4, color={"field": "c", "transform": self._class_map},
-                    alpha=0.72,
-                    line_color=None)
+        samples_r = fig.scatter("x", "y", source=self._samples, size=4, alpha=0.72, line_color=None,
+                                color={"field": "c", "transform": self._class_map})
         self._label = Label(x=10, y=10, x_units="screen", y_units="screen", text="", text_font_size="15px",
                             text_color="#3c4043", background_fill_color="white", background_fill_alpha=0.8)
         fig.add_layout(self._label)
-        self._arrows = GuidanceArrows(fig)  # a guided model: the three predictions at a tapped point
         fig.on_event(Tap, self._on_tap)
-        self._streams = StreamlineLayer(fig, self._store, below=self._tails_r)  # built when first switched on
         self._fig = fig
-        # the page finds the optional layers in `fig` by name (main_view_layers.py)
-        self._js_args = dict(store=self._store, samples=self._samples, tails=self._tails, tails_r=self._tails_r,
-                             fig=fig, label=self._label)
+        # the page finds the layers in `fig` by their renderers' names, their code on the store (layers.py)
+        self._js_args = dict(store=self._store, samples=self._samples, fig=fig, label=self._label)
         redraw = CustomJS(args=self._js_args, code=DEFINE_RENDER_JS + "store._render(store._tick);")
         self._store.js_on_change("data", redraw)
-        self._trace_layer = TraceLayer(fig, redraw)  # the taps' traces: made at the first tap
-        self._tails_r.js_on_change("visible", redraw)
-        self._plot_layers = PlotLayers(fig, ghost_r, redraw)  # density, field, mesh: made when first shown
+        canvas = Canvas(fig, self._store, redraw)
+        canvas.place(BASE_Z["ghost"], ghost_r)
+        canvas.place(BASE_Z["samples"], samples_r)
+        self.layers = PlotLayers(canvas)  # every registered layer, made when first shown (layers.py)
+        self._arrows = GuidanceArrows(self.layers["arrows"])  # a guided model: the predictions at a tapped point
 
     def _build_widgets(self):
         # The slider shows no value of its own: the time is read in one place, the label in the plot, which the
@@ -152,12 +136,13 @@ class MainView(StateView):
                                        stylesheets=[LOOP_CSS], css_classes=["explorer-loop"])
         self._loop.param.watch(self._on_loop, "value")
         st = self.state
-        names = dict(LAYERS)
+        names = layer_params()  # one checkbox per toggle layer, in registration order
         self._layers = pn.widgets.CheckBoxGroup(
-            options={label: p for p, label in LAYERS}, value=[p for p in names if getattr(st, p)], inline=True,
-            margin=(5, 6, 0, 8), stylesheets=[".bk-input-group {gap: 4px 14px;} label {cursor: pointer;}"])
+            options={s.label: s.param_name for s in toggles()}, value=[p for p in names if getattr(st, p)],
+            inline=True, margin=(5, 6, 0, 8),
+            stylesheets=[".bk-input-group {gap: 4px 14px;} label {cursor: pointer;}"])
         self._layers.param.watch(self._on_layers, "value")
-        st.param.watch(self._show_layers, list(names))
+        st.param.watch(self._show_layers, names)
         self._legend = pn.pane.HTML("", sizing_mode="stretch_width", height=16, margin=(2, 10, 0, 10),
                                     css_classes=["layer-legend"], stylesheets=[LEGEND_CSS])
         self._show_layers()
@@ -168,24 +153,12 @@ class MainView(StateView):
     # --- toggles, loop and legend --------------------------------------------------------------
     def _on_layers(self, event):
         with pn.io.hold():  # one batch: the view repacks once for several layers
-            self.state.param.update({p: p in event.new for p, _ in LAYERS})
+            self.state.param.update({p: p in event.new for p in self._layers.options.values()})
 
     def _show_layers(self, *_):
         st = self.state
-        self._layers.value = [p for p, _ in LAYERS if getattr(st, p)]
-        on = [p for p in LEGEND if getattr(st, p)]
-
-        def swatch(p):
-            return f"<span style='color:{COLORS[LEGEND_COLORS[p]]}'>{LEGEND[p][0]}</span>"
-
-        if not on:
-            text = LEGEND_NONE
-        elif len(on) == 1:
-            text = f"<span title='{LEGEND[on[0]][1]}'>{swatch(on[0])} {LEGEND[on[0]][1]}</span>"
-        else:
-            text = "At the shown t: " + " · ".join(f"<span title='{LEGEND[p][1]}'>{swatch(p)} {LEGEND[p][2]}</span>"
-                                                   for p in on)
-        self._legend.object = f"<div class='legend-line'>{text}</div>"
+        self._layers.value = [p for p in self._layers.options.values() if getattr(st, p)]
+        self._legend.object = legend_html(st)
 
     def _on_loop(self, event):
         self._player.loop_policy = "loop" if event.new else "once"
@@ -197,7 +170,7 @@ class MainView(StateView):
 
     def _pack(self, run) -> dict:
         st = self.state
-        packed = frames.pack_run(run, st.model, st.show_density, st.show_field, st.show_mesh)
+        packed = frames.pack_points(run)  # the layers pack their own columns (layers.py)
         n, labels = packed["n"], st.run_labels
         names = list(getattr(st.model, "class_names", None) or [])[:len(CLASS_COLORS)]
         palette = [*class_palette(names), *CLASS_COLORS[len(names):]]
@@ -229,7 +202,7 @@ class MainView(StateView):
             self._slider.param.update(value=min(self._slider.value, end), end=end)
             self._player.param.update(end=end + max(1, round(HOLD_MS / interval)), interval=interval,
                                       value=min(self._player.value, end))
-            self._store.data = cols
+            self._store.data.update({k: v for k, v in cols.items() if k in BASE_COLUMNS})
             self._slider.value = tick
             self._sync_frame(tick)
             if st.model is not self._trace_model:  # traces belong to the model, not the run
@@ -242,21 +215,10 @@ class MainView(StateView):
 
     def _apply_visibility(self):
         st = self.state
-        self._tails_r.visible = st.show_trajectories
-        self._plot_layers.show(st)
-        self._streams.show(st.show_streamlines, st.model)
+        self.layers.sync(st, st.run if self._packed is not None else None, st.model)
 
     def _on_toggle(self, *_):
-        st, p = self.state, self._packed
         with pn.io.hold():
-            need = p is not None and st.run is not None and [
-                st.show_density and "density" not in p, st.show_field and "field" not in p,
-                st.show_mesh and "mesh_x" not in p]
-            if need and any(need):
-                extra = frames.pack_run(st.run, st.model, *need)
-                p.update({k: v for k, v in extra.items() if k not in p})
-                cols = frames.layer_columns(p)
-                self._store.data.update({k: v for k, v in cols.items() if v[0] is not self._store.data[k][0]})
             self._apply_visibility()
 
     # --- frames and time ------------------------------------------------------------------------
@@ -323,7 +285,7 @@ class MainView(StateView):
             st.status = said
 
     def _draw_traces(self):
-        self._trace_layer.draw(self._traces)
+        self.layers["traces"].feed(self._traces)
         self._clear.disabled = not self._traces
 
     def _clear_traces(self, *_):

@@ -1,20 +1,10 @@
-"""The main view's words and looks: layer names and one-line legends, the player buttons' names and tooltips,
+"""The main view's words and looks: colours, the player buttons' names and tooltips,
 and the small styles and page scripts that place them (kept apart from main_view.py's logic)."""
 import numpy as np
 
 from explorer.data.labelled_points import DRAW_CLASSES
 
-LAYERS = (("show_trajectories", "Trajectories"), ("show_density", "Density"), ("show_field", "Vector field"),
-          ("show_streamlines", "Streamlines"), ("show_mesh", "Mesh"))
-# One line under the toggles on what the optional layers draw (long form with one layer on, short with several).
-LEGEND = {  # parameter: (swatch, long, short); the swatches have the layers' colours
-    "show_density": ("■", "Density of the samples at the shown t: inner contours are denser", "sample density"),
-    "show_field": ("➜", "Vector field: where the model moves points at the shown t", "velocity"),
-    "show_streamlines": ("≋", "Streamlines: the field at the shown t, frozen; dots flow along it", "streamlines"),
-    "show_mesh": ("▦", "Mesh: a grid laid on the noise at t = 1, carried to the shown t", "t = 1 grid, carried"),
-}
-LEGEND_COLORS = {"show_density": "density", "show_field": "field", "show_streamlines": "stream", "show_mesh": "mesh"}
-LEGEND_NONE = "Density, Vector field, Streamlines and Mesh show the flow at the shown t: switch one on."
+# The layers' names, labels, legends and colours are their specs' (layers.py, layer_specs.py).
 LEGEND_CSS = (":host {overflow: hidden;} div {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; "
               "font-size: 12px; line-height: 16px; color: var(--panel-on-background-color, #3c4043); opacity: 0.8;}")
 # The player's buttons: accessible names (aria-label) and tooltips. The tooltips are CSS, above the buttons, so
@@ -90,8 +80,6 @@ def class_palette(names) -> list[str]:
 COLORS = dict(ghost="#9aa0a6", samples="#1f4e9c", tails="#3b6fc9", density="#e8590c", field="#455a64",
               stream="#0f766e",
               mesh="#8e44ad", traces=("#d62828", "#2a9d8f", "#f77f00", "#6a4c93", "#3a86ff"))
-# The layers under the plot: (state parameter, checkbox label). One CheckBoxGroup: its labels are <label>s, so a
-# click on the text toggles the box (Panel's Checkbox draws its text as a <div> that ignores clicks).
 MUTED = {"color": "var(--panel-on-background-color, #3c4043)", "opacity": "0.8"}
 CAPTION = ("**t = 1 is pure noise, t = 0 the data.** Grey: training data; blue: the model's samples at time t, "
            "with short tails. Tap the plot to trace the ODE path through that point at the current t "

@@ -1,20 +1,21 @@
 """The "Streamlines" layer of the main plot: the model's field frozen at the shown t, traced from a grid of seeds,
 with particles flowing along the lines (docs/parameterisation.md#straightness).
 
-Nothing is built until the layer is first switched on: then its three data sources and two renderers join the
-figure, and the streamlines at STREAM_TIMES (explorer/core/streamlines.py, the same velocity as the arrows) go to the
-page once per model, ~0.2 MB. The page does the rest (STREAM_JS): it interpolates the lines between the two
-levels around the shown t (the main view's render leaves it on its store as `store._t`) and moves the particles
-in a requestAnimationFrame loop, so the server hears nothing per tick; the loop ends when the layer is hidden.
+One layer spec (layers.py). Nothing is built until the layer is first switched on: then its two sources and
+renderers join the figure, and the streamlines at STREAM_TIMES (explorer/core/streamlines.py, the same velocity as
+the arrows) go to the page's store once per model (`packs="model"`), ~0.2 MB. The page does the rest (STREAM_JS,
+started by the view's render while the layer is shown): it interpolates the lines between the two levels around
+the shown t and moves the particles in a requestAnimationFrame loop, so the server hears nothing per tick; the
+loop ends when the layer is hidden.
 """
 from __future__ import annotations
 
 import numpy as np
-from bokeh.models import ColumnDataSource, CustomJS
 
 from explorer.core.streamlines import streamlines
+from explorer.ui.plot.layers import LayerSpec
 from explorer.ui.plot.main_view_labels import COLORS
-from explorer.ui.style import BOUNDS, empty_columns
+from explorer.ui.style import BOUNDS
 
 STREAM_TIMES = np.linspace(1.0, 0.0, 11)  # the levels sent; the page interpolates between them
 SEEDS_N = 12  # seeds per axis, on a jittered grid
@@ -25,57 +26,58 @@ PERIOD_MS = 2600  # a particle runs along its whole line in this time
 COLOR = COLORS["stream"]
 
 STREAM_JS = """
-if (sstore._loop == null && lines_r.visible) {
-  const quiet = {sync: false};
-  const step = (now) => {
-    if (!lines_r.visible) {
-      sstore._loop = null;
-      dots.setv({data: {x: [], y: [], a: []}}, quiet);
-      return;
-    }
-    const d = sstore.data, X = d.sx[0], Y = d.sy[0], T = d.st[0], m = d.m[0], K = d.k[0];
-    if (X != null && X.length) {
-      const L = T.length, t = store._t == null ? T[0] : store._t;
-      if (sstore._drawn_t !== t || sstore._drawn !== X) {  // the lines at t, between the levels around it
-        let j = 0;
-        while (j < L - 2 && T[j + 1] >= t) j++;
-        const j1 = Math.min(j + 1, L - 1);
-        const f = j1 == j ? 0 : Math.min(Math.max((T[j] - t) / (T[j] - T[j1]), 0), 1);
-        const a = j * m * K, b = j1 * m * K, N = m * K;
-        const PX = new Float32Array(N), PY = new Float32Array(N), C = new Int32Array(m);
-        const lx = new Float32Array(m * (K + 1)), ly = new Float32Array(m * (K + 1));
-        for (let i = 0; i < m; i++) {
-          let c = 0;
-          for (let k = 0; k < K; k++) {
-            const s = i * K + k;
-            PX[s] = X[a + s] + f * (X[b + s] - X[a + s]); PY[s] = Y[a + s] + f * (Y[b + s] - Y[a + s]);
-            if (c == k && isFinite(PX[s]) && isFinite(PY[s])) c++;
-            lx[i * (K + 1) + k] = PX[s]; ly[i * (K + 1) + k] = PY[s];
-          }
-          C[i] = c;
-          lx[i * (K + 1) + K] = ly[i * (K + 1) + K] = NaN;
+const r = c.layer.streamlines_r, store = c.store;
+if (!r || !r.visible || store._stream_loop != null) return;
+const lines = r.data_source, dots = c.layer.streamlines_dots_r.data_source, quiet = {sync: false};
+const step = (now) => {
+  if (!r.visible) {
+    store._stream_loop = null;
+    dots.setv({data: {x: [], y: [], a: []}}, quiet);
+    return;
+  }
+  const d = store.data, X = d.sx ? d.sx[0] : null;
+  if (X != null && X.length) {
+    const Y = d.sy[0], T = d.st[0], m = d.m[0], K = d.k[0];
+    const L = T.length, t = store._t == null ? T[0] : store._t;
+    if (store._stream_t !== t || store._stream_of !== X) {  // the lines at t, between the levels around it
+      let j = 0;
+      while (j < L - 2 && T[j + 1] >= t) j++;
+      const j1 = Math.min(j + 1, L - 1);
+      const f = j1 == j ? 0 : Math.min(Math.max((T[j] - t) / (T[j] - T[j1]), 0), 1);
+      const a = j * m * K, b = j1 * m * K, N = m * K;
+      const PX = new Float32Array(N), PY = new Float32Array(N), C = new Int32Array(m);
+      const lx = new Float32Array(m * (K + 1)), ly = new Float32Array(m * (K + 1));
+      for (let i = 0; i < m; i++) {
+        let c = 0;
+        for (let k = 0; k < K; k++) {
+          const s = i * K + k;
+          PX[s] = X[a + s] + f * (X[b + s] - X[a + s]); PY[s] = Y[a + s] + f * (Y[b + s] - Y[a + s]);
+          if (c == k && isFinite(PX[s]) && isFinite(PY[s])) c++;
+          lx[i * (K + 1) + k] = PX[s]; ly[i * (K + 1) + k] = PY[s];
         }
-        lines.setv({data: {x: lx, y: ly}}, quiet);
-        sstore._P = [PX, PY, C];
-        sstore._drawn_t = t; sstore._drawn = X;
+        C[i] = c;
+        lx[i * (K + 1) + K] = ly[i * (K + 1) + K] = NaN;
       }
-      const [PX, PY, C] = sstore._P, D = d.per[0], n = m * D, phase = now / d.period[0];
-      const x = new Float32Array(n), y = new Float32Array(n), al = new Float32Array(n);
-      for (let q = 0; q < n; q++) {
-        const i = q % m, c = C[i], r = phase + Math.floor(q / m) / D + ((i * 0.618034) % 1);
-        const u = r - Math.floor(r), pos = u * (c - 1), k = Math.min(Math.floor(pos), c - 2), w = pos - k;
-        if (c < 2) { x[q] = y[q] = NaN; continue; }
-        const s = i * K + k;
-        x[q] = PX[s] + w * (PX[s + 1] - PX[s]); y[q] = PY[s] + w * (PY[s + 1] - PY[s]);
-        al[q] = 0.9 * Math.sin(Math.PI * u);  // fades in at the seed and out at the end: no jump when it wraps
-      }
-      dots.setv({data: {x: x, y: y, a: al}}, quiet);
-      window.__explorer_stream_frames = (window.__explorer_stream_frames || 0) + 1;
+      lines.setv({data: {x: lx, y: ly}}, quiet);
+      store._stream_P = [PX, PY, C];
+      store._stream_t = t; store._stream_of = X;
     }
-    sstore._loop = requestAnimationFrame(step);
-  };
-  sstore._loop = requestAnimationFrame(step);
-}
+    const [PX, PY, C] = store._stream_P, D = d.per[0], n = m * D, phase = now / d.period[0];
+    const x = new Float32Array(n), y = new Float32Array(n), al = new Float32Array(n);
+    for (let q = 0; q < n; q++) {
+      const i = q % m, c = C[i], r = phase + Math.floor(q / m) / D + ((i * 0.618034) % 1);
+      const u = r - Math.floor(r), pos = u * (c - 1), k = Math.min(Math.floor(pos), c - 2), w = pos - k;
+      if (c < 2) { x[q] = y[q] = NaN; continue; }
+      const s = i * K + k;
+      x[q] = PX[s] + w * (PX[s + 1] - PX[s]); y[q] = PY[s] + w * (PY[s + 1] - PY[s]);
+      al[q] = 0.9 * Math.sin(Math.PI * u);  // fades in at the seed and out at the end: no jump when it wraps
+    }
+    dots.setv({data: {x: x, y: y, a: al}}, quiet);
+    window.__explorer_stream_frames = (window.__explorer_stream_frames || 0) + 1;
+  }
+  store._stream_loop = requestAnimationFrame(step);
+};
+store._stream_loop = requestAnimationFrame(step);
 """
 
 
@@ -99,43 +101,19 @@ def pack(model) -> dict:
             "period": [PERIOD_MS]}
 
 
-class StreamlineLayer:
-    """`StreamlineLayer(fig, store, below=renderer)`; `.show(on, model)` from the main view's layer toggles."""
+def _pack(run, model) -> dict | None:
+    return None if model is None else pack(model)  # (looked up at each call: a test may wrap `pack`)
 
-    def __init__(self, fig, store, below):
-        self._fig, self._store, self._below = fig, store, below
-        self._model = None  # the model whose lines the page has
-        self.built = False
 
-    def _build(self):
-        fig = self._fig
-        self.source = ColumnDataSource({"sx": [np.zeros(0, np.float32)], "sy": [np.zeros(0, np.float32)],
-                                        "st": [np.zeros(0, np.float32)], "m": [0], "k": [0], "per": [0],
-                                        "period": [PERIOD_MS]}, name="streamlines_store")
-        self.lines = ColumnDataSource(empty_columns("x", "y"), name="streamlines")
-        self.dots = ColumnDataSource(empty_columns("x", "y", "a"), name="stream_dots")
-        self.lines_r = fig.line("x", "y", source=self.lines, color=COLOR, alpha=0.32, line_width=1.2, visible=False)
-        dots_r = fig.scatter("x", "y", source=self.dots, size=5, color=COLOR, fill_alpha="a", line_alpha="a")
-        rs = [r for r in fig.renderers if r not in (self.lines_r, dots_r)]  # under the samples and their tails
-        at = rs.index(self._below)
-        fig.renderers = rs[:at] + [self.lines_r, dots_r] + rs[at:]
-        cb = CustomJS(args=dict(sstore=self.source, store=self._store, lines=self.lines, dots=self.dots,
-                                lines_r=self.lines_r), code=STREAM_JS)
-        self.source.js_on_change("data", cb)
-        self.lines_r.js_on_change("visible", cb)
-        self.built = True
+def draw(canvas, layer):
+    fig = canvas.fig
+    lines_r = fig.line("x", "y", source=layer.source("streamlines", {"x": [], "y": []}), color=COLOR, alpha=0.32,
+                       line_width=1.2, visible=False, name="streamlines_r")
+    dots_r = fig.scatter("x", "y", source=layer.source("stream_dots", {"x": [], "y": [], "a": []}), size=5,
+                         color=COLOR, fill_alpha="a", line_alpha="a", name="streamlines_dots_r")
+    return [lines_r, dots_r]
 
-    def show(self, on: bool, model) -> None:
-        """Show or hide the layer; the first time on (and for every new model while on) compute and send."""
-        if not on:
-            if self.built:
-                self.lines_r.visible = False
-            return
-        if model is None:
-            return
-        if not self.built:
-            self._build()
-        if model is not self._model:
-            self.source.data = pack(model)
-            self._model = model
-        self.lines_r.visible = True
+
+SPEC = LayerSpec("streamlines", "Streamlines", draw, STREAM_JS, pack=_pack, packs="model", z=45, color=COLOR,
+                 doc="Streamlines of the velocity field at the shown time, with particles flowing along them.",
+                 legend=("≋", "Streamlines: the field at the shown t, frozen; dots flow along it", "streamlines"))

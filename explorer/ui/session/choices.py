@@ -15,6 +15,7 @@ from explorer.core.samplers import SamplingSettings, all_knobs
 from explorer.core.schedules import SCHEDULES
 from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
+from explorer.data.dataset_specs import DATASETS
 
 DRAWN = "drawn"  # the dataset name of the user's own drawing / upload
 GAUSSIAN = "gaussian"  # the usual source of a flow: Gaussian noise
@@ -38,8 +39,12 @@ def bind_choices(cls: type[param.Parameterized]) -> type[param.Parameterized]:
         for knob in all_knobs().values():
             if knob.name not in cls.param:
                 cls.param.add_parameter(knob.name, knob_parameter(knob))
+        if "dataset" in cls.param:  # the registered datasets (dataset_specs.py), and the user's own drawing
+            cls.param["dataset"].objects = [*DATASETS, DRAWN]
+        if "source" in cls.param:
+            cls.param["source"].objects = [GAUSSIAN, *DATASETS]
 
-    for registry in REGISTRIES.values():
+    for registry in (*REGISTRIES.values(), DATASETS):
         registry.watch(refresh)
     refresh()
     return cls

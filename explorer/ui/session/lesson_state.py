@@ -14,6 +14,8 @@ from explorer.core.errors import ExplorerError
 from explorer.lessons import Lesson, load_lessons
 from explorer.ui.session.state import ExplorerState
 from explorer.ui.session.url_state import coerce
+from explorer.ui.tabs import labels as tab_labels
+from explorer.ui.tabs import tab_name
 
 SPECIAL = ("tab", "time")
 
@@ -36,9 +38,9 @@ def check_settings(state: ExplorerState, settings: dict[str, str], tabs=()) -> d
     """Settings as values (ExplorerError on the first bad one). `tabs`: the tab names that exist."""
     out = {}
     for key, raw in settings.items():
-        if key == "tab":
-            if tabs and raw not in tabs:
-                raise ExplorerError(f"there is no tab {raw!r}; tabs: {', '.join(tabs)}")
+        if key == "tab":  # a tab's label or name (the registered tabs, explorer/ui/tabs.py)
+            if tab_name(raw) is None or (tabs and raw not in tabs and tab_name(raw) not in map(tab_name, tabs)):
+                raise ExplorerError(f"there is no tab {raw!r}; tabs: {', '.join(tabs or tab_labels())}")
             out[key] = raw
         elif key == "time":
             t = float(raw)

@@ -25,9 +25,11 @@ from explorer.studies.straight import straightness
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available, load_pretrained
 from explorer.ui.jobs.training_job import TrainingJob
+from explorer.ui.plot.layers import bind_layers
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
 from explorer.ui.session.guidance_state import GuidanceState
 from explorer.ui.session.training_state import TrainingState
+from explorer.ui.tabs import bind_tabs
 
 # Per-session caps so one student cannot starve a class on a shared laptop (README: serving a class).
 # A teacher on a weak laptop can lower the training cap for every session: EXPLORER_MAX_TRAIN_STEPS=300.
@@ -85,12 +87,7 @@ class ExplorerState(GuidanceState, TrainingState):
                                          "(training set vs that fresh draw).")
 
     frame = param.Integer(default=0, bounds=(0, None), doc="Index of the shown frame of the run (0 = noise).")
-    show_trajectories = param.Boolean(default=True, doc="Fading tails behind a subset of samples.")
-    show_density = param.Boolean(default=False, doc="Density of the samples at the shown time, as contours.")
-    show_field = param.Boolean(default=False, doc="The model's velocity field at the shown time.")
-    show_mesh = param.Boolean(default=False, doc="A lattice of start points flowing as a deforming mesh.")
-    show_streamlines = param.Boolean(default=False, doc="Streamlines of the velocity field at the shown time, with "
-                                                        "particles flowing along them.")
+    # one Boolean show_<layer> per plot layer with a toggle: bind_layers below (explorer/ui/plot/layers.py)
 
     data = param.Array(default=None, doc="The training points (n, 2).")
     run_labels = param.Array(default=None, doc="The class each sample of `run` asked for (None: no class).")
@@ -278,3 +275,5 @@ class ExplorerState(GuidanceState, TrainingState):
 
 
 bind_choices(ExplorerState)
+bind_layers(ExplorerState)
+bind_tabs(ExplorerState)  # the shown tab, so the link and lessons carry it (explorer/ui/tabs.py)

@@ -18,6 +18,7 @@ import urllib.parse
 
 import param
 
+from explorer.ui.plot.layers import layer_params
 from explorer.ui.session.choices import knob_names
 from explorer.ui.session.state import DRAWN, ExplorerState
 
@@ -28,8 +29,9 @@ SETUP_PARAMS = ("dataset", "train_points", "objective", "schedule", "sampler", "
 
 
 def url_params() -> tuple[str, ...]:
-    """Every parameter of a shareable setup: SETUP_PARAMS and the registered sampler knobs."""
-    return SETUP_PARAMS[:6] + tuple(knob_names()) + SETUP_PARAMS[6:]
+    """Every parameter of a shareable setup: SETUP_PARAMS, the registered sampler knobs, the plot layers' toggles
+    (explorer/ui/plot/layers.py) and the shown tab (explorer/ui/tabs.py)."""
+    return SETUP_PARAMS[:6] + tuple(knob_names()) + SETUP_PARAMS[6:] + tuple(layer_params()) + ("tab",)
 HINT = "The address bar holds this setup: share the link."
 MAX_SHOWN_CHARS = 30  # a bad value is quoted in the message at most this long (escaped: links are untrusted)
 MAX_QUERY_CHARS = 4000  # a longer query string is not a setup someone shared: it is ignored
@@ -58,6 +60,10 @@ def coerce(p: param.Parameter, name: str, raw: str) -> tuple[object | None, str 
             return raw, None
         choices = ", ".join(str(o) for o in p.objects if o != DRAWN)
         return None, f"{name}={_quote(raw)} is not one of {choices}"
+    if isinstance(p, param.Boolean):  # a layer's toggle: ?show_density=true
+        if raw.lower() in ("true", "false"):
+            return raw.lower() == "true", None
+        return None, f"{name}={_quote(raw)} is not true or false"
     if isinstance(p, param.Number):  # Integer is a Number
         integer = isinstance(p, param.Integer)
         try:
@@ -167,6 +173,7 @@ def sync_url(state: ExplorerState, location=None) -> bool:
     location.sync(state, {name: name for name in url_params() if name != "dataset"}, on_error=on_error)
     # The dataset goes through a stand-in that knows only the built-in sets: `sync` would switch the page to
     # an empty drawing on `dataset=drawn`; with the stand-in that is an error, handled value by value above.
+    _DatasetLink.param.dataset.objects = [d for d in ExplorerState.param.dataset.objects if d != DRAWN]  # as now
     link = _DatasetLink(dataset=state.dataset if state.dataset != DRAWN else _DatasetLink.param.dataset.default)
     link.param.watch(lambda e: setattr(state, "dataset", e.new), "dataset")
 

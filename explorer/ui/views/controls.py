@@ -12,6 +12,7 @@ from explorer.core.objectives import OBJECTIVES
 from explorer.core.schedules import SCHEDULES
 from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
+from explorer.data.dataset_specs import DATASETS
 from explorer.ui.base import StateView
 from explorer.ui.lazy import lazy_card, lazy_visible
 from explorer.ui.session.state import DRAWN, GAUSSIAN
@@ -52,7 +53,7 @@ ORACLE_HELP = ("Sample with the exact denoiser of the training points, E[x0 | x_
 
 def dataset_label(name: str) -> str:
     """'three_dots' -> 'Three dots'; the user's own points -> 'Your drawing'."""
-    return DRAWN_LABEL if name == DRAWN else name.replace("_", " ").capitalize()
+    return DRAWN_LABEL if name == DRAWN else DATASETS[name].label if name in DATASETS else name
 
 
 def _with_help(widget, text: str) -> pn.Row:

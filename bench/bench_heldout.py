@@ -7,7 +7,7 @@ fresh draw of the shape, noise ± its `noise`, ~0.6) and its verdict's first let
 each objective x sampler's mean and worst ratio over the families: the targets are a mean within 2 for every
 sampler on both recipes and within 1.6 for the ODE samplers on the default recipe (docs/performance.md#held-out).
 
---quick: 4 families. A full run is ~3 minutes on 2 shared cores.
+--quick: 4 families. Timing in docs/performance.md#held-out-shapes.
 """
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ def table(results: dict, samplers) -> None:
     print("\nmean (worst) ratio over the families; a fresh draw reads 1.0 ± noise")
     for recipe in sorted({r for _, r, _ in results}):
         ratios = {s: [q["ratio"] for (f, r, t), q in results.items() if r == recipe and t == s] for s in samplers}
-        print(f"{'':18s} {recipe:9s}" + "".join(f"{np.mean(v):5.2f}({max(v):4.1f})" for v in ratios.values()))
+        print(f"{'':18s} {recipe:9s}" + "".join(f"{np.mean(v):5.2f} ({max(v):3.1f})" for v in ratios.values()))
     noise, count = np.mean([q["noise"] for q in results.values()]), len({f for f, _, _ in results})
     print(f"\nmean noise of one cell (sd of a fresh draw's ratio): {noise:.2f}; "
           f"of a mean over {count} families: ~{noise / np.sqrt(count):.2f}")

@@ -1,7 +1,7 @@
 """Distances between two 2D point sets: how close are the model's samples to the data?
 
-* :func:`energy_distance` -- no hyperparameters, exact, the project's quality score. Report it as a
-  ratio to the floor "training set vs a fresh draw of the same distribution".
+* :func:`energy_distance` -- no hyperparameters, exact, the project's quality score; :func:`quality` turns it
+  into a ratio to what a fresh draw of the data scores, and a verdict (explorer/core/verdict.py).
 * :func:`sliced_wasserstein` -- the 2-Wasserstein distance averaged over 1D projections; in the
   units of the data (a shift by c moves it by about |c|/sqrt(2) in 2D).
 
@@ -16,6 +16,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from explorer.core.errors import ExplorerError
+from explorer.core.verdict import judge
 from explorer.data.datasets import validate
 
 # Pairwise distances are formed this many at a time (float64: 8 bytes each, a few temporaries),
@@ -118,18 +119,35 @@ def sliced_wasserstein(a, b, n_projections: int = 256, seed: int = 0) -> float:
 
 
 def quality(samples, data, fresh=None) -> dict:
-    """The dashboard's quality numbers for `samples` of a model trained on `data`:
+    """The quality numbers and the verdict for `samples` of a model trained on `data`:
 
+    * ``verdict``: "memorises", "generalises" or "not learned" (None, with a ``reason``, if too few points),
+      decided by :func:`explorer.core.verdict.judge` from ``ratio`` (how far the samples are from the data in
+      units of how far a fresh draw would be: 1 on average for a perfect model), ``noise`` (that ratio's standard
+      deviation for a perfect model) and ``copied`` (the share of samples sitting on a training point). The
+      reference is `fresh` if given, else the training set (a drawing has no second draw):
+      ``reference`` says which. :func:`explorer.core.verdict.describe` says it in a sentence.
     * ``to_training``: energy distance to the training points;
     * with `fresh` (a new draw of the same distribution): ``to_fresh``, the distance to it, and ``floor``,
-      what a perfect model would score: as many training points as there are samples against `fresh`.
-      Same sizes on both sides, because the estimate's bias grows like 1/n + 1/m (a 2000-point floor
-      against 1000 samples would make a perfect model read 1.5x). `data`'s rows must be in random order
+      one draw of what a perfect model would score: as many training points as there are samples against
+      `fresh` (the old, noisy yardstick; ``ratio`` replaces it). `data`'s rows must be in random order
       (the built-in sets are), so its first rows are a fair subset.
+    Every distance is the V-statistic :func:`energy_distance`; each pair of sets is measured once.
     """
-    out = {"to_training": energy_distance(samples, data)}
+    samples, data = _as_points(samples), _as_points(data)
+    ss, dd, sd = _mean_distance(samples, samples), _mean_distance(data, data), _mean_distance(samples, data)
+    out = {"to_training": max(2 * sd - ss - dd, 0.0)}
+    means = None
     if fresh is not None:
+        fresh = _as_points(fresh)
         n = min(len(samples), len(data))
-        out["to_fresh"] = energy_distance(samples, fresh)
-        out["floor"] = energy_distance(np.asarray(data)[:n], fresh)
+        head = data[:n]
+        ff, sf = _mean_distance(fresh, fresh), _mean_distance(samples, fresh)
+        hh = dd if n == len(data) else _mean_distance(head, head)
+        out["to_fresh"] = max(2 * sf - ss - ff, 0.0)
+        out["floor"] = max(2 * _mean_distance(head, fresh) - hh - ff, 0.0)
+        means = (sf, ss, ff)
+    elif len(samples) >= 2 and len(data) >= 2:
+        means = (sd, ss, dd)
+    out.update(judge(samples, data, fresh, means=means))
     return out

@@ -1,0 +1,144 @@
+"""Does a model memorise, generalise, or not know the shape yet? Decided from estimates with a known noise.
+
+:func:`explorer.core.metrics.quality` calls :func:`judge`; :func:`describe` turns its numbers into the sentence the
+dashboard shows. The method (docs/parameterisation.md#quality):
+
+* **ratio** -- how far the samples are from the data, in units of how far a fresh draw of the same size would be:
+
+      ratio = 1 + D_U(samples, reference) / B,   B = (1/n + 1/m) E|X - X'|
+
+  D_U is the *unbiased* (U-statistic) energy distance, whose mean is the true distance between the model's
+  distribution and the data's (0 for a perfect model). B is what the V-statistic energy distance of two draws
+  of n and m points of the same distribution averages (exactly: its bias), computed from the reference's mean
+  pairwise distance, so it is no longer one noisy draw. A perfect model reads 1 on average; the old
+  "to_fresh / floor" reads about this too, but divided one noisy draw by another (0.42-3.45 for a fresh draw).
+* **noise** -- the standard deviation of that ratio for a perfect model, from the two-sample U-statistic's
+  variance under the null, (1/n + 1/m)² 2 sum_k lambda_k², where sum_k lambda_k² is the squared Frobenius norm of
+  the doubly centred distance matrix of the reference over its size² (a degenerate U-statistic: a weighted sum
+  of chi-squares). Data with a few heavy clusters (three_dots) has a larger noise than a spread-out set.
+* **copied** -- the share of samples that sit on a training point: nearer to their nearest training point t than
+  a third of t's own distance to its nearest other training point. A fresh draw scores a few per cent, the exact
+  denoiser of the training set ~100 %.
+
+Verdict: "memorises" if copied >= 0.5; else "generalises" if ratio <= 1 + max(LEARNED_EXCESS, 4 noise); else
+"not learned". The reference is the fresh draw when there is one, else the training set itself (fair while the
+samples do not copy it, which the memorisation test checks first), so a drawing gets a verdict too.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.spatial import cKDTree
+from scipy.spatial.distance import cdist
+
+# "Generalises" up to this excess over a fresh draw (ratio 3): the models the project calls good read 1-2,
+# a half-trained blurred one ~4, Gaussian noise 20-200 (docs/parameterisation.md#quality).
+LEARNED_EXCESS = 2.0
+# ... or up to this many noise standard deviations, whichever is larger: a fresh draw never reads above it.
+NOISE_BAND = 4.0
+# A sample is "on" a training point t when nearer to it than this share of t's distance to its own nearest
+# neighbour; "memorises" when at least COPIED of the samples are.
+ON_POINT = 1 / 3
+COPIED = 0.5
+# The noise is estimated on at most this many reference points (an O(k²) matrix: 1000 -> 8 MB, ~20 ms).
+NOISE_POINTS = 1000
+_CHUNK_PAIRS = 1 << 21
+
+VERDICTS = ("memorises", "generalises", "not learned")
+
+
+def mean_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """E|X - Y| over all len(a) x len(b) pairs, diagonal included, formed a chunk of rows at a time."""
+    rows = max(1, _CHUNK_PAIRS // len(b))
+    return float(sum(cdist(a[i: i + rows], b).sum() for i in range(0, len(a), rows))) / (len(a) * len(b))
+
+
+def unbiased(ab: float, aa: float, bb: float, n: int, m: int) -> float:
+    """The U-statistic energy distance from the three all-pairs means (diagonal included) of sets of n and m points:
+    2 mean|a_i - b_j| - mean_{i != j}|a_i - a_j| - mean_{i != j}|b_i - b_j|.
+
+    Unbiased for the distance between the two distributions (0 when they are equal), so it can be negative."""
+    return 2 * ab - aa * n / (n - 1) - bb * m / (m - 1)
+
+
+def unbiased_energy_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """:func:`unbiased` of two float64 (n, 2) sets of at least 2 points each."""
+    return unbiased(mean_distance(a, b), mean_distance(a, a), mean_distance(b, b), len(a), len(b))
+
+
+def spread(reference: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """(E|X - X'|, sqrt(2 sum lambda²)) of the reference's distribution, from at most NOISE_POINTS of its points.
+
+    The first scales the bias B, the second the U-statistic's null standard deviation (both times 1/n + 1/m)."""
+    ref = reference
+    if len(ref) > NOISE_POINTS:
+        ref = ref[np.random.default_rng(seed).choice(len(ref), NOISE_POINTS, replace=False)]
+    k = len(ref)
+    d = cdist(ref, ref)
+    mean_pair = float(d.sum()) / (k * (k - 1))
+    row = d.mean(axis=1)
+    centred = d - row[:, None] - row[None, :] + row.mean()
+    return mean_pair, math.sqrt(2 * float((centred**2).sum())) / k
+
+
+def copied_share(samples: np.ndarray, training: np.ndarray) -> float:
+    """The share of samples nearer to their nearest training point t than ON_POINT x t's nearest-neighbour distance."""
+    tree = cKDTree(training)
+    own, _ = tree.query(training, k=2)
+    gap = own[:, 1]  # each training point's distance to its nearest other training point
+    dist, idx = tree.query(samples, k=1)
+    return float(np.mean(dist <= ON_POINT * gap[idx]))
+
+
+def judge(samples: np.ndarray, training: np.ndarray, fresh: np.ndarray | None = None, means=None) -> dict:
+    """The verdict and the numbers it rests on, for float64 (n, 2) arrays (see the module's docstring).
+
+    `means`: the all-pairs mean distances (samples-reference, samples-samples, reference-reference) if the caller
+    has them already (metrics.quality does), the reference being `fresh` or else `training`."""
+    ref = training if fresh is None else fresh
+    n, m = len(samples), len(ref)
+    if n < 2 or m < 2 or len(training) < 2:
+        return {"verdict": None, "reason": "too few points to judge (at least 2 samples and 2 data points)"}
+    copied = copied_share(samples, training)
+    mean_pair, null_sd = spread(ref)
+    scale = 1 / n + 1 / m
+    bias = scale * mean_pair
+    if bias <= 0:  # every reference point identical: nothing to measure the distance against
+        return {"verdict": None, "reason": "the data are a single point repeated"}
+    if means is None:
+        means = mean_distance(samples, ref), mean_distance(samples, samples), mean_distance(ref, ref)
+    ratio = 1 + unbiased(*means, n, m) / bias
+    noise = scale * null_sd / bias
+    if copied >= COPIED:
+        verdict = "memorises"
+    elif ratio <= 1 + max(LEARNED_EXCESS, NOISE_BAND * noise):
+        verdict = "generalises"
+    else:
+        verdict = "not learned"
+    out = {"verdict": verdict, "ratio": ratio, "noise": noise, "copied": copied,
+           "reference": "training" if fresh is None else "fresh", "reason": ""}
+    if fresh is not None:  # what a new draw of the data scores on the same test
+        out["copied_fresh"] = copied_share(fresh[:n], training)
+    return out
+
+
+def describe(quality: dict) -> str:
+    """One plain sentence for `quality` (a dict from metrics.quality): what the verdict means, with its noise."""
+    verdict = quality.get("verdict")
+    if verdict is None:
+        return f"no verdict: {quality.get('reason') or 'no samples yet'}."
+    ratio, noise, copied = quality["ratio"], quality["noise"], quality["copied"]
+    versus = "a fresh draw of the data" if quality.get("reference") == "fresh" else "its own training points"
+    fresh_reads = f"a fresh draw reads 1.0 ± {noise:.1f}"
+    if verdict == "memorises":
+        usual = quality.get("copied_fresh")
+        usual = f"{usual:.0%}" if usual is not None else "a few per cent"
+        return f"memorises: {copied:.0%} of its samples sit on a training point (a new draw of the data: {usual})."
+    if ratio <= 1 + 2 * noise:
+        return f"generalises: indistinguishable from the data (within noise; {fresh_reads})."
+    if verdict == "generalises":
+        return (f"generalises: close to the data but distinguishable, {ratio:.1f}× as far from {versus} as "
+                f"another draw would be ({fresh_reads}).")
+    return (f"not learned: far from the data, {ratio:.0f}× as far from {versus} as another draw would be "
+            f"({fresh_reads}).")

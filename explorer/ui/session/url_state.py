@@ -43,9 +43,9 @@ def shared_parts(state=ExplorerState) -> dict[str, param.Parameterized]:
             for attr, part in cls._parts.items() if part.SHARED}
 
 
-def url_params() -> tuple[str, ...]:
+def url_params(state=ExplorerState) -> tuple[str, ...]:
     """Every setting of a shareable setup: the parameters of the SHARED parts, sampler knobs included."""
-    return tuple(name for part in shared_parts().values() for name in part.names())
+    return tuple(name for part in shared_parts(state).values() for name in part.names())
 
 
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
@@ -107,16 +107,16 @@ def _query(search: str) -> tuple[dict[str, str], list[str]]:
     return dict(urllib.parse.parse_qsl(search.lstrip("?"), keep_blank_values=True)), []
 
 
-def known(key: str) -> bool:
-    return key in url_params() or key in OTHER_KEYS or key.startswith("bokeh-")
+def known(key: str, names) -> bool:
+    return key in names or key in OTHER_KEYS or key.startswith("bokeh-")
 
 
-def unknown_notes(raw: dict) -> list[str]:
+def unknown_notes(raw: dict, state=ExplorerState) -> list[str]:
     """One note per key that is neither a setting nor used elsewhere by the page, with what it may have meant."""
-    names = url_params()
+    names = url_params(state)
     notes = []
     for key in raw:
-        if known(key):
+        if known(key, names):
             continue
         lower = key.lower()
         like = [n for n in names if lower in n.split("_")] or difflib.get_close_matches(lower, names, n=2, cutoff=0.7)
@@ -175,14 +175,14 @@ def apply_setup(state: ExplorerState, search: str) -> list[str]:
                              f"{name}={_quote(text(getattr(part, name)))}")
     if drawn:
         state.status = DRAWN_STATUS.format(state.setup.dataset)
-    return notes + unknown_notes(raw)
+    return notes + unknown_notes(raw, state)
 
 
 def setup_query(state: ExplorerState, search: str = "") -> str:
     """The address's query for `state`'s setup: every shared setting, after the keys of `search` that other
     parts of the page use (lesson, tab, theme...). Unknown keys are left out (they were reported)."""
-    raw, _ = _query(search)
-    others = {k: v for k, v in raw.items() if known(k) and k not in url_params()}
+    raw, names = _query(search)[0], url_params(state)
+    others = {k: v for k, v in raw.items() if known(k, names) and k not in names}
     setup = {name: text(getattr(part, name)) for part in shared_parts(state).values() for name in part.names()}
     return "?" + urllib.parse.urlencode({**others, **setup})
 

@@ -51,9 +51,14 @@ def url_params(state=ExplorerState) -> tuple[str, ...]:
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
-def text(value) -> str:
-    """A setting's value as the address writes it (and `coerce` reads it back)."""
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+def text(value, p: param.Parameter | None = None) -> str:
+    """A setting's value as the address writes it (and `coerce` reads it back): `guidance=3.0` even if a
+    widget set the number 3."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(p, param.Number) and not isinstance(p, param.Integer) and isinstance(value, int):
+        return str(float(value))
+    return str(value)
 
 
 def _quote(raw: str) -> str:
@@ -183,7 +188,8 @@ def setup_query(state: ExplorerState, search: str = "") -> str:
     parts of the page use (lesson, tab, theme...). Unknown keys are left out (they were reported)."""
     raw, names = _query(search)[0], url_params(state)
     others = {k: v for k, v in raw.items() if known(k, names) and k not in names}
-    setup = {name: text(getattr(part, name)) for part in shared_parts(state).values() for name in part.names()}
+    setup = {name: text(getattr(part, name), part.param[name])
+             for part in shared_parts(state).values() for name in part.names()}
     return "?" + urllib.parse.urlencode({**others, **setup})
 
 
@@ -232,8 +238,8 @@ def sync_url(state: ExplorerState, location=None) -> bool:
         report(state, notes)
 
     write()
-    for part in shared_parts(state).values():
-        part.param.watch(write, part.names())
+    for part in shared_parts(state).values():  # after the part's other watchers (the views': through the mirror)
+        part.param.watch(write, part.names(), precedence=1)
     location.param.watch(on_search, "search")
     if served and doc is not None:
         pn.state.onload(tell)

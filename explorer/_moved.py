@@ -22,8 +22,9 @@ MOVED = {
     **{name: f"tools.{name}" for name in ("cli", "cli_commands", "export")},
     **{name: f"serve.{name}" for name in ("app", "runtime")},
     **{f"ui.{name}": f"ui.session.{name}" for name in (
-        "state", "choices", "guidance_state", "training_state", "compare_state", "branch_state",
+        "state", "choices", "training_state", "compare_state", "branch_state",
         "guidance_sweep_state", "sweep_state", "lesson_state", "url_state")},
+    "ui.guidance_state": "ui.session.sampling",  # the guidance settings are the Sampling part's now
     **{f"ui.{name}": f"ui.jobs.{name}" for name in (
         "background", "background_job", "polling", "training_job", "training_slots", "export_files")},
     **{f"ui.{name}": f"ui.plot.{name}" for name in (

@@ -19,8 +19,13 @@ import torch
 from explorer.core.checks import check_float
 from explorer.core.denoisers import Denoiser
 from explorer.core.errors import ExplorerError
+from explorer.core.registry import Knob
 
-MAX_GUIDANCE = 20.0
+MAX_GUIDANCE = 10.0
+# The guidance scale w, as the dashboard's slider, the address bar and the sweeps take it: one range.
+GUIDANCE = Knob("guidance", "Guidance w", default=1.0, bounds=(0.0, MAX_GUIDANCE), step=0.25, symbol="w",
+                doc="The guidance scale w: 0 ignores the class (or the model over its guide), 1 is the conditional "
+                    "model, above 1 guided: sharper, less diverse.")
 
 
 class Guided(Denoiser):
@@ -28,7 +33,7 @@ class Guided(Denoiser):
 
     def __init__(self, model: Denoiser, label=None, guidance: float = 1.0, guide: Denoiser | None = None):
         self.model, self.label, self.guide = model, label, guide
-        self.guidance = check_float("guidance", guidance, 0.0, MAX_GUIDANCE)
+        self.guidance = GUIDANCE.check(guidance)
         self.schedule = model.schedule
         if label is not None and not getattr(model, "classes", 0):
             raise ExplorerError("this model was trained without labels, so it cannot be asked for a class: "

@@ -20,7 +20,7 @@ from explorer.ui.accessible import CHECKBOX_LABELS_JS
 from explorer.ui.bokeh_speed import quick_build, remember_stable_defaults
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.lazy import after_first_paint, lazy_card
-from explorer.ui.session.url_state import follow_in_address_bar, sync_url
+from explorer.ui.session.url_state import follow_in_address_bar, replace_keys, sync_url
 from explorer.ui.views.export_view import ExportView
 from explorer.ui.views.lessons_view import LessonsView
 
@@ -134,7 +134,7 @@ def theme_switch(dark: bool, tabs: pn.Tabs, *later: pn.layout.ListPanel) -> pn.w
         pn.config.theme = "dark" if event.new else "default"  # this session's components made from now on
         apply()
         if pn.state.location is not None:
-            pn.state.location.update_query(theme="dark" if event.new else "default")
+            replace_keys(pn.state.location, pn.state.curdoc, theme="dark" if event.new else "default")
 
     toggle.param.watch(on_switch, "value")
     for watched, what in ((tabs, "active"), *((layout, "objects") for layout in later)):

@@ -127,7 +127,7 @@ def test_bad_guidance_says_what_is_wrong():
         dx.sample(plain, n=10, label=0)
     with pytest.raises(dx.ExplorerError, match="guidance needs a class to guide towards"):
         dx.sample(plain, n=10, guidance=2.0)
-    with pytest.raises(dx.ExplorerError, match="guidance must be between 0 and 20"):
+    with pytest.raises(dx.ExplorerError, match="guidance must be between 0 and 10"):
         dx.sample(TwoGaussians(), n=10, label=0, guidance=50)
     with pytest.raises(dx.ExplorerError, match="no labels were given"):
         dx.train(np.zeros((10, 2)), dx.TrainConfig(classes=2, steps=2))

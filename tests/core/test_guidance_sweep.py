@@ -41,7 +41,7 @@ def test_the_sweep_refuses_what_it_cannot_measure():
     with pytest.raises(dx.ExplorerError, match="needs a conditional model"):
         guidance_sweep(dx.OracleDenoiser(points, "rectified"), points, labels)
     oracle = dx.OracleDenoiser(points, "rectified", labels=labels)
-    with pytest.raises(dx.ExplorerError, match="between 0 and 20"):
+    with pytest.raises(dx.ExplorerError, match="between 0 and 10"):
         guidance_sweep(oracle, points, labels, ws=(1, 25))
     with pytest.raises(dx.ExplorerError, match="labels must be from 0 to 1"):
         guidance_sweep(oracle, points, labels + 1)

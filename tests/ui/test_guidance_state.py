@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from explorer.data.labels import label_points
-from explorer.ui.session.guidance_state import ALL, CFG, NO_CLASS
+from explorer.ui.session.sampling import ALL, CFG, NO_CLASS
 from explorer.ui.session.state import DRAWN, ExplorerState
 
 

@@ -116,7 +116,8 @@ def test_the_address_bar_round_trips_them(registered):
 
     assert "wobble" in url_params()
     values, notes = parse_setup("?sampler=wobbly&wobble=0.35&objective=half_eps&wobble_typo=1")
-    assert values == {"sampler": "wobbly", "wobble": 0.35, "objective": "half_eps"} and notes == []
+    assert values == {"sampler": "wobbly", "wobble": 0.35, "objective": "half_eps"}
+    assert notes == ["'wobble_typo' is not a setting of this page (did you mean wobble?)"]
     state = ExplorerState()
     assert apply_setup(state, "?sampler=wobbly&wobble=0.9") == ["wobble='0.9' is above 0.5: using 0.5"]
     assert state.run.settings.knob_values == {"wobble": 0.5}

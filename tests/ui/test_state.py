@@ -86,10 +86,10 @@ def test_stop_is_quick_and_keeps_a_model(state):
 def test_second_start_is_refused_while_training(state):
     state.train_steps = 2000
     assert state.start_training()
-    job = state._job
+    job = state.training_progress._job
     assert not state.start_training()
     assert "Already training" in state.status
-    assert state._job is job  # the first run goes on
+    assert state.training_progress._job is job  # the first run goes on
     state.stop_training()
     _poll_until_done(state)
 
@@ -206,7 +206,7 @@ def test_closing_the_session_stops_training(state):
     view = Explorer(state=state)
     state.train_steps = 5000
     state.start_training()
-    job = state._job
+    job = state.training_progress._job
     view._on_destroyed(None)
     assert not job.alive
 

@@ -36,7 +36,7 @@ def bind_choices(cls: type[param.Parameterized]) -> type[param.Parameterized]:
         for name, registry in REGISTRIES.items():
             if name in cls.param:
                 cls.param[name].objects = list(registry)
-        for knob in all_knobs().values():
+        for knob in all_knobs().values() if "sampler" in cls.param else ():  # a class that samples
             if knob.name not in cls.param:
                 cls.param.add_parameter(knob.name, knob_parameter(knob))
         if "dataset" in cls.param:  # the registered datasets (dataset_specs.py), and the user's own drawing

@@ -18,32 +18,29 @@ import time
 import param
 
 from explorer.core.errors import ExplorerError
-from explorer.core.objectives import OBJECTIVES
-from explorer.core.samplers import MAX_STEPS, SamplingSettings, sample
-from explorer.core.schedules import SCHEDULES
+from explorer.core.samplers import SamplingSettings, sample
 from explorer.training.config import TrainConfig
 from explorer.ui.jobs.training_job import JobNews, TrainingJob
 from explorer.ui.jobs.training_slots import Ticket
 from explorer.ui.session.choices import bind_choices, fix_pair, knob_names, settings_of
+from explorer.ui.session.part import adopt
+from explorer.ui.session.sampling import Sampling
+from explorer.ui.session.setup import Setup
 from explorer.ui.session.state import DRAWN, MAX_TRAIN_STEPS, ExplorerState
 
 DEFAULT_BUDGET = 800  # training steps per arm: both arms in ~3-6 s on one busy core
 N_SAMPLES = 1000  # samples per arm (the same noise for both)
 SAMPLE_SEED = 1
 TIE = 0.1  # energy distances within 10 % of each other: no winner at this sample size
-SAMPLING = ("sampler", "grid", "sample_steps")  # with the sampler knobs (choices.py): a change re-samples
+SAMPLING = Sampling.ARM  # with the sampler knobs (choices.py): a change re-samples
 HINT = "Press Train both: each arm trains on the same points, then samples from the same noise."
 
 
 class Arm(param.Parameterized):
-    """One configuration: what to train (objective, schedule), how to sample, and what came out."""
+    """One configuration: what to train (the Setup part's ARM settings: objective, schedule), how to sample (the
+    Sampling part's: sampler, grid, steps, and the sampler knobs), and what came out."""
 
     label = param.String(default="A", constant=True)
-    objective = param.Selector(default="velocity", objects=list(OBJECTIVES), doc="What the network predicts.")
-    schedule = param.Selector(default="rectified", objects=list(SCHEDULES), doc="The noise path.")
-    sampler = param.Selector(default="heun", objects=[], doc="How to walk from noise to data.")
-    grid = param.Selector(default="uniform", objects=[], doc="Where the sampler's time steps go.")
-    sample_steps = param.Integer(default=10, bounds=(1, MAX_STEPS), doc="Sampler steps from noise to data.")
 
     model = param.Parameter(default=None, doc="The trained DiffusionModel, or None.")
     trained_as = param.Tuple(default=None, allow_None=True, length=2, doc="(objective, schedule) of `model`.")
@@ -308,4 +305,6 @@ class CompareState(param.Parameterized):
         self.param.update(training=False, progress=0.0, message=self.verdict())
 
 
+adopt(Arm, Setup)
+adopt(Arm, Sampling, sample_steps=10)
 bind_choices(Arm)

@@ -1,18 +1,23 @@
-"""ExplorerState: everything one dashboard session knows, as `param` parameters. No Panel here.
+"""ExplorerState: everything one dashboard session knows, as parts (part.py) and results. No Panel here.
 
-Data flows one way: dataset (or drawing) -> training job -> model -> sampler run -> views.
-Every failure lands in `error` (the views show it as a notification) and leaves the last good
-data, model and run in place.
+    state.setup        Setup (setup.py): what to train on and how
+    state.sampling     Sampling (sampling.py): how to sample, which class, how much guidance
+    state.plot         PlotOptions (plot_options.py): the shown frame and the plot's layers
+    state.training_progress  TrainingProgress (training_state.py): the training job
+
+The state holds what came out (the data, model, run, quality) and one line of news (status, error), and wires
+the parts with watchers: data flows one way, dataset (or drawing) -> training job -> model -> sampler run ->
+views. Every failure lands in `error` (the views show it as a notification) and leaves the last good data,
+model and run in place. The views still read the parts' settings through the state's mirror of them
+(`state.objective` is `state.setup.objective`, part.py) while they move to the parts.
 """
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 
 import numpy as np
 import param
 
-from explorer.core.couplings import COUPLINGS
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.errors import ExplorerError
 from explorer.core.metrics import quality
@@ -24,108 +29,71 @@ from explorer.data.labels import check_labels
 from explorer.studies.straight import straightness
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available, load_pretrained
-from explorer.ui.jobs.training_job import TrainingJob
 from explorer.ui.plot.layers import bind_layers
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
-from explorer.ui.session.guidance_state import GuidanceState
-from explorer.ui.session.training_state import TrainingState
+from explorer.ui.session.part import compose, make_parts, mirror
+from explorer.ui.session.plot_options import PlotOptions
+from explorer.ui.session.sampling import MAX_SAMPLE_STEPS, MAX_SAMPLES, Sampling  # noqa: F401 (re-exported)
+from explorer.ui.session.setup import MAX_TRAIN_STEPS, Setup  # noqa: F401 (re-exported)
+from explorer.ui.session.training_state import TrainingProgress
 from explorer.ui.tabs import bind_tabs
 
-# Per-session caps so one student cannot starve a class on a shared laptop (README: serving a class).
-# A teacher on a weak laptop can lower the training cap for every session: EXPLORER_MAX_TRAIN_STEPS=300.
-MAX_TRAIN_STEPS = max(1, int(os.environ.get("EXPLORER_MAX_TRAIN_STEPS", "5000") or 5000))
-MAX_SAMPLES = 5000
-MAX_SAMPLE_STEPS = 500
 SHARED_RUNS = 16  # pretrained models' runs kept per process, shared read-only by its sessions
 _SHARED_RUNS: OrderedDict = OrderedDict()
 FRESH_SEED = 12345  # a draw of a built-in set that the models never trained on (they use seed 0)
+RUN_INPUTS = ("sampler", "grid", "sample_steps", "n_samples", "sample_seed", "use_oracle", "label", "guidance", "guide")
 
 
-class ExplorerState(GuidanceState, TrainingState):
-    dataset = param.Selector(default="smiley", objects=[*datasets.names(), DRAWN],
-                             doc="Training data: a built-in shape, or your own drawing ('drawn').")
-    # The objects of these Selectors, and one Number per sampler knob (eta, noise, ...), come from the
-    # core's registries (choices.py): a registered sampler, objective, schedule or grid shows up here.
-    train_points = param.Integer(default=2000, bounds=(20, 2000), step=10,
-                                 doc="How many points of a built-in set to train on. With few (30-200), the exact "
-                                     "denoiser's memorisation and the network's generalisation look different.")
-    objective = param.Selector(default="velocity", objects=list(OBJECTIVES),
-                               doc="What the network predicts: eps (DDPM), x0, v, or the flow-matching velocity.")
-    schedule = param.Selector(default="rectified", objects=list(SCHEDULES),
-                              doc="The noise path x_t = alpha(t) x0 + sigma(t) eps: DDPM 'linear', 'cosine', "
-                                  "or 'rectified' (straight lines, flow matching).")
-    sampler = param.Selector(default="heun", objects=[],
-                             doc="How to walk from noise to data: DDPM, DDIM, Euler or Heun (ODE), or an SDE.")
-    grid = param.Selector(default="uniform", objects=[], doc="Where the sampler's time steps go between t = 1 and 0.")
-    sample_steps = param.Integer(default=50, bounds=(1, MAX_SAMPLE_STEPS),
-                                 doc="Sampler steps from noise to data.")
-    n_samples = param.Integer(default=1000, bounds=(10, MAX_SAMPLES), doc="How many samples to draw.")
-    sample_seed = param.Integer(default=1, bounds=(0, 2**31 - 1), doc="Seed of the sampler's noise.")
+class ExplorerState(param.Parameterized):
+    """One session: `ExplorerState(dataset="moons", sampler="ddim")` (any part's setting by name)."""
 
-    width = param.Integer(default=TrainConfig.width, bounds=(8, 512), doc="Units per hidden layer.")
-    depth = param.Integer(default=TrainConfig.depth, bounds=(1, 6), doc="Hidden layers of the MLP.")
-    lr = param.Number(default=TrainConfig.lr, bounds=(1e-5, 10.0),
-                      doc="Adam's learning rate (decays to 0 on a cosine). Too large and training diverges.")
-    batch_size = param.Integer(default=TrainConfig.batch_size, bounds=(8, 4096), doc="Points per training step.")
-    train_steps = param.Integer(default=min(TrainConfig.steps, MAX_TRAIN_STEPS), bounds=(1, MAX_TRAIN_STEPS),
-                                doc="Training steps.")
-    seed = param.Integer(default=0, bounds=(0, 2**31 - 1), doc="Seed of the weights and the training noise.")
-    fourier_features = param.Integer(default=TrainConfig.fourier_features, bounds=(0, 256),
-                                     doc="Random Fourier features of x: sharper thin strokes, a little slower.")
-    coupling = param.Selector(default="independent", objects=list(COUPLINGS),
-                              doc="Which noise each data point meets in training: fresh ('independent') or the "
-                                  "minibatch optimal-transport pairing ('ot': straighter paths, slower training).")
-    source = param.Selector(default=GAUSSIAN, objects=[GAUSSIAN, *datasets.names()],
-                            doc="Where the flow starts at t = 1: Gaussian noise, or another built-in set "
-                                "(flow matching transports it onto the data).")
-
-    use_oracle = param.Boolean(default=False,
-                               doc="Sample with the exact denoiser of the training points instead of the network: "
-                                   "it memorises (samples land on training points); the network generalises.")
+    data = param.Array(default=None, doc="The training points (n, 2).")
+    labels = param.Array(default=None, doc="The class of each training point (None: no classes).")
+    class_names = param.List(default=[], doc="The names of the data's classes.")
+    model = param.Parameter(default=None, doc="The last good model (a DiffusionModel).")
+    run = param.Parameter(default=None, doc="The current SampleRun of `model`.")
+    run_labels = param.Array(default=None, doc="The class each sample of `run` asked for (None: no class).")
     quality = param.Dict(default={}, doc="Energy distances of the current run's samples: 'to_training' (the "
                                          "training points), 'to_fresh' (a new draw of a built-in set), 'floor' "
                                          "(training set vs that fresh draw).")
-
-    frame = param.Integer(default=0, bounds=(0, None), doc="Index of the shown frame of the run (0 = noise).")
-    # one Boolean show_<layer> per plot layer with a toggle: bind_layers below (explorer/ui/plot/layers.py)
-
-    data = param.Array(default=None, doc="The training points (n, 2).")
-    run_labels = param.Array(default=None, doc="The class each sample of `run` asked for (None: no class).")
-    model = param.Parameter(default=None, doc="The last good model (a DiffusionModel).")
-    run = param.Parameter(default=None, doc="The current SampleRun of `model`.")
     status = param.String(default="", doc="One line about what just happened.")
     error = param.String(default="", doc="The last error, for a notification; cleared by the view.")
 
     def __init__(self, **params):
-        super().__init__(**params)
+        parts = make_parts(type(self), params)
+        super().__init__(**parts, **params)
+        mirror(self)  # before anything else watches the state (part.py)
         self.model_dataset = None  # the built-in set whose pretrained model is shown (None: another model)
-        self._job: TrainingJob | None = None
         self._drawn: np.ndarray | None = None
         self._drawn_classes: tuple[np.ndarray | None, list[str]] = (None, [])  # a drawing in colours: its classes
         self._reference = (None, None)  # (key, fresh draw) for the quality numbers
+        setup, sampling = self.setup, self.sampling
+        setup.param.watch(self._load_dataset, ["dataset", "train_points"])
+        setup.param.watch(self._check_pair, ["objective", "schedule"])
+        sampling.param.watch(self._on_sampling, [*RUN_INPUTS, *knob_names()])
+        self.param.watch(lambda *_: sampling.follow(self.class_names, self.model), ["model", "class_names"])
+        self.param.watch(self.recompute, ["model", "data"])
         self._load_dataset()
-        self.param.watch(self._on_knob, knob_names())
-        self.param.watch(self._check_pair, ["objective", "schedule"])
-        self.param.watch(lambda *_: self._refresh_guidance_choices(), ["model", "class_names"])
-        self._refresh_guidance_choices()
+        sampling.follow(self.class_names, self.model)
         if self.run is None:
             self.recompute()
 
     # --- data ---------------------------------------------------------------------------------
-    @param.depends("dataset", "train_points", watch=True)
-    def _load_dataset(self):
-        if self.dataset == DRAWN:
+    def _load_dataset(self, *_events):
+        setup = self.setup
+        if setup.dataset == DRAWN:
             if self._drawn is None:
                 self.status = "Draw a shape on the canvas (or upload a CSV), then press Train."
                 return
             labels, names = self._drawn_classes
             self.param.update(data=self._drawn, labels=labels, class_names=list(names))
             return
-        data, labels = datasets.load_labelled(self.dataset, n=self.train_points, seed=0)
-        self.param.update(data=data, labels=labels, class_names=datasets.class_names(self.dataset))
-        if self.dataset in available() and not self.training and self.model_dataset != self.dataset:
-            self.use_model(load_pretrained(self.dataset), pretrained=self.dataset)
-            self.status = f"Loaded the pretrained {self.dataset} model. Press Train to learn it yourself."
+        data, labels = datasets.load_labelled(setup.dataset, n=setup.train_points, seed=0)
+        self.param.update(data=data, labels=labels, class_names=datasets.class_names(setup.dataset))
+        if setup.dataset in available() and not self.training_progress.training \
+                and self.model_dataset != setup.dataset:
+            self.use_model(load_pretrained(setup.dataset), pretrained=setup.dataset)
+            self.status = f"Loaded the pretrained {setup.dataset} model. Press Train to learn it yourself."
 
     @property
     def drawn(self) -> np.ndarray | None:
@@ -136,9 +104,10 @@ class ExplorerState(GuidanceState, TrainingState):
         """Use `points` (a drawing or an upload) as the training data, with the class of each point (`labels`
         and `class_names`, for a drawing in colours or a labelled CSV; None: no classes). False (and `error`)
         if invalid. `None` removes the drawing (an emptied canvas): no training data until the next one."""
+        setup = self.setup
         if points is None:
             self._drawn, self._drawn_classes = None, (None, [])
-            if self.dataset == DRAWN:
+            if setup.dataset == DRAWN:
                 self.param.update(data=None, labels=None, class_names=[])
             return True
         try:
@@ -149,13 +118,13 @@ class ExplorerState(GuidanceState, TrainingState):
             self.error = str(err)
             return False
         self._drawn, self._drawn_classes = pts, (labels, list(class_names) if labels is not None else [])
-        if self.dataset != DRAWN:
-            self.dataset = DRAWN  # triggers _load_dataset
+        if setup.dataset != DRAWN:
+            setup.dataset = DRAWN  # triggers _load_dataset
         else:
             self.param.update(data=pts, labels=labels, class_names=self._drawn_classes[1])
         classes = self._drawn_classes[1]
         # drawn in several colours, the classes are the point of it; in one colour there are none to train with
-        self.conditional = bool(classes)
+        setup.conditional = bool(classes)
         self.status = f"Your drawing: {len(pts)} points" + (f" in {len(classes)} classes ({', '.join(classes)}), "
                                                              "'Train with classes' on. Press Train."
                                                              if classes else ". Press Train.")
@@ -163,45 +132,127 @@ class ExplorerState(GuidanceState, TrainingState):
 
     # --- training -----------------------------------------------------------------------------
     def train_config(self, **overrides) -> TrainConfig:
-        """The TrainConfig the sidebar describes; `overrides` (objective, schedule, steps...) replace fields
-        (the A/B tab's arms use the sidebar's network and training settings with their own pairs)."""
-        fields = dict(objective=self.objective, schedule=self.schedule, width=self.width, depth=self.depth,
-                      lr=self.lr, batch_size=self.batch_size, steps=self.train_steps, seed=self.seed,
-                      fourier_features=self.fourier_features, coupling=self.coupling)
-        return TrainConfig(**{**fields, **overrides})
+        """The TrainConfig the sidebar describes (Setup.train_config)."""
+        return self.setup.train_config(**overrides)
+
+    def start_training(self) -> bool:
+        setup = self.setup
+        if self.training_progress.training:
+            self.status = "Already training: press Stop first."
+            return False
+        if self.data is None or (setup.dataset == DRAWN and self._drawn is None):
+            self.error = "There is no training data yet: draw a shape (or upload a CSV), or pick a dataset."
+            return False
+        try:
+            config = setup.train_config()
+        except ExplorerError as err:
+            self.error = str(err)
+            return False
+        extra = {}
+        if setup.conditional:
+            if self.labels is None:
+                self.error = ("This data has no classes to train with: pick a built-in set, or switch "
+                              "'Train with classes' off.")
+                return False
+            extra = {"labels": self.labels, "class_names": list(self.class_names)}
+        if setup.source != GAUSSIAN:
+            extra["source"] = datasets.load(setup.source, n=len(self.data), seed=1)
+        self.status = self.training_progress.start(self.data, config, extra)
+        return True
+
+    def start_reflow(self) -> bool:
+        """Retrain on the shown model's own (noise, sample) pairs (explorer/studies/straight.py): straighter paths."""
+        model = self.model
+        if self.training_progress.training or model is None:
+            self.status = "Press Stop first." if self.training_progress.training else "There is no model to reflow yet."
+            return False
+        if (model.objective, model.schedule.name) != ("velocity", "rectified"):
+            self.error = "Reflow straightens a flow-matching model: train velocity on rectified flow first."
+            return False
+        run = sample(model, n=max(len(self.data), 1000), sampler="heun", steps=50, seed=self.setup.seed + 1)
+        config = self.setup.train_config(objective="velocity", schedule="rectified", coupling="independent")
+        self.status = self.training_progress.start(run.samples, config, {"pairs": run.points[0]},
+                                                   "Reflow: training on the model's own (noise, sample) pairs")
+        return True
+
+    def stop_training(self) -> None:
+        self.training_progress.stop()
+
+    def poll(self) -> bool:
+        """Move the training job's news into the state (call from the UI thread). True if anything changed."""
+        news, line = self.training_progress.poll()
+        if news is None:
+            return False
+        if line and line != self.status:
+            self.status = line
+        if news.done:
+            model, status, error = news.outcome()
+            if error:
+                self.error = error
+            if model is not None:
+                self.model_dataset = None
+                self.model = model  # triggers recompute
+            if status:
+                self.status = status
+        return news.changed
+
+    def use_model(self, model, pretrained: str | None = None) -> None:
+        """Show a model that was not trained here (pretrained for the built-in set `pretrained`, or uploaded).
+        The loss curve and preview of an earlier run belong to another model, so they go with it."""
+        self.model_dataset = pretrained
+        self.training_progress.reset()
+        self.model = model
+
+    def shutdown(self) -> None:
+        """Stop the training thread (session closed)."""
+        self.training_progress.shutdown()
 
     # --- sampling -----------------------------------------------------------------------------
     def settings(self) -> SamplingSettings:
         """How the sidebar says to sample: sampler, steps, time grid and the sampler's knobs."""
-        return settings_of(self)
+        return self.sampling.settings()
 
     @property
     def stochastic(self) -> bool:
         return self.settings().stochastic
 
-    def _on_knob(self, event) -> None:
-        if any(k.name == event.name for k in self.settings().spec.knobs):
+    @property
+    def guided(self) -> bool:
+        """Whether the shown model is conditional (so the class, w and guide apply)."""
+        return self.sampling.guided(self.model)
+
+    def class_asked(self) -> int | None:
+        """The one class the sidebar asks for, or None (no class, or every class)."""
+        return self.sampling.class_asked(self.model)
+
+    def guide_model(self):
+        """The weaker model the sidebar guides with (autoguidance: a snapshot), or None (the model's no class)."""
+        return self.sampling.guide_model(self.model)
+
+    def _on_sampling(self, *events) -> None:
+        knobs = {k.name for k in self.settings().spec.knobs}
+        if any(e.name in RUN_INPUTS or e.name in knobs for e in events):
             self.recompute()  # a knob of another sampler changes nothing shown
 
-    @param.depends("model", "data", "sampler", "grid", "sample_steps", "n_samples", "sample_seed", "use_oracle",
-                   "label", "guidance", "guide", watch=True)
-    def recompute(self):
-        asked = self.sample_labels(self.n_samples)
+    def recompute(self, *_events):
+        sampling = self.sampling
+        asked = sampling.sample_labels(self.model, self.labels, sampling.n_samples)
         denoiser = self.denoiser(asked)
         if denoiser is None:
             return
         self.run_labels = asked  # the class each sample asked for (colours), or None
-        settings = self.settings()
+        settings = sampling.settings()
         # A pretrained model's runs are the same in every session: made once per process (the page opens on one).
-        pretrained = self.model_dataset is not None and self.dataset == self.model_dataset and self.data is not None
-        shared = (self.model_dataset, len(self.data), settings, self.n_samples, self.sample_seed) \
+        pretrained = self.model_dataset is not None and self.setup.dataset == self.model_dataset \
+            and self.data is not None
+        shared = (self.model_dataset, len(self.data), settings, sampling.n_samples, sampling.sample_seed) \
             if pretrained and denoiser is self.model else None
         if shared in _SHARED_RUNS:
             _SHARED_RUNS.move_to_end(shared)
             run, quality_now = _SHARED_RUNS[shared]
         else:
             try:
-                run = sample(denoiser, n=self.n_samples, seed=self.sample_seed, settings=settings)
+                run = sample(denoiser, n=sampling.n_samples, seed=sampling.sample_seed, settings=settings)
             except ExplorerError as err:
                 self.error = str(err)
                 return
@@ -210,27 +261,28 @@ class ExplorerState(GuidanceState, TrainingState):
                 _SHARED_RUNS[shared] = (run, quality_now)
                 while len(_SHARED_RUNS) > SHARED_RUNS:
                     _SHARED_RUNS.popitem(last=False)
+        plot = self.plot
         if self.run is None:
             frame = len(run.times) - 1  # first run: show the samples
         else:  # keep the shown t: the frame of the new grid nearest to the old frame's time
-            t = self.run.times[min(self.frame, len(self.run.times) - 1)]
+            t = self.run.times[min(plot.frame, len(self.run.times) - 1)]
             frame = int(np.abs(run.times - t).argmin())
-        self.frame = frame
+        plot.frame = frame
         self.run = run
         self.quality = dict(quality_now)
 
     def denoiser(self, labels=None):
         """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule
         (with their classes, for a conditional model), asked for `labels` (one per row; default: the
-        sidebar's one class) with the sidebar's guidance (guidance_state.py)."""
+        sidebar's one class) with the sidebar's guidance (sampling.py)."""
         base = self.base_denoiser()
-        return None if base is None else self.guided_denoiser(base, labels)
+        return None if base is None else self.sampling.guided_denoiser(base, self.model, labels)
 
     def base_denoiser(self):
         """The model, or (Exact denoiser ticked) the exact denoiser of the training points, before guidance."""
         if self.model is None:
             return None
-        if not self.use_oracle or self.data is None:
+        if not self.sampling.use_oracle or self.data is None:
             return self.model
         classes = self.labels if self.guided else None
         key = (id(self.data), self.model.schedule.name, id(classes))
@@ -248,32 +300,34 @@ class ExplorerState(GuidanceState, TrainingState):
 
     def reference(self) -> np.ndarray | None:
         """A fresh draw of the built-in set, as many points as the training set (None for a drawing)."""
-        if self.dataset == DRAWN or self.data is None:
+        dataset = self.setup.dataset
+        if dataset == DRAWN or self.data is None:
             return None
-        key = (self.dataset, id(self.data), len(self.data))
+        key = (dataset, id(self.data), len(self.data))
         if self._reference[0] != key:
-            self._reference = (key, datasets.load(self.dataset, n=max(len(self.data), 1000), seed=FRESH_SEED))
+            self._reference = (key, datasets.load(dataset, n=max(len(self.data), 1000), seed=FRESH_SEED))
         return self._reference[1]
 
     # --- objective / schedule pairs -----------------------------------------------------------
     def _check_pair(self, *events):
         """Never show a pair that cannot train: the other choice follows, and the status says so."""
         changed = "objective" if any(e.name == "objective" for e in events) else "schedule"
-        note = fix_pair(self, changed)
+        note = fix_pair(self.setup, changed)
         self.status = " ".join(filter(None, [note, self.model_note()])) or self.status
 
     def model_note(self) -> str:
         """'' if the shown model is what the sidebar describes, else a line saying what it was trained with."""
-        model = self.model
+        model, setup = self.model, self.setup
         if model is None or getattr(model, "objective", None) is None:
             return ""
-        if (model.objective, model.schedule.name) == (self.objective, self.schedule):
+        if (model.objective, model.schedule.name) == (setup.objective, setup.schedule):
             return ""
         return (f"The shown model was trained with {OBJECTIVES[model.objective].short} on "
                 f"{SCHEDULES[model.schedule.name].short}; press Train to train "
-                f"{OBJECTIVES[self.objective].short} on {SCHEDULES[self.schedule].short}.")
+                f"{OBJECTIVES[setup.objective].short} on {SCHEDULES[setup.schedule].short}.")
 
 
-bind_choices(ExplorerState)
-bind_layers(ExplorerState)
-bind_tabs(ExplorerState)  # the shown tab, so the link and lessons carry it (explorer/ui/tabs.py)
+compose(ExplorerState, setup=Setup, sampling=Sampling, plot=PlotOptions, training_progress=TrainingProgress)
+bind_choices(ExplorerState)  # a sampler registered later: its knob joins the mirror too
+bind_layers(ExplorerState)  # the plot's toggles and the tab, mirrored from PlotOptions (explorer/ui/plot/layers.py)
+bind_tabs(ExplorerState)

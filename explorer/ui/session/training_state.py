@@ -1,18 +1,19 @@
-"""The training half of a session's state: start, reflow, stop and poll a training job. No Panel here.
-ExplorerState inherits it; the job itself runs in a thread (training_job.py) and never touches the page.
+"""TrainingProgress: the session's training job and what it has reported. A part of the session's state
+(part.py); no Panel here. The job runs in a thread (training_job.py) and never touches the page: the UI thread
+calls `poll()`, which moves the job's news into these parameters. ExplorerState decides what to train
+(start_training, start_reflow) and takes the finished model.
 """
 from __future__ import annotations
 
 import param
 
-from explorer.core.errors import ExplorerError
-from explorer.core.samplers import sample
-from explorer.data import datasets
-from explorer.ui.jobs.training_job import TrainingJob
-from explorer.ui.session.choices import DRAWN, GAUSSIAN
+from explorer.ui.jobs.training_job import JobNews, TrainingJob
+from explorer.ui.session.part import Part
 
 
-class TrainingState(param.Parameterized):
+class TrainingProgress(Part):
+    """The running (or last) training job: whether it runs, its progress, loss curve and preview."""
+
     training = param.Boolean(default=False, doc="Whether a training job is running.")
     progress = param.Number(default=0.0, bounds=(0.0, 100.0), doc="Training progress in %.")
     losses = param.List(default=[], doc="[(step, loss)] of the current/last training run.")
@@ -21,66 +22,36 @@ class TrainingState(param.Parameterized):
                                     "or None.")
     preview = param.Array(default=None, doc="Samples from the model being trained (every ~100 steps).")
 
-    def start_training(self) -> bool:
-        if self.training:
-            self.status = "Already training: press Stop first."
-            return False
-        if self.data is None or (self.dataset == DRAWN and self._drawn is None):
-            self.error = "There is no training data yet: draw a shape (or upload a CSV), or pick a dataset."
-            return False
-        try:
-            config = self.train_config()
-        except ExplorerError as err:
-            self.error = str(err)
-            return False
-        extra = {}
-        if self.conditional:
-            if self.labels is None:
-                self.error = ("This data has no classes to train with: pick a built-in set, or switch "
-                              "'Train with classes' off.")
-                return False
-            extra = {"labels": self.labels, "class_names": list(self.class_names)}
-        if self.source != GAUSSIAN:
-            extra["source"] = datasets.load(self.source, n=len(self.data), seed=1)
-        return self._start_job(self.data, config, extra)
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._job: TrainingJob | None = None
+        self._training_status = ""
 
-    def start_reflow(self) -> bool:
-        """Retrain on the shown model's own (noise, sample) pairs (explorer/studies/straight.py): straighter paths."""
-        model = self.model
-        if self.training or model is None:
-            self.status = "Press Stop first." if self.training else "There is no model to reflow yet."
-            return False
-        if (model.objective, model.schedule.name) != ("velocity", "rectified"):
-            self.error = "Reflow straightens a flow-matching model: train velocity on rectified flow first."
-            return False
-        run = sample(model, n=max(len(self.data), 1000), sampler="heun", steps=50, seed=self.seed + 1)
-        config = self.train_config(objective="velocity", schedule="rectified", coupling="independent")
-        return self._start_job(run.samples, config, {"pairs": run.points[0]}, "Reflow: training on the model's own "
-                               "(noise, sample) pairs")
-
-    def _start_job(self, points, config, extra, what: str = "") -> bool:
-        self.losses, self.progress, self.preview, self.diverged_at = [], 0.0, None, None
+    def start(self, points, config, extra, what: str = "") -> str:
+        """Start training on `points`; returns the status line to show."""
+        self.reset()
         self._job = TrainingJob(points, config, extra=extra).start()
         self.training = True
         self._training_status = (what or f"Training {config.objective} on {config.schedule}") + \
             f" for {config.steps} steps..."
-        self.status = self._training_status
-        return True
+        return self._training_status
 
-    def stop_training(self) -> None:
+    def reset(self) -> None:
+        """Forget the last run's curve and preview (they belong to a model that is no longer shown)."""
+        self.param.update(losses=[], preview=None, progress=0.0, diverged_at=None)
+
+    def stop(self) -> None:
         if self._job is not None:
             self._job.stop()
 
-    def poll(self) -> bool:
-        """Move the job's news into parameters (call from the UI thread). True if anything changed."""
+    def poll(self) -> tuple[JobNews | None, str]:
+        """Move the job's news into this part (call from the UI thread). Returns (the news, or None without a
+        job; the status line while it waits or trains, else '')."""
         job = self._job
         if job is None:
-            return False
+            return None, ""
         news = job.drain()
-        if not news.done:  # in line for a training slot, or (again) training
-            status = news.waiting_line(job.ticket.slots.size) or self._training_status
-            if status != self.status:
-                self.status = status
+        line = "" if news.done else (news.waiting_line(job.ticket.slots.size) or self._training_status)
         if news.losses:
             self.losses = self.losses + news.losses
             self.progress = min(100.0, 100.0 * news.step / job.config.steps)
@@ -92,15 +63,7 @@ class TrainingState(param.Parameterized):
             if log is not None and log.diverged:  # the model goes, its curve up to the blow-up stays
                 self._keep_diverged_curve(log)
             self.training = False
-            model, status, error = news.outcome()
-            if error:
-                self.error = error
-            if model is not None:
-                self.model_dataset = None
-                self.model = model  # triggers recompute
-            if status:
-                self.status = status
-        return news.changed
+        return news, line
 
     def _keep_diverged_curve(self, log) -> None:
         """Add the finite per-step losses the job had not reported yet (it reports every 10 steps; a run often
@@ -109,15 +72,8 @@ class TrainingState(param.Parameterized):
         tail = [(step, loss) for step, loss in enumerate(log.losses[last:log.steps_done], start=last + 1)]
         self.param.update(losses=self.losses + tail, diverged_at=log.steps_done + 1)
 
-    def use_model(self, model, pretrained: str | None = None) -> None:
-        """Show a model that was not trained here (pretrained for the built-in set `pretrained`, or uploaded).
-        The loss curve and preview of an earlier run belong to another model, so they go with it."""
-        self.model_dataset = pretrained
-        self.param.update(losses=[], preview=None, progress=0.0, diverged_at=None, model=model)
-
     def shutdown(self) -> None:
         """Stop the training thread (session closed)."""
         if self._job is not None:
             self._job.stop()
             self._job.join(timeout=2.0)
-

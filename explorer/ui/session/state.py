@@ -6,7 +6,6 @@ data, model and run in place.
 """
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 
 import numpy as np
@@ -21,6 +20,7 @@ from explorer.core.samplers import SamplingSettings, sample
 from explorer.core.schedules import SCHEDULES
 from explorer.data import datasets
 from explorer.data.labels import check_labels
+from explorer.serve.settings import SETTINGS
 from explorer.studies.straight import straightness
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available, load_pretrained
@@ -31,7 +31,7 @@ from explorer.ui.session.training_state import TrainingState
 
 # Per-session caps so one student cannot starve a class on a shared laptop (README: serving a class).
 # A teacher on a weak laptop can lower the training cap for every session: EXPLORER_MAX_TRAIN_STEPS=300.
-MAX_TRAIN_STEPS = max(1, int(os.environ.get("EXPLORER_MAX_TRAIN_STEPS", "5000") or 5000))
+MAX_TRAIN_STEPS = SETTINGS.max_train_steps  # serve/settings.py
 MAX_SAMPLES = 5000
 MAX_SAMPLE_STEPS = 500
 SHARED_RUNS = 16  # pretrained models' runs kept per process, shared read-only by its sessions

@@ -148,6 +148,21 @@ def theme_from_link() -> str:
     return raw.strip("'").strip('"')
 
 
+def open_tab_from_link(explorer: Explorer) -> None:
+    """/app?tab=Densities opens that tab with the page (its name, any case, `_` for a space); an unknown name
+    gets a notice that lists the tabs."""
+    raw = pn.state.session_args.get("tab", [b""])[0].decode(errors="replace").strip()
+    if not raw:
+        return
+    names = {name.lower(): name for name in explorer.TAB_NAMES}
+    name = names.get(raw.replace("_", " ").lower())
+    if name is None:  # told once the page is up: a notification raised while it is built never reaches it
+        message = f"No tab called {raw!r} (the link's tab=): the tabs are {', '.join(explorer.TAB_NAMES)}."
+        pn.state.onload(lambda: setattr(explorer.state, "error", message))
+        return
+    explorer.show_tab(name)
+
+
 def open_lesson_from_link(card: pn.Card, lessons: list) -> None:
     """A teacher's link, /app?lesson=forward&step=2, opens the Lessons card on that step (steps count from 1)."""
     args = pn.state.session_args
@@ -180,6 +195,7 @@ def create_app() -> pn.template.FastListTemplate:
     lessons_card = lazy_card("Lessons", make_lessons, sizing_mode="stretch_width", margin=(0, 5, 10, 5))
     if pn.state.location is not None:  # the setup lives in the page's address (None outside a server)
         sync_url(explorer.state)
+        open_tab_from_link(explorer)
         open_lesson_from_link(lessons_card, lessons)
     compat.name_checkboxes(pn.state.curdoc)  # checkboxes named by their labels, which toggle them
     dark = theme_from_link() == "dark"  # Panel's template reads ?theme= too

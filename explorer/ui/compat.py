@@ -37,7 +37,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from importlib.metadata import version as _installed
 from weakref import WeakKeyDictionary
 
@@ -167,10 +167,18 @@ def forget_stable_defaults() -> None:
 
 
 # --- Bokeh: property checks off while a page is built, conversions kept (quick_build) ----------------------------
+_building = 0  # quick_build() blocks open (the event loop's thread builds the pages)
+
+
 def _prepare_value(self, owner, name, value, *, hint=None):
-    if self.alternatives and not validation_on():  # Bokeh converts only what it checks
-        with validate(True):
-            return _bokeh_prepare(self, owner, name, value, hint=hint)
+    # Only in quick_build(): Bokeh turns its checks off itself too (making glyph methods' signatures, where a
+    # default is still unevaluated), and there it must stay as it was.
+    if _building and self.alternatives and not validation_on():  # Bokeh converts only what it checks
+        try:
+            with validate(True):
+                return _bokeh_prepare(self, owner, name, value, hint=hint)
+        except ValueError:  # neither valid nor convertible: unchecked, as the block asked
+            pass
     return _bokeh_prepare(self, owner, name, value, hint=hint)
 
 
@@ -178,9 +186,16 @@ def _prepare_value(self, owner, name, value, *, hint=None):
 def quick_build():
     """Bokeh's property checks off for the block (conversions still made), unless EXPLORER_VALIDATE_PROPERTIES=1
     or the conversions could not be kept (then the checks stay on: slower, the same page)."""
-    keep = SETTINGS.validate_properties or not enabled("quick_build")
-    with nullcontext() if keep else validate(False):
+    global _building
+    if SETTINGS.validate_properties or not enabled("quick_build"):
         yield
+        return
+    _building += 1
+    try:
+        with validate(False):
+            yield
+    finally:
+        _building -= 1
 
 
 # --- BokehJS: a view's render wrapped, so a view drawn again is fixed again (checkbox_labels, player_labels) --------

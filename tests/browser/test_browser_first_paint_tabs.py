@@ -55,18 +55,29 @@ def served(tmp_path_factory):
         yield url, log
 
 
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One browser page for every link (a new page per link cost a second or two more, on a busy machine);
+    yields (page, the list collecting its uncaught errors)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page, errors
+    page.close()
+
+
 def _server_errors(log, since: int) -> str:
     text = log.read_text(errors="replace")[since:]
     return "\n".join(line for line in text.splitlines() if "Error" in line or "Traceback" in line
                      or "not applied" in line)
 
 
-def _open(page, served, query: str, tab: str) -> None:
+def _open(page, errors: list, served, query: str, tab: str) -> None:
     url, log = served
+    page.goto("about:blank")  # the previous link's page closed first: what its end logs is not this link's
+    page.wait_for_timeout(200)
     since = len(log.read_text(errors="replace"))
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.set_viewport_size({"width": 1280, "height": 900})
+    errors.clear()
     page.goto(f"{url}?{query}", timeout=60_000)
     try:
         page.get_by_text("Status:").first.wait_for(state="visible", timeout=45_000)
@@ -82,17 +93,20 @@ def _open(page, served, query: str, tab: str) -> None:
 
 
 @pytest.mark.parametrize("name, step", LESSON_LINKS, ids=[f"{n}-{k}" for n, k in LESSON_LINKS])
-def test_every_lesson_steps_teacher_link_renders(page, served, name, step):
-    _open(page, served, f"lesson={name}&step={step}", _lesson_tab(name, step))
+def test_every_lesson_steps_teacher_link_renders(tab, served, name, step):
+    page, errors = tab
+    _open(page, errors, served, f"lesson={name}&step={step}", _lesson_tab(name, step))
     title = LESSONS[name].steps[step - 1].title
     page.get_by_text(title, exact=True).first.wait_for(state="visible", timeout=30_000)  # the Lessons card's step
 
 
-@pytest.mark.parametrize("tab", TABS)
-def test_every_tab_opened_by_the_link_renders(page, served, tab):
-    _open(page, served, f"tab={tab.replace(' ', '_')}", tab)
+@pytest.mark.parametrize("name", TABS)
+def test_every_tab_opened_by_the_link_renders(tab, served, name):
+    page, errors = tab
+    _open(page, errors, served, f"tab={name.replace(' ', '_')}", name)
 
 
-def test_an_unknown_tab_in_the_link_says_so(page, served):
-    _open(page, served, "tab=Nowhere", "Explore")
+def test_an_unknown_tab_in_the_link_says_so(tab, served):
+    page, errors = tab
+    _open(page, errors, served, "tab=Nowhere", "Explore")
     page.get_by_text("No tab called 'Nowhere'").first.wait_for(state="visible", timeout=15_000)

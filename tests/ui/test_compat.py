@@ -132,7 +132,9 @@ def test_no_other_module_touches_panels_or_bokehs_internals():
     private = re.compile(r"\b(pn|panel|bokeh|Bokeh|doc|document|session_context|state\.curdoc|Fast|Property|"
                          r"Callback|Link|widget|w)\._[a-zA-Z]|_all_models|\.prototype\b|_busy__ignore|"
                          r"\b_resources\b|from bokeh\.core\.property|from panel\.io\.\w+ import _|"
-                         r"_get_theme_from_query_args|_toggle_active")
+                         r"_get_theme_from_query_args|_toggle_active|[\"']_session[\"']|(Callback|Link)\.registry|"
+                         r"proto\.render\s*=|_overridden_defaults|_may_have_unstable_default|"
+                         r"(themed_default|prepare_value)\s*=|pn\.state\._")
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         if path.name == "compat.py":

@@ -30,6 +30,8 @@ from bokeh.core.serialization import Serializer
 from bokeh.document import Document
 from panel.io.state import set_curdoc
 
+from explorer.ui import compat
+
 REPO = Path(__file__).resolve().parents[1]
 ROUNDS = 6
 SESSIONS = 8
@@ -38,9 +40,9 @@ SESSIONS = 8
 def one_session(create_app, serve=None, build=nullcontext) -> tuple[float, float, float, int, float, int]:
     """(build, Bokeh models, serialise, models) of the first document a session sends, then (seconds, models) of
     what the page gets once drawn (Panel's onload: app.py's sidebar; lazy.after_first_paint). `build`: the
-    context app.py builds a page in (ui/bokeh_speed.py quick_build; none in earlier versions)."""
+    context app.py builds a page in (ui/compat.py quick_build; none in earlier versions)."""
     doc = Document()
-    pn.state._loaded[doc] = False  # a served session before its page is drawn: Panel holds onload callbacks
+    compat.hold_onload(doc)  # a served session before its page is drawn: Panel holds onload callbacks
     with set_curdoc(doc), build():  # as in a server: Panel shares per-document things (a stylesheet model per URL)
         t0 = time.perf_counter()
         page = create_app()
@@ -54,7 +56,7 @@ def one_session(create_app, serve=None, build=nullcontext) -> tuple[float, float
     t3 = time.perf_counter()
     first = {m.id for m in doc.models}
     with set_curdoc(doc), build():  # (served, lazy.after_first_paint builds the sidebar in quick_build too)
-        pn.state._on_load(doc)  # what "document ready" from the browser sets off
+        compat.fire_onload(doc)  # what "document ready" from the browser sets off
     added = [m for m in doc.models if m.id not in first]
     Serializer(references={m for m in doc.models if m.id in first}).encode(added)  # the patch that sends them
     t4 = time.perf_counter()

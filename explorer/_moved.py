@@ -21,6 +21,7 @@ MOVED = {
     **{name: f"studies.{name}" for name in ("straight", "branching", "sweeps", "guidance_sweep")},
     **{name: f"tools.{name}" for name in ("cli", "cli_commands", "export")},
     **{name: f"serve.{name}" for name in ("app", "runtime")},
+    "ui.bokeh_speed": "ui.compat", "ui.accessible": "ui.compat",  # Panel's and Bokeh's internals, in one module
     **{f"ui.{name}": f"ui.session.{name}" for name in (
         "state", "choices", "training_state", "compare_state", "branch_state",
         "guidance_sweep_state", "sweep_state", "lesson_state", "url_state")},

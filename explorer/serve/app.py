@@ -5,19 +5,18 @@ sources) is created inside :func:`create_app`, never at module level.
 """
 import copy
 import json
-import os
 
 import panel as pn
-import torch
 from bokeh.models import CustomJS
 from bokeh.settings import settings
 from bokeh.themes import Theme as BokehTheme
 from panel.theme import Fast
 from panel.theme.fast import DARK_STYLE, FastStyle
 
-from explorer.serve.runtime import freeze_imports, warm_up_soon
-from explorer.ui.accessible import CHECKBOX_LABELS_JS
-from explorer.ui.bokeh_speed import quick_build, remember_stable_defaults
+from explorer.serve.runtime import freeze_imports, use_thread_policy, warm_up_soon
+from explorer.serve.settings import SETTINGS
+from explorer.ui import compat
+from explorer.ui.compat import quick_build
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.lazy import after_first_paint, lazy_card
 from explorer.ui.session.url_state import follow_in_address_bar, replace_keys, sync_url
@@ -25,22 +24,22 @@ from explorer.ui.views.export_view import ExportView
 from explorer.ui.views.lessons_view import LessonsView
 
 pn.extension(notifications=True)
-# One torch thread per session: faster on a busy 2-core machine and fair when several sessions train.
-torch.set_num_threads(1)
+# One torch thread per session: faster on a busy 2-core machine and fair when several sessions train (runtime.py).
+use_thread_policy()
 # Torch's first optimiser costs ~1 s of lazy imports, scipy's blur and assignment ~0.35 s: paid in the background
 # once the server is up, not on the first Train, nor before the first page (runtime.py).
 warm_up_soon()
 # The imports' objects, frozen before the first session: the collector stops walking them (runtime.py).
 freeze_imports()
-# Bokeh's immutable property defaults computed once, not at each read (ui/bokeh_speed.py).
-remember_stable_defaults()
+# The uses of Panel's and Bokeh's internals that the installed versions were tested with; among them Bokeh's
+# immutable property defaults computed once, not at each read (ui/compat.py).
+compat.install()
 # Bokeh's development checks cost ~0.1 s of every new session (docs/performance.md#sessions): validating the
 # whole document, and inspecting the signature of each of its ~375 Python callbacks. The views' own tests
-# (tests/ui) build them with the checks on; BOKEH_VALIDATE_DOC=1 / BOKEH_PERFORM_ERROR_DIAGNOSTICS=1 turn them on.
-for _check, _env in ((settings.perform_document_validation, "BOKEH_VALIDATE_DOC"),
-                     (settings.perform_error_diagnostics, "BOKEH_PERFORM_ERROR_DIAGNOSTICS")):
-    if _env not in os.environ:
-        _check.set_value(False)
+# (tests/ui) build them with the checks on; BOKEH_VALIDATE_DOC=1 / BOKEH_PERFORM_ERROR_DIAGNOSTICS=1 turn them on
+# (serve/settings.py).
+settings.perform_document_validation.set_value(SETTINGS.bokeh_validate_doc)
+settings.perform_error_diagnostics.set_value(SETTINGS.bokeh_error_diagnostics)
 
 HOW_TO = """
 Pick a dataset (or press **Draw** and sketch one), choose what the network predicts and the noise
@@ -50,9 +49,8 @@ watch noise flow into data; change the sampler to see how the paths change.
 
 
 # Panel's Fast design links a Google web font; offline (a classroom, this project's closed CI network)
-# that link fails and the browser logs an error. The same design without it: the class keeps the name
-# "Fast" because Panel finds the design's bundled files by the lower-cased class name.
-FastWithoutWebFont = type("Fast", (Fast,), {"_resources": {**Fast._resources, "font": {}}})
+# that link fails and the browser logs an error. The same design without it (ui/compat.py).
+FastWithoutWebFont = compat.without_web_font(Fast)
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 # --- the light/dark switch -------------------------------------------------------------------------
@@ -86,7 +84,7 @@ for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {  // th
 // ... and the components' own copies: one shared stylesheet model, which the server also hands to the
 // components it draws later (a tab's first visit), so they come in the new theme too
 for (const doc of Bokeh.documents)
-  for (const m of doc._all_models.values())
+  for (const m of doc.all_models)
     if (typeof m.url === 'string' && theme.test(m.url) && !m.url.includes(css))
       m.url = m.url.replace(/(default|dark)\.css/, css);
 const root = document.documentElement;
@@ -103,7 +101,7 @@ if (sw && sw.checked === dark) sw.checked = !dark;
 SWITCH_JS = """
 window.toggleLightDarkTheme = () => {
   for (const doc of Bokeh.documents)
-    for (const m of doc._all_models.values())
+    for (const m of doc.all_models)
       if ((m.css_classes || []).includes('explorer-dark-theme')) { m.active = !m.active; return; }
 };
 """
@@ -144,6 +142,12 @@ def theme_switch(dark: bool, tabs: pn.Tabs, *later: pn.layout.ListPanel) -> pn.w
     return toggle
 
 
+def theme_from_link() -> str:
+    """?theme=dark: "dark" (read as Panel's Fast template reads it)."""
+    raw = pn.state.session_args.get("theme", [b""])[0].decode(errors="replace")
+    return raw.strip("'").strip('"')
+
+
 def open_lesson_from_link(card: pn.Card, lessons: list) -> None:
     """A teacher's link, /app?lesson=forward&step=2, opens the Lessons card on that step (steps count from 1)."""
     args = pn.state.session_args
@@ -177,10 +181,8 @@ def create_app() -> pn.template.FastListTemplate:
     if pn.state.location is not None:  # the setup lives in the page's address (None outside a server)
         sync_url(explorer.state)
         open_lesson_from_link(lessons_card, lessons)
-    doc = pn.state.curdoc
-    if doc is not None and doc.session_context is not None:  # checkboxes named by their labels (accessible.py)
-        doc.js_on_event("document_ready", CustomJS(code=CHECKBOX_LABELS_JS))
-    dark = pn.template.FastListTemplate._get_theme_from_query_args() == "dark"  # Panel reads ?theme= too
+    compat.name_checkboxes(pn.state.curdoc)  # checkboxes named by their labels, which toggle them
+    dark = theme_from_link() == "dark"  # Panel's template reads ?theme= too
     return pn.template.FastListTemplate(
         title=TITLE,
         header=[theme_switch(dark, explorer.tabs, explorer.training_view._plots, explorer._draw_area)],
@@ -216,5 +218,5 @@ def serve(page, doc=None) -> None:
         follow_in_address_bar(doc)
 
 
-with quick_build():  # Bokeh's property validation off while the page is built (ui/bokeh_speed.py)
+with quick_build():  # Bokeh's property checks off while the page is built (ui/compat.py)
     serve(create_app())

@@ -4,24 +4,33 @@
   to zero; docs/performance.md#denormals).
 * torch's intra-op threads: on this 2-core machine one thread beat two by 10x when anything else
   was running (200 training steps: 1.7 s vs 18.7 s), because two threads spin-wait on each other's
-  tiny matmuls. `EXPLORER_TORCH_THREADS` overrides the count (bench/bench_core.py --threads N measures
-  either; docs/performance.md#threads).
+  tiny matmuls. `EXPLORER_TORCH_THREADS` overrides the count (serve/settings.py; bench/bench_core.py
+  --threads N measures either; docs/performance.md#threads).
 
+This module is torch's thread policy, the one place that sets it:
 `cpu_settings()` applies both for the duration of a train/sample call and restores them after, so
 the caller's own numerics (and e.g. hypothesis, which checks for flushed denormals) are untouched.
-Re-entrant: nested uses restore only at the outermost exit.
+Re-entrant: nested uses restore only at the outermost exit. `use_thread_policy()` sets the thread count for
+the calling thread for good: the server at start-up, a training thread, the CLI.
 """
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 from contextlib import contextmanager
 
 import torch
 
-THREADS = int(os.environ.get("EXPLORER_TORCH_THREADS", "1"))
+from explorer.serve.settings import SETTINGS
+
+THREADS = SETTINGS.torch_threads  # 0: torch's own choice
 _local = threading.local()
+
+
+def use_thread_policy() -> None:
+    """torch's intra-op threads for the calling thread: THREADS (one, unless EXPLORER_TORCH_THREADS says)."""
+    if THREADS > 0 and torch.get_num_threads() != THREADS:
+        torch.set_num_threads(THREADS)
 
 
 @contextmanager

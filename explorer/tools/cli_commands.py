@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 from explorer import load, load_pretrained, sample, save, train
 from explorer.core import metrics
 from explorer.core.objectives import OBJECTIVES
@@ -25,6 +23,7 @@ from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
 from explorer.data import datasets
 from explorer.data.dataset_specs import DATASETS
+from explorer.serve.runtime import use_thread_policy
 from explorer.tools.export import check_writable, render_gif, run_to_csv
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available
@@ -126,8 +125,7 @@ def _points_from(source: str, n: int = 2000):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    # One thread per training run: measured faster than two on this kind of shared 2-core machine.
-    torch.set_num_threads(1)
+    use_thread_policy()  # one thread per training run: faster on a shared 2-core machine (serve/runtime.py)
     source = args.csv if args.csv is not None else (args.dataset or "smiley")
     points = _points_from(source, args.points)
     given = {"objective": args.objective, "schedule": args.schedule, "steps": args.steps, "lr": args.lr,
@@ -155,7 +153,7 @@ def _load_model(name: str):
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    torch.set_num_threads(1)
+    use_thread_policy()
     for path in (args.csv, args.gif):
         if path:
             check_writable(path)  # before sampling, not after

@@ -12,8 +12,9 @@ Panel views (each a `base.StateView`, styled by style.py):
   canvas.py, streamline_layer.py, trace_layer.py, guidance_arrows.py), quality_view.py, training_view.py,
   branch_view.py, density_view.py, compare_view.py, schedule_view.py, export_view.py.
 Session plumbing: polling.py (periodic callbacks that run only while a job does; session teardown),
-lazy.py (parts made when first shown, and the sidebar sent after the first paint), bokeh_speed.py (Bokeh's
-immutable defaults computed once; its checks off while a page is built) and url_state.py (the setup in the
-address bar). The page itself is explorer/serve/app.py.
+lazy.py (parts made when first shown, and the sidebar sent after the first paint), compat.py (every use of
+Panel's and Bokeh's internals, gated on the tested versions: Bokeh's immutable defaults computed once, its
+checks off while a page is built, the page scripts that name checkboxes and buttons) and url_state.py (the
+setup in the address bar). The page itself is explorer/serve/app.py.
 See docs/performance.md#panel-and-bokeh for the recipes these follow.
 """

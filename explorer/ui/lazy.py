@@ -14,7 +14,7 @@ from contextlib import nullcontext
 
 import panel as pn
 
-from explorer.ui.bokeh_speed import quick_build
+from explorer.ui.compat import connected, quick_build
 
 
 def lazy_card(title: str, factory: Callable[[], object], **kw) -> pn.Card:
@@ -41,10 +41,7 @@ _undrawn: dict[int, tuple[float, weakref.ref]] = {}  # first paints not yet draw
 
 
 def _on_its_way(made: float, doc_ref: weakref.ref, now: float) -> bool:
-    doc = doc_ref()
-    session = getattr(getattr(doc, "session_context", None), "_session", None)  # Bokeh's ServerSession
-    connected = session is not None and session.connection_count > 0
-    return now - made < (MAX_WAIT_S if connected else UNCONNECTED_S)
+    return now - made < (MAX_WAIT_S if connected(doc_ref()) else UNCONNECTED_S)
 
 
 def after_first_paint(factory: Callable[[], list], placeholder: str, **kw) -> pn.Column:

@@ -58,11 +58,12 @@ def tab_name(name_or_label: str) -> str | None:
 def bind_tabs(cls: type[param.Parameterized]) -> type[param.Parameterized]:
     """Give `cls` a `tab` Selector of the registered tabs (the shown tab, in the link), now and later."""
 
-    def refresh():
+    def refresh():  # {label: name}: a link or a lesson may say either (url_state.coerce)
+        objects = dict(zip(labels(), names(), strict=True))
         if "tab" not in cls.param:
-            cls.param.add_parameter("tab", param.Selector(default=EXPLORE, objects=names(),
+            cls.param.add_parameter("tab", param.Selector(default=EXPLORE, objects=objects,
                                                           doc="The shown tab: " + ", ".join(names()) + "."))
-        cls.param["tab"].objects = names()
+        cls.param["tab"].objects = objects
 
     TABS.watch(refresh)
     refresh()

@@ -31,7 +31,7 @@ from bokeh.protocol.receiver import Receiver
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from explorer.ui.bokeh_speed import remember_stable_defaults
+from explorer.ui.compat import remember_stable_defaults
 
 # These clients stand in for a class's browsers, which build their documents on the students' machines; here
 # they share the server's cores, so they build them as cheaply as the server builds its own.

@@ -5,7 +5,7 @@ import panel as pn
 from bokeh.document import Document
 from panel.io.state import set_curdoc
 
-from explorer.ui import lazy
+from explorer.ui import compat, lazy
 
 
 def test_outside_a_server_the_rest_comes_at_once():
@@ -16,15 +16,15 @@ def test_outside_a_server_the_rest_comes_at_once():
 def test_in_a_page_not_yet_drawn_the_placeholder_stays_until_onload():
     made = []
     doc = Document()
-    pn.state._loaded[doc] = False  # a served session whose browser has not said "drawn"
+    compat.hold_onload(doc)  # a served session whose browser has not said "drawn"
     try:
         with set_curdoc(doc):
             column = lazy.after_first_paint(lambda: made.append(1) or [pn.pane.Markdown("controls")], "*Loading…*")
             assert made == [] and column.objects[0].object == "*Loading…*"
-            pn.state._on_load(doc)  # what the browser's "document ready" sets off
+            compat.fire_onload(doc)  # what the browser's "document ready" sets off
         assert made == [1] and [o.object for o in column.objects] == ["controls"]
     finally:
-        pn.state._loaded.pop(doc, None)
+        compat.forget_onload(doc)
 
 
 def test_lazy_card_builds_its_content_on_first_open_only():

@@ -252,7 +252,8 @@ def test_oracle_memorises_and_the_network_generalises():
     oracle_dist = nearest(state.run.samples, state.data)
     assert np.mean(oracle_dist < 1e-3) > 0.6 and np.mean(net_dist < 1e-3) < 0.05
     assert state.quality["to_training"] < net_quality["to_training"]
-    assert set(net_quality) == {"to_training", "to_fresh", "floor", "straightness"}
+    assert {"to_training", "to_fresh", "floor", "straightness", "verdict"} <= set(net_quality)
+    assert (state.quality["verdict"], net_quality["verdict"]) == ("memorises", "generalises")
     state.use_oracle = False
     np.testing.assert_array_equal(nearest(state.run.samples, state.data), net_dist)
 

@@ -41,13 +41,12 @@ def load_pretrained(name: str):
 
 
 def regenerate(names=None) -> None:
-    import torch
-
     from explorer.data.datasets import load as load_data
     from explorer.data.datasets import names as all_names
+    from explorer.serve.runtime import use_thread_policy
     from explorer.training.training import train
 
-    torch.set_num_threads(1)  # measured faster than 2 on this 2-core machine (bench/)
+    use_thread_policy()  # one thread: measured faster than 2 on this 2-core machine (serve/runtime.py)
     for name in names or all_names():
         model = train(load_data(name, n=DATA_N, seed=DATA_SEED), RECIPE)
         save(model, folder(name))

@@ -46,17 +46,3 @@ def on_session_destroyed(callback) -> bool:
     doc.on_session_destroyed(callback)
     return True
 
-
-def forget_js_callbacks(*widgets) -> None:
-    """Drop `widgets` from Panel's registries of jscallback/jslink (call when their session ends).
-
-    Panel keeps every widget's JS callbacks in a class-level WeakKeyDictionary keyed by the widget. When a
-    callback's `args` reach back to the widget (our player's render callback names the player), the value
-    keeps the key alive and the whole session (state, models, frames) is never freed: ~8 MB per closed tab,
-    found by the teardown test (tests/server/test_classroom.py).
-    """
-    from panel.links import Callback, Link
-
-    for widget in widgets:
-        Callback.registry.pop(widget, None)
-        Link.registry.pop(widget, None)

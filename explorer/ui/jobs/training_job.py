@@ -12,9 +12,9 @@ import traceback
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from explorer.core.errors import ExplorerError
+from explorer.serve.runtime import use_thread_policy
 from explorer.training.config import TrainConfig
 from explorer.training.training import train
 from explorer.ui.jobs.training_slots import Ticket
@@ -91,7 +91,7 @@ class TrainingJob:
         return self._thread.is_alive()
 
     def _run(self) -> None:
-        torch.set_num_threads(1)  # one thread per session: measured faster and fair when many train
+        use_thread_policy()  # one thread per session: measured faster and fair when many train (runtime.py)
         try:
             if not self.ticket.enter(self._stop):
                 return  # stopped while waiting in line: no model, no error

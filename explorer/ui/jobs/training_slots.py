@@ -9,20 +9,17 @@ many are ahead of them; Stop leaves the line.
 """
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 
-SLOTS_ENV = "EXPLORER_TRAINING_SLOTS"
+from explorer.serve.settings import Settings
+
+SLOTS_ENV = Settings.VARIABLES["training_slots"]
 
 
 def default_slots() -> int:
-    """$EXPLORER_TRAINING_SLOTS if set (>= 1), else one per core."""
-    raw = os.environ.get(SLOTS_ENV, "")
-    try:
-        return max(1, int(raw)) if raw.strip() else max(1, os.cpu_count() or 1)
-    except ValueError:
-        return max(1, os.cpu_count() or 1)
+    """$EXPLORER_TRAINING_SLOTS if set (>= 1), else one per core (read now: serve/settings.py)."""
+    return Settings.from_env().training_slot_count()
 
 
 class TrainingSlots:

@@ -21,7 +21,7 @@ from bokeh.plotting import figure
 from explorer.core import samplers
 from explorer.core.errors import ExplorerError
 from explorer.ui.base import StateView
-from explorer.ui.jobs.polling import forget_js_callbacks
+from explorer.ui.compat import forget_js_callbacks, name_buttons, not_busy
 from explorer.ui.plot import frames
 from explorer.ui.plot.canvas import BASE_Z, Canvas, PlotLayers
 from explorer.ui.plot.guidance_arrows import GuidanceArrows
@@ -36,7 +36,6 @@ from explorer.ui.plot.main_view_labels import (
     LOOP_CSS,
     MUTED,
     PLAYER_CSS,
-    PLAYER_LABELS_JS,
     PLAYER_TIPS,
     REPLAY_JS,
     class_palette,
@@ -124,14 +123,10 @@ class MainView(StateView):
         # A playing page sends the slider's and the player's value ~12 times a second: not "busy" work. Panel's
         # busy counter (unused here: app.py has no busy indicator) cost ~1 ms of each tick (docs/performance.md).
         for w in (self._slider, self._player):
-            w._busy__ignore = ["value", "direction", "value_throttled"]
+            not_busy(w, "value", "direction", "value_throttled")
         self._slider.param.watch(self._on_tick, "value")
         self._player.param.watch(self._on_direction, "direction")
-        doc = pn.state.curdoc
-        if doc is not None and doc.session_context is not None:  # a served page: name the buttons once it is drawn
-            import json
-
-            doc.js_on_event("document_ready", CustomJS(code=PLAYER_LABELS_JS % json.dumps(PLAYER_TIPS)))
+        name_buttons(pn.state.curdoc, "explorer-player", PLAYER_TIPS)  # a served page: once it is drawn
         self._loop = pn.widgets.Toggle(label="↻ Loop", value=True, width=62, height=26, margin=(4, 0, 0, 4),
                                        stylesheets=[LOOP_CSS], css_classes=["explorer-loop"])
         self._loop.param.watch(self._on_loop, "value")
@@ -294,7 +289,7 @@ class MainView(StateView):
         self._draw_traces()
 
     def release(self) -> None:
-        """Let the session be freed once it ends (polling.forget_js_callbacks says why)."""
+        """Let the session be freed once it ends (compat.forget_js_callbacks says why)."""
         forget_js_callbacks(self._player, self._slider)
 
     def __panel__(self):

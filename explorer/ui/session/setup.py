@@ -5,21 +5,20 @@ Every setting here travels in the page's address (SHARED); an A/B arm has its ow
 """
 from __future__ import annotations
 
-import os
-
 import param
 
 from explorer.core.couplings import COUPLINGS
 from explorer.core.objectives import OBJECTIVES
 from explorer.core.schedules import SCHEDULES
 from explorer.data import datasets
+from explorer.serve.settings import SETTINGS
 from explorer.training.config import TrainConfig
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices
 from explorer.ui.session.part import Part
 
 # Per-session caps so one student cannot starve a class on a shared laptop (README: serving a class).
 # A teacher on a weak laptop can lower the training cap for every session: EXPLORER_MAX_TRAIN_STEPS=300.
-MAX_TRAIN_STEPS = max(1, int(os.environ.get("EXPLORER_MAX_TRAIN_STEPS", "5000") or 5000))
+MAX_TRAIN_STEPS = SETTINGS.max_train_steps  # explorer/serve/settings.py
 
 
 class Setup(Part):

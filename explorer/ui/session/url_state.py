@@ -87,6 +87,12 @@ def coerce(p: param.Parameter, name: str, raw: str) -> tuple[object | None, str 
     if isinstance(p, param.Selector):
         if raw in p.objects:
             return raw, None
+        # Written as a person would: any case, `_` for a space, or a choice's label (a Selector whose objects
+        # are {label: value}, such as the tabs: ?tab=Densities or ?tab=paths_not_taken).
+        wanted = raw.replace("_", " ").strip().lower()
+        spelled = {str(o).lower(): o for o in p.objects} | {k.lower(): v for k, v in (p.names or {}).items()}
+        if wanted in spelled and spelled[wanted] != DRAWN:
+            return spelled[wanted], None
         choices = ", ".join(str(o) for o in p.objects if o != DRAWN)
         return None, f"{name}={_quote(raw)} is not one of {choices}"
     if isinstance(p, param.Number):  # Integer is a Number

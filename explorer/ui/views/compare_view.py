@@ -20,7 +20,8 @@ from explorer.core.schedules import SCHEDULES
 from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
 from explorer.ui.base import StateView
-from explorer.ui.jobs.polling import Poller, forget_js_callbacks, on_session_destroyed
+from explorer.ui.compat import forget_js_callbacks
+from explorer.ui.jobs.polling import Poller, on_session_destroyed
 from explorer.ui.plot import frames
 from explorer.ui.session.compare_state import CompareState
 from explorer.ui.style import empty_columns, style_figure

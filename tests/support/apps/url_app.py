@@ -9,6 +9,7 @@ import panel as pn
 import torch
 from panel.theme import Fast
 
+from explorer.ui import compat
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.session.url_state import sync_url
 from explorer.ui.views.export_view import ExportView
@@ -17,7 +18,7 @@ pn.extension(notifications=True)
 torch.set_num_threads(1)
 
 # As in app.py: the Fast design without its Google web font (offline, that link logs a console error).
-FastOffline = type("Fast", (Fast,), {"_resources": {**Fast._resources, "font": {}}})
+FastOffline = compat.without_web_font(Fast)
 
 explorer = Explorer().start()
 export = pn.Card(ExportView(state=explorer.state), title="Export & share", collapsed=True,

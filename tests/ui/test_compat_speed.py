@@ -1,5 +1,5 @@
-"""explorer/ui/bokeh_speed.py: Bokeh's defaults kept once they are known to be immutable; validation off while
-a page is built."""
+"""explorer/ui/compat.py, the speed patches: Bokeh's defaults kept once they are known to be immutable; property
+checks off while a page is built, with Bokeh's conversions kept."""
 from __future__ import annotations
 
 import math
@@ -12,7 +12,8 @@ from bokeh.models import Column, Div, Model, Slider, Title
 from bokeh.plotting import figure
 from bokeh.themes import Theme
 
-from explorer.ui import bokeh_speed
+from explorer.serve.settings import Settings
+from explorer.ui import compat as bokeh_speed
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_installing_twice_is_harmless(kept):
 
 
 def test_quick_build_turns_validation_off_for_the_block_only(monkeypatch):
-    monkeypatch.delenv("EXPLORER_VALIDATE_PROPERTIES", raising=False)
+    monkeypatch.setattr(bokeh_speed, "SETTINGS", Settings(validate_properties=False))
     assert validation_on()
     with bokeh_speed.quick_build():
         assert not validation_on()
@@ -101,7 +102,22 @@ def test_quick_build_turns_validation_off_for_the_block_only(monkeypatch):
         Slider(start=0, end=1, value=0, step=1).title = 5
 
 
+def test_quick_build_keeps_bokehs_conversions(monkeypatch):
+    """Issue 23: a figure built in quick_build kept its title as a string, and the first lesson's link was a
+    blank page. Every conversion Bokeh makes of a value is made as with the checks on."""
+    monkeypatch.setattr(bokeh_speed, "SETTINGS", Settings(validate_properties=False))
+    with bokeh_speed.quick_build():
+        assert not validation_on()
+        fig = figure(title="Exact density")
+        fig.xaxis.ticker = [0, 1, 2]  # a list becomes a FixedTicker
+        slider = Slider(start=0, end=1, value=0, step=1, css_classes=("a", "b"))  # a tuple becomes a list
+    assert isinstance(fig.title, Title) and fig.title.text == "Exact density"
+    fig.title.update(text_font_size="13px")  # density_view._square did this, and raised
+    assert fig.xaxis[0].ticker.ticks == [0, 1, 2]
+    assert slider.css_classes == ["a", "b"] and isinstance(slider.css_classes, list)
+
+
 def test_quick_build_can_keep_validation(monkeypatch):
-    monkeypatch.setenv("EXPLORER_VALIDATE_PROPERTIES", "1")
+    monkeypatch.setattr(bokeh_speed, "SETTINGS", Settings(validate_properties=True))
     with bokeh_speed.quick_build():
         assert validation_on()

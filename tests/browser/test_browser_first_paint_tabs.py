@@ -1,0 +1,112 @@
+"""Every tab a link opens with the page renders, with the server's speed-ups on (explorer/ui/compat.py).
+
+A link can open a tab during the first paint: a lesson's teacher link (/app?lesson=forward&step=2, the
+Lessons card's steps, from explorer/lessons/) or ?tab=. That tab's view is then built while Bokeh's property
+checks are off (compat.quick_build), and on the code before issue 23 the first lesson's link was a blank page
+(the Densities figures kept their titles as strings; the server raised). Each link here is loaded in a real
+browser against one served app: the status line shows, the link's tab is the open one, a plot in it is drawn,
+the lesson's step is the one shown, and neither the server's log nor the page has an error.
+"""
+from __future__ import annotations
+
+import pytest
+from browser_support import APP_PATH, serve_process
+
+from explorer.lessons import load_lessons
+from explorer.ui.explorer import Explorer
+
+pytestmark = pytest.mark.browser
+
+LESSONS = load_lessons()
+TABS = Explorer.TAB_NAMES
+
+
+def _lesson_tab(name: str, step: int) -> str:
+    """The tab the link of step `step` (from 1) opens: the last `tab=` of steps 1..step, as lesson_state.open."""
+    tab = "Explore"
+    for earlier in LESSONS[name].steps[:step]:
+        tab = earlier.settings.get("tab", tab)
+    return tab
+
+
+LESSON_LINKS = [(name, k) for name, lesson in LESSONS.items() for k in range(1, len(lesson.steps) + 1)]
+
+# In the page: the open tab's title, and how many of its plots are drawn (a view that has finished, on screen).
+SHOWN_JS = """() => {
+  const models = [...Bokeh.documents[0].all_models];
+  const tabs = models.find((m) => m.type.endsWith('Tabs') && m.tabs.some((t) => t.title === 'Explore'));
+  let drawn = 0;
+  for (const m of models) {
+    if (!m.type.endsWith('Plot') && m.type !== 'Figure') continue;
+    const view = Bokeh.index.find_one(m);
+    if (view == null || !view.has_finished()) continue;
+    const box = view.el.getBoundingClientRect();
+    if (box.width > 50 && box.height > 50 && view.el.checkVisibility()) drawn += 1;
+  }
+  return {tab: tabs == null ? null : tabs.tabs[tabs.active].title, drawn};
+}"""
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The app with its speed-ups on (EXPLORER_VALIDATE_PROPERTIES=0); yields (url, the server's log)."""
+    env = {"EXPLORER_VALIDATE_PROPERTIES": "0"}
+    with serve_process(APP_PATH, tmp_path_factory.mktemp("first-paint-tabs"), env=env) as (_proc, url, log):
+        yield url, log
+
+
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One browser page for every link (a new page per link cost a second or two more, on a busy machine);
+    yields (page, the list collecting its uncaught errors)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page, errors
+    page.close()
+
+
+def _server_errors(log, since: int) -> str:
+    text = log.read_text(errors="replace")[since:]
+    return "\n".join(line for line in text.splitlines() if "Error" in line or "Traceback" in line
+                     or "not applied" in line)
+
+
+def _open(page, errors: list, served, query: str, tab: str) -> None:
+    url, log = served
+    page.goto("about:blank")  # the previous link's page closed first: what its end logs is not this link's
+    page.wait_for_timeout(200)
+    since = len(log.read_text(errors="replace"))
+    errors.clear()
+    page.goto(f"{url}?{query}", timeout=60_000)
+    try:
+        page.get_by_text("Status:").first.wait_for(state="visible", timeout=45_000)
+        page.wait_for_function(f"() => ({SHOWN_JS})().drawn > 0 && ({SHOWN_JS})().tab === {tab!r}",
+                               timeout=30_000)
+    except Exception as exc:  # a blank page: say what the server said
+        raise AssertionError(f"?{query}: no drawn plot in tab {tab!r}; server: {_server_errors(log, since)}") from exc
+    shown = page.evaluate(SHOWN_JS)
+    assert shown["tab"] == tab and shown["drawn"] >= 1, shown
+    page.wait_for_timeout(300)  # what the page does next (the sidebar, after the first paint) errs here too
+    assert not _server_errors(log, since), _server_errors(log, since)
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("name, step", LESSON_LINKS, ids=[f"{n}-{k}" for n, k in LESSON_LINKS])
+def test_every_lesson_steps_teacher_link_renders(tab, served, name, step):
+    page, errors = tab
+    _open(page, errors, served, f"lesson={name}&step={step}", _lesson_tab(name, step))
+    title = LESSONS[name].steps[step - 1].title
+    page.get_by_text(title, exact=True).first.wait_for(state="visible", timeout=30_000)  # the Lessons card's step
+
+
+@pytest.mark.parametrize("name", TABS)
+def test_every_tab_opened_by_the_link_renders(tab, served, name):
+    page, errors = tab
+    _open(page, errors, served, f"tab={name.replace(' ', '_')}", name)
+
+
+def test_an_unknown_tab_in_the_link_says_so(tab, served):
+    page, errors = tab
+    _open(page, errors, served, "tab=Nowhere", "Explore")
+    page.get_by_text("tab='Nowhere' is not one of").first.wait_for(state="visible", timeout=15_000)

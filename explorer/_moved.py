@@ -25,7 +25,7 @@ MOVED = {
         "state", "choices", "guidance_state", "training_state", "compare_state", "branch_state",
         "guidance_sweep_state", "sweep_state", "lesson_state", "url_state")},
     **{f"ui.{name}": f"ui.jobs.{name}" for name in (
-        "background", "background_job", "polling", "training_job", "training_slots", "export_files")},
+        "background_job", "polling", "training_job", "training_slots", "export_files")},
     **{f"ui.{name}": f"ui.plot.{name}" for name in (
         "main_view", "main_view_js", "main_view_labels", "main_view_layers", "trace_layer", "streamline_layer",
         "guidance_arrows", "frames")},

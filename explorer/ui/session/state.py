@@ -24,7 +24,7 @@ from explorer.data.labels import check_labels
 from explorer.studies.straight import straightness
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available, load_pretrained
-from explorer.ui.jobs.training_job import TrainingJob
+from explorer.ui.jobs.runner import JobRunner
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
 from explorer.ui.session.guidance_state import GuidanceState
 from explorer.ui.session.training_state import TrainingState
@@ -102,7 +102,7 @@ class ExplorerState(GuidanceState, TrainingState):
     def __init__(self, **params):
         super().__init__(**params)
         self.model_dataset = None  # the built-in set whose pretrained model is shown (None: another model)
-        self._job: TrainingJob | None = None
+        self.jobs = JobRunner()  # the session's background work; a served page gives it a poller
         self._drawn: np.ndarray | None = None
         self._drawn_classes: tuple[np.ndarray | None, list[str]] = (None, [])  # a drawing in colours: its classes
         self._reference = (None, None)  # (key, fresh draw) for the quality numbers

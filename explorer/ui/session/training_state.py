@@ -1,5 +1,6 @@
-"""The training half of a session's state: start, reflow, stop and poll a training job. No Panel here.
-ExplorerState inherits it; the job itself runs in a thread (training_job.py) and never touches the page.
+"""The training half of a session's state: start, reflow, stop and follow a training job. No Panel here.
+ExplorerState inherits it; the job runs on the session's JobRunner (`self.jobs`, runner.py) and never touches
+the page: the runner hands its news to `_on_training_news` on the session's thread.
 """
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import param
 from explorer.core.errors import ExplorerError
 from explorer.core.samplers import sample
 from explorer.data import datasets
-from explorer.ui.jobs.training_job import TrainingJob
+from explorer.ui.jobs.training_job import TrainingNews, TrainingWork
 from explorer.ui.session.choices import DRAWN, GAUSSIAN
 
 
@@ -60,7 +61,9 @@ class TrainingState(param.Parameterized):
 
     def _start_job(self, points, config, extra, what: str = "") -> bool:
         self.losses, self.progress, self.preview, self.diverged_at = [], 0.0, None, None
-        self._job = TrainingJob(points, config, extra=extra).start()
+        work = TrainingWork(points, config, extra=extra)
+        self.jobs.start("training", work, on_progress=lambda news: self._on_training_news(news, work),
+                        on_done=lambda news: self._on_training_done(news, work))
         self.training = True
         self._training_status = (what or f"Training {config.objective} on {config.schedule}") + \
             f" for {config.steps} steps..."
@@ -68,39 +71,41 @@ class TrainingState(param.Parameterized):
         return True
 
     def stop_training(self) -> None:
-        if self._job is not None:
-            self._job.stop()
+        job = self.jobs.get("training")
+        if job is not None:
+            job.stop()
 
     def poll(self) -> bool:
-        """Move the job's news into parameters (call from the UI thread). True if anything changed."""
-        job = self._job
-        if job is None:
-            return False
-        news = job.drain()
+        """Move every job's news into the state (the session's thread; a served page's poller calls it).
+        True if anything changed."""
+        return self.jobs.poll()
+
+    def _on_training_news(self, job_news, work: TrainingWork) -> None:
+        news = TrainingNews.of(job_news, work.ticket)
         if not news.done:  # in line for a training slot, or (again) training
-            status = news.waiting_line(job.ticket.slots.size) or self._training_status
+            status = news.waiting_line(work.ticket.slots.size) or self._training_status
             if status != self.status:
                 self.status = status
         if news.losses:
             self.losses = self.losses + news.losses
-            self.progress = min(100.0, 100.0 * news.step / job.config.steps)
+            self.progress = min(100.0, 100.0 * news.step / work.config.steps)
         if news.preview is not None:
             self.preview = news.preview
-        if news.done:
-            self._job = None
-            log = getattr(news.model, "log", None)
-            if log is not None and log.diverged:  # the model goes, its curve up to the blow-up stays
-                self._keep_diverged_curve(log)
-            self.training = False
-            model, status, error = news.outcome()
-            if error:
-                self.error = error
-            if model is not None:
-                self.model_dataset = None
-                self.model = model  # triggers recompute
-            if status:
-                self.status = status
-        return news.changed
+
+    def _on_training_done(self, job_news, work: TrainingWork) -> None:
+        news = TrainingNews.of(job_news, work.ticket)
+        log = getattr(news.model, "log", None)
+        if log is not None and log.diverged:  # the model goes, its curve up to the blow-up stays
+            self._keep_diverged_curve(log)
+        self.training = False
+        model, status, error = news.outcome()
+        if error:
+            self.error = error
+        if model is not None:
+            self.model_dataset = None
+            self.model = model  # triggers recompute
+        if status:
+            self.status = status
 
     def _keep_diverged_curve(self, log) -> None:
         """Add the finite per-step losses the job had not reported yet (it reports every 10 steps; a run often
@@ -116,8 +121,6 @@ class TrainingState(param.Parameterized):
         self.param.update(losses=[], preview=None, progress=0.0, diverged_at=None, model=model)
 
     def shutdown(self) -> None:
-        """Stop the training thread (session closed)."""
-        if self._job is not None:
-            self._job.stop()
-            self._job.join(timeout=2.0)
+        """Stop every job of the session and join its thread (session closed)."""
+        self.jobs.stop_all()
 

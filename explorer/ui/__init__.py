@@ -2,7 +2,8 @@
 
 Plain Python, no Panel (unit tested without a browser):
   state.py (ExplorerState: the session's setup, model, run and quality figures), compare_state.py (the
-  A/B arms), branch_state.py (paths not taken), training_job.py (a training run in a background thread),
+  A/B arms), branch_state.py (paths not taken), runner.py (every long task of a session as a Job of its JobRunner),
+  training_job.py (a training run as such a job),
   training_slots.py (how many runs train at once per process), frames.py (what goes to the browser once
   per run), export_files.py (model zips, thinned trajectories, the GIF job), main_view_js.py (the
   browser-side drawing code, as JS strings).
@@ -11,7 +12,7 @@ Panel views (each a `base.StateView`, styled by style.py):
   main_view.py (the animated plot; its layers made when first shown: main_view_layers.py, trace_layer.py,
   streamline_layer.py, guidance_arrows.py), quality_view.py, training_view.py, branch_view.py, density_view.py,
   compare_view.py, schedule_view.py, export_view.py.
-Session plumbing: polling.py (periodic callbacks that run only while a job does; session teardown),
+Session plumbing: polling.py (the job runner's one periodic callback, run only while a job does; session teardown),
 lazy.py (parts made when first shown, and the sidebar sent after the first paint), bokeh_speed.py (Bokeh's
 immutable defaults computed once; its checks off while a page is built) and url_state.py (the setup in the
 address bar). The page itself is explorer/serve/app.py.

@@ -1,4 +1,4 @@
-"""The dashboard's logic without a browser: ExplorerState and its TrainingJob.
+"""The dashboard's logic without a browser: ExplorerState and its training job.
 
 The state is driven the way the page drives it: set parameters, call start/stop, and call `poll()`
 in a loop as the periodic callback does. Budgets are small (a few hundred steps, few samples).

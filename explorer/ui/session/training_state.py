@@ -76,8 +76,8 @@ class TrainingState(param.Parameterized):
             job.stop()
 
     def poll(self) -> bool:
-        """Move every job's news into the state (the session's thread; a served page's poller calls it).
-        True if anything changed."""
+        """Move every job's news into the state now (tests, a notebook; a served page's poller drains the
+        runner by itself). True if anything changed."""
         return self.jobs.poll()
 
     def _on_training_news(self, job_news, work: TrainingWork) -> None:

@@ -215,3 +215,24 @@ def test_a_cancelled_job_calls_nobody_back(runner):
     job.join(TIMEOUT)
     runner.poll()
     assert heard == [] and not job.alive and not runner.running()
+
+
+def test_a_page_gives_its_runner_one_poller_however_many_views_ask():
+    from explorer.ui.jobs.polling import Poller, serve_jobs
+
+    runner = JobRunner()
+    serve_jobs(runner)
+    poller = runner._poller
+    serve_jobs(runner)  # the next view of the same session
+    assert isinstance(poller, Poller) and runner._poller is poller
+
+
+def test_a_callback_that_polls_again_does_not_drain_twice():
+    runner = JobRunner()
+    done = []
+    first = runner.start("first", lambda job: 1, on_done=lambda news: (done.append(news.result), runner.poll()))
+    second = runner.start("second", lambda job: 2, on_done=lambda news: done.append(news.result))
+    first.join(TIMEOUT)
+    second.join(TIMEOUT)
+    assert runner.poll()
+    assert done == [1, 2] and not runner.running()  # each on_done once, in order

@@ -11,6 +11,8 @@ indicator (two patches to the page and milliseconds of design bookkeeping per ca
 """
 from __future__ import annotations
 
+import weakref
+
 import panel as pn
 from panel.io.callbacks import PeriodicCallback
 
@@ -19,13 +21,17 @@ POLL_MS = 150  # how often a running job's news reaches the page
 
 def serve_jobs(runner) -> None:
     """Drain `runner` (the session's JobRunner) from a Poller on this session's event loop, and stop its jobs
-    when the session ends (once per runner: every view that starts jobs calls this, the first one wires it)."""
+    when the session ends. Every view that starts jobs calls this; the first call in a session wires it."""
     def tick():
         with pn.io.hold():  # whatever the jobs' news changes reaches the page as one message
             runner.poll()
 
-    if runner.use_poller(lambda _poll: Poller(tick)):
-        on_session_destroyed(lambda session_context: runner.stop_all())
+    runner.use_poller(lambda _poll: Poller(tick))
+    if runner not in _HOOKED and on_session_destroyed(lambda session_context: runner.stop_all()):
+        _HOOKED.add(runner)
+
+
+_HOOKED = weakref.WeakSet()  # runners whose session end stops them (weak: it keeps no session alive)
 
 
 class Poller:

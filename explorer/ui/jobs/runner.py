@@ -139,6 +139,7 @@ class JobRunner:
     def __init__(self, poller_factory: Callable[[Callable[[], object]], object] | None = None):
         self._jobs: list[Job] = []
         self._poller = None
+        self._polling = False  # a callback that polls again (a wait inside on_done) must not drain twice
         if poller_factory is not None:
             self.use_poller(poller_factory)
 
@@ -180,6 +181,18 @@ class JobRunner:
 
     def poll(self) -> bool:
         """Drain every job into its callbacks (the session's thread). True if any had news."""
+        if self._polling:
+            return False
+        self._polling, changed = True, False
+        try:
+            changed = self._drain_all()
+        finally:
+            self._polling = False
+        if not self._jobs and self._poller is not None:
+            self._poller.stop()
+        return changed
+
+    def _drain_all(self) -> bool:
         changed = False
         for job in list(self._jobs):
             news = job.drain()
@@ -193,8 +206,6 @@ class JobRunner:
                     job.on_done(news)
             except Exception:  # noqa: BLE001 - one state's bug must not stop the other jobs' news
                 traceback.print_exc()
-        if not self._jobs and self._poller is not None:
-            self._poller.stop()
         return changed
 
     def wait(self, timeout: float | None = None, name: str | None = None) -> bool:

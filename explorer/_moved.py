@@ -27,7 +27,7 @@ MOVED = {
         "guidance_sweep_state", "sweep_state", "lesson_state", "url_state")},
     "ui.guidance_state": "ui.session.sampling",  # the guidance settings are the Sampling part's now
     **{f"ui.{name}": f"ui.jobs.{name}" for name in (
-        "background", "background_job", "polling", "training_job", "training_slots", "export_files")},
+        "background_job", "polling", "training_job", "training_slots", "export_files")},
     **{f"ui.{name}": f"ui.plot.{name}" for name in (
         "main_view", "main_view_js", "main_view_labels", "trace_layer", "streamline_layer",
         "guidance_arrows", "frames")},

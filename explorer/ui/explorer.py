@@ -7,8 +7,8 @@
 
 Explorer itself is a plain Row (sidebar, main column) so it embeds anywhere; app.py puts its
 `controls` and `main` into a FastListTemplate instead. Whichever is shown, `start()` hooks the
-session up: a periodic callback moves the training thread's news into the state
-(docs/performance.md#threads-and-the-poller), and closing the session stops the thread.
+session up: the session's job runner gets its poller, which moves the jobs' news into the state
+(docs/performance.md#threads-and-the-poller), and closing the session stops every job.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import panel as pn
 from explorer.serve.runtime import release_memory
 from explorer.ui.base import StateView
 from explorer.ui.jobs.export_files import escape_markdown
-from explorer.ui.jobs.polling import Poller, on_session_destroyed
+from explorer.ui.jobs.polling import on_session_destroyed, serve_jobs
 from explorer.ui.lazy import lazy_column
 from explorer.ui.plot.main_view import MainView
 from explorer.ui.session.state import DRAWN
@@ -78,7 +78,7 @@ class Explorer(StateView):
         s.param.watch(lambda e: self.show_tab(e.new), "tab")  # the link's ?tab= (url_state.py) or a lesson
         self.show_tab(s.tab)
         self._on_tab()
-        self._callback = None
+        self._started = False
         s.param.watch(self._on_status, "status")
         s.param.watch(self._on_error, "error")
         s.param.watch(self._on_dataset, "dataset")
@@ -88,36 +88,19 @@ class Explorer(StateView):
 
     # --- session wiring -----------------------------------------------------------------------
     def start(self) -> Explorer:
-        """Hook the session up (idempotent): poll the training thread while it runs (polling.py: an idle
-        session runs no callback at all), and stop the thread when the session closes."""
-        if self._callback is None:
-            self._callback = Poller(self._tick)
-            self.state.param.watch(self._on_training, "training")
-            self._on_training()
+        """Hook the session up (idempotent): the state's job runner gets its poller (polling.serve_jobs: it
+        runs only while a job does), and the session's end stops every job and frees the page."""
+        if not self._started:
+            self._started = True
+            serve_jobs(self.state.jobs)
             on_session_destroyed(self._on_destroyed)
         return self
 
-    def _on_training(self, *_events) -> None:
-        callback = self._callback
-        if callback is None:
-            return
-        if self.state.training:
-            callback.start()
-        else:
-            callback.stop()
-
-    def _tick(self) -> None:
-        with pn.io.hold():
-            self.state.poll()
-
     def _on_destroyed(self, session_context) -> None:
-        callback, self._callback = self._callback, None
         try:
             self.main_view.release()
-            if callback is not None:
-                callback.stop()
         finally:
-            self.state.shutdown()  # the training thread must stop even if the page is already gone
+            self.state.jobs.stop_all()  # the threads must stop even if the page is already gone
             # Bokeh frees the session's models after this hook returns: trim the heap a moment later.
             timer = threading.Timer(TRIM_AFTER_S, release_memory)
             timer.daemon = True

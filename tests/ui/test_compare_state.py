@@ -60,7 +60,7 @@ def test_train_both_finishes_with_runs_and_scores(trained):
         assert arm.model is not None and arm.model.log.steps_done == BUDGET
         assert arm.trained_as == (arm.objective, arm.schedule) and not arm.stale
         assert arm.run is not None and arm.run.points.shape == (arm.sample_steps + 1, 1000, 2)
-        assert set(arm.quality) == {"to_training", "to_fresh", "floor"}
+        assert {"to_training", "to_fresh", "floor", "verdict", "ratio"} <= set(arm.quality)
         assert all(math.isfinite(v) and v >= 0 for v in arm.quality.values())
         assert arm.preview is None  # the live preview is gone once the real samples are there
     # both arms share the noise: frame 0 (t = 1) is the same start for A and B

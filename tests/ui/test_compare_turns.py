@@ -1,4 +1,4 @@
-"""The A/B turn-taking in explorer.ui.session.compare_state: `_Baton` and `_TurnJob`, without CompareState around them.
+"""The A/B turn-taking in explorer.ui.session.compare_state: `_Baton` and `_TurnWork`, without CompareState around them.
 
 A probe records every training step with the arm that computes it (a wrapper around the training loop's
 `training_target`, called once per step) and the end of every turn (the job's progress callback, just before
@@ -17,9 +17,10 @@ import explorer.training.training
 from explorer import train
 from explorer.data import datasets
 from explorer.training.config import TrainConfig
-from explorer.ui.jobs.training_job import TrainingJob
+from explorer.ui.jobs.runner import JobRunner
+from explorer.ui.jobs.training_job import TrainingNews, TrainingWork
 from explorer.ui.jobs.training_slots import Ticket, TrainingSlots
-from explorer.ui.session.compare_state import _Baton, _TurnJob
+from explorer.ui.session.compare_state import _Baton, _TurnWork
 
 TIMEOUT = 30.0  # seconds; safety only (each pair trains in well under a second)
 POINTS = datasets.load("three_dots", n=200, seed=0)
@@ -64,18 +65,22 @@ class Probe:
         return [(label, len(list(run))) for label, run in groupby(self.steps)]
 
 
-class ProbeJob(_TurnJob):
+class ProbeWork(_TurnWork):
     def __init__(self, *args, probe: Probe, **kwargs):
         super().__init__(*args, **kwargs)
         self.probe = probe
 
-    def _run(self) -> None:
+    def __call__(self, job):
         self.probe.local.label = self.label
-        super()._run()
+        return super().__call__(job)
 
-    def _on_progress(self, step, loss, preview) -> None:
+    def on_progress(self, job, step, loss, preview) -> None:
         self.probe.on_turn_end(self.label, step)
-        super()._on_progress(step, loss, preview)  # hands the baton on and waits for it
+        super().on_progress(job, step, loss, preview)  # hands the baton on and waits for it
+
+
+def _news(job, work) -> TrainingNews:
+    return TrainingNews.of(job.drain(), work.ticket)
 
 
 @pytest.fixture
@@ -95,13 +100,13 @@ def _pair(configs: dict[str, TrainConfig], probe: Probe) -> dict:
     """Train the arms in turns as CompareState.train_both does (one baton, one shared ticket); the jobs' news."""
     baton = _Baton(list(configs))
     ticket = Ticket(TrainingSlots(1))
-    jobs = {label: ProbeJob(POINTS, cfg, baton, label, ticket, probe=probe) for label, cfg in configs.items()}
-    for job in jobs.values():
-        job.start()
+    runner = JobRunner()
+    works = {label: ProbeWork(POINTS, cfg, baton, label, ticket, probe=probe) for label, cfg in configs.items()}
+    jobs = {label: runner.start(label, work) for label, work in works.items()}
     for label, job in jobs.items():
         job.join(TIMEOUT)
         assert not job.alive, f"arm {label} did not finish: turns {probe.turns()}"
-    news = {label: job.drain() for label, job in jobs.items()}
+    news = {label: _news(job, works[label]) for label, job in jobs.items()}
     for label, n in news.items():
         assert n.done and n.error is None and n.model is not None, (label, n.error)
     return news
@@ -173,18 +178,18 @@ def test_halt_releases_every_waiter():
     assert returned[-1] == "late"
 
 
-class HoldingJob(ProbeJob):
+class HoldingWork(ProbeWork):
     """Arm A stops at the end of its first turn, before passing the baton, until the test lets it go."""
 
     def __init__(self, *args, paused: threading.Event, resume: threading.Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.paused, self.resume = paused, resume
 
-    def _on_progress(self, step, loss, preview) -> None:
+    def on_progress(self, job, step, loss, preview) -> None:
         if self.label == "A" and not self.paused.is_set():
             self.paused.set()
             assert self.resume.wait(TIMEOUT)
-        super()._on_progress(step, loss, preview)
+        super().on_progress(job, step, loss, preview)
 
 
 def test_stop_with_halt_frees_the_arm_waiting_for_its_turn(probe):
@@ -193,11 +198,11 @@ def test_stop_with_halt_frees_the_arm_waiting_for_its_turn(probe):
     paused, resume = threading.Event(), threading.Event()
     baton = _Baton(["A", "B"])
     ticket = Ticket(TrainingSlots(1))
-    jobs = {label: HoldingJob(POINTS, _config(40), baton, label, ticket, probe=probe, paused=paused, resume=resume)
-            for label in "AB"}
+    works = {label: HoldingWork(POINTS, _config(40), baton, label, ticket, probe=probe, paused=paused, resume=resume)
+             for label in "AB"}
+    runner = JobRunner()
     try:
-        for job in jobs.values():
-            job.start()
+        jobs = {label: runner.start(label, work) for label, work in works.items()}
         assert paused.wait(TIMEOUT), "A never reached the end of its first turn"
         assert probe.steps == ["A"] * 10
         for job in jobs.values():
@@ -210,7 +215,7 @@ def test_stop_with_halt_frees_the_arm_waiting_for_its_turn(probe):
         resume.set()
     jobs["A"].join(TIMEOUT)
     assert not jobs["A"].alive
-    a, b = jobs["A"].drain(), jobs["B"].drain()
+    a, b = _news(jobs["A"], works["A"]), _news(jobs["B"], works["B"])
     assert b.model.log.steps_done == 0 and b.model.log.stopped
     assert a.model.log.steps_done == 10 and a.model.log.stopped
     assert probe.steps == ["A"] * 10 and probe.overlaps == []
@@ -233,10 +238,11 @@ def test_turns_change_nothing_the_weights_match_training_alone_bit_for_bit(probe
     cfg = _config(30, objective="x0", schedule="cosine", seed=3)
     other = cfg if partner == "the same config" else _config(30, objective="eps", schedule="linear", seed=4)
     alone = train(POINTS, cfg)
-    job = TrainingJob(POINTS, cfg, ticket=Ticket(TrainingSlots(1))).start()  # alone, but on a thread as in the UI
+    work = TrainingWork(POINTS, cfg, ticket=Ticket(TrainingSlots(1)))
+    job = JobRunner().start("training", work)  # alone, but on a thread as in the UI
     job.join(TIMEOUT)
     assert not job.alive
-    alone_in_a_thread = job.drain().model
+    alone_in_a_thread = _news(job, work).model
     _assert_bit_identical(alone_in_a_thread, alone)
 
     news = _pair({"A": cfg, "B": other}, probe)

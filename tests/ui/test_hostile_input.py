@@ -46,8 +46,7 @@ def _upload_model(view: ExportView, files: dict[str, bytes]) -> None:
 
 
 def _finish(state: ExplorerState, timeout: float = 60.0) -> None:
-    state.training_progress._job.join(timeout)
-    state.poll()
+    state.jobs.wait(timeout)
 
 
 # --- drawings and CSV files ---------------------------------------------------------------------
@@ -206,9 +205,9 @@ def test_train_pressed_twice_quickly_runs_once(sessions):
     mine, _other, _before = sessions
     mine.train_steps = 300
     assert mine.start_training()
-    job = mine.training_progress._job
+    job = mine.jobs.get("training")
     assert not mine.start_training()
-    assert "Already training" in mine.status and mine.training_progress._job is job
+    assert "Already training" in mine.status and mine.jobs.jobs == (job,)
     _finish(mine)
     assert mine.model is not None and mine.model.log.steps_done == 300
 
@@ -217,8 +216,8 @@ def test_closing_the_tab_mid_training_stops_it_and_keeps_the_model(sessions):
     mine, _other, before = sessions
     mine.train_steps = 5000
     assert mine.start_training()
-    job = mine.training_progress._job
-    wait_for(lambda: job.drain().step > 0 or job._step > 0, 30, "training to start")
+    job = mine.jobs.get("training")
+    wait_for(lambda: (mine.poll(), mine.losses)[1], 30, "training to start")
     mine.shutdown()  # what the session-destroyed hook calls
     assert not job.alive, "the training thread outlived its session"
     assert mine.model is before["mine"]

@@ -1,4 +1,4 @@
-"""The dashboard's logic without a browser: ExplorerState and its TrainingJob.
+"""The dashboard's logic without a browser: ExplorerState and its training job.
 
 The state is driven the way the page drives it: set parameters, call start/stop, and call `poll()`
 in a loop as the periodic callback does. Budgets are small (a few hundred steps, few samples).
@@ -14,7 +14,8 @@ import pytest
 from explorer.data import datasets
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available
-from explorer.ui.jobs.training_job import TrainingJob
+from explorer.ui.jobs.runner import JobRunner
+from explorer.ui.jobs.training_job import TrainingNews, TrainingWork
 from explorer.ui.session.state import DRAWN, ExplorerState
 
 FAST = {"n_samples": 200, "sample_steps": 10, "train_steps": 200}
@@ -86,10 +87,10 @@ def test_stop_is_quick_and_keeps_a_model(state):
 def test_second_start_is_refused_while_training(state):
     state.train_steps = 2000
     assert state.start_training()
-    job = state.training_progress._job
+    job = state.jobs.get("training")
     assert not state.start_training()
     assert "Already training" in state.status
-    assert state.training_progress._job is job  # the first run goes on
+    assert state.jobs.jobs == (job,)  # the first run goes on, alone
     state.stop_training()
     _poll_until_done(state)
 
@@ -163,22 +164,24 @@ def test_sessions_do_not_share_state():
 
 
 def test_training_job_drains_news_once():
-    job = TrainingJob(datasets.load("three_dots", n=500), TrainConfig(steps=50), preview_every=25).start()
+    work = TrainingWork(datasets.load("three_dots", n=500), TrainConfig(steps=50), preview_every=25)
+    job = JobRunner().start("training", work)
     job.join(timeout=30)
     assert not job.alive
-    news = job.drain()
+    news = TrainingNews.of(job.drain(), work.ticket)
     assert news.done and news.error is None and news.model is not None
     assert [s for s, _ in news.losses] == [10, 20, 30, 40, 50]
     assert news.preview is not None and news.step == 50
-    again = job.drain()
+    again = TrainingNews.of(job.drain(), work.ticket)
     assert again.losses == [] and again.preview is None and again.done
 
 
 def test_training_job_reports_errors_instead_of_raising():
     bad = np.full((10, 2), np.nan)
-    job = TrainingJob(bad, TrainConfig(steps=5)).start()
+    work = TrainingWork(bad, TrainConfig(steps=5))
+    job = JobRunner().start("training", work)
     job.join(timeout=10)
-    news = job.drain()
+    news = TrainingNews.of(job.drain(), work.ticket)
     assert news.done and news.model is None and "NaN" in news.error
 
 
@@ -206,9 +209,9 @@ def test_closing_the_session_stops_training(state):
     view = Explorer(state=state)
     state.train_steps = 5000
     state.start_training()
-    job = state.training_progress._job
+    job = state.jobs.get("training")
     view._on_destroyed(None)
-    assert not job.alive
+    assert not job.alive and not state.jobs.running()
 
 
 def test_drawing_strokes_become_points(state):

@@ -9,7 +9,7 @@ import pytest
 
 from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
-from explorer.ui.jobs.background import BackgroundTask
+from explorer.ui.session import sweep_state
 from explorer.ui.session.state import ExplorerState
 from explorer.ui.session.sweep_state import SweepState
 
@@ -57,12 +57,23 @@ def test_the_view_draws_a_line_per_sampler_and_grid():
                                   view.sweep.result["network"].points[3].samples[:, 0])
 
 
-def test_a_model_is_needed_and_a_failure_reaches_the_page():
+def test_a_model_is_needed_and_a_failure_reaches_the_page(monkeypatch):
     state = ExplorerState(dataset="three_dots")
     state.model = None
     sw = SweepState(state=state)
     assert not sw.start() and "no model" in state.error
-    task = BackgroundTask(lambda progress, stop: 1 / 0).start()
-    task.join(5)
-    news = task.poll()
-    assert news.finished and news.result is None and news.error == "ZeroDivisionError: division by zero"
+
+    def broken(*args, **kwargs):
+        return 1 / 0
+
+    state = ExplorerState(dataset="three_dots")
+    sw = SweepState(state=state, levels=(1,))
+    assert sw.start()
+    _finish(sw)
+    kept = sw.result
+    assert kept["network"].points and not state.error
+    monkeypatch.setattr(sweep_state, "sweep", broken)
+    assert sw.start()
+    _finish(sw)
+    assert state.error == "The sweep failed: ZeroDivisionError: division by zero"
+    assert sw.message == "The sweep failed." and sw.result is kept  # the last good sweep is still shown

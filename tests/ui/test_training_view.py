@@ -21,8 +21,7 @@ def view():
 
 def _train(state: ExplorerState, timeout: float = 60.0) -> None:
     assert state.start_training()
-    state.training_progress._job.join(timeout)
-    state.poll()
+    state.jobs.wait(timeout)
     assert not state.training
 
 

@@ -1,13 +1,14 @@
-"""BackgroundJob: the state of a view's long computation (a sweep), run by a BackgroundTask. No Panel here.
+"""BackgroundJob: the state of a view's long computation (a sweep, a guidance measurement), run as a job of
+the session's JobRunner (runner.py). No Panel here.
 
-A subclass's `start()` builds the work and calls `_launch`; `describe()` turns the finished result into the
-message shown under the buttons. The view polls `poll()` while `running` (job_controls.py does that).
+A subclass's `start()` builds the work, `work(job)`, and calls `_launch`; `describe()` turns the finished result
+into the message shown under the buttons. The runner's poller moves the job's progress and result here.
 """
 from __future__ import annotations
 
 import param
 
-from explorer.ui.jobs.background import BackgroundTask
+from explorer.ui.jobs.runner import Job, JobNews
 from explorer.ui.session.state import ExplorerState
 
 
@@ -22,7 +23,7 @@ class BackgroundJob(param.Parameterized):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._task: BackgroundTask | None = None
+        self._job: Job | None = None
         self._model = None  # the model the result belongs to
 
     def start(self) -> bool:
@@ -33,38 +34,31 @@ class BackgroundJob(param.Parameterized):
         raise NotImplementedError
 
     def _launch(self, work, name: str, message: str, **params) -> bool:
-        self._task = BackgroundTask(work, name).start()
+        self._job = self.state.jobs.start(name, work, on_progress=self._on_progress, on_done=self._on_done)
         self._model = self.state.model
         self.param.update(running=True, progress=0.0, message=message, **params)
         return True
 
     def stop(self) -> None:
-        if self._task is not None:
-            self._task.stop()
-
-    def shutdown(self) -> None:
-        if self._task is not None:
-            self._task.stop()
-            self._task.join(2.0)
+        if self._job is not None:
+            self._job.stop()
 
     def poll(self) -> bool:
-        """Take the thread's news (from the view's periodic callback); False when there is no job."""
-        task = self._task
-        if task is None:
-            return False
-        news = task.poll()
-        self.progress = 100.0 * news.fraction
-        if not news.finished:
-            return True
-        self._task = None
+        """Drain the session's jobs now (a served page's poller does it on its own). True if any had news."""
+        return self.state.jobs.poll()
+
+    def _on_progress(self, news: JobNews) -> None:
+        self.progress = 100.0 * news.progress
+
+    def _on_done(self, news: JobNews) -> None:
+        self._job = None
         self.running = False
-        if news.error:
+        if news.error:  # the previous result stays
             self.state.error = f"The {self.what} failed: {news.error}"
             self.message = f"The {self.what} failed."
-            return True
+            return
         self.result = news.result
         self.message = self.describe()
-        return True
 
     def is_stale(self) -> bool:
         """Whether the shown result belongs to an earlier model."""

@@ -1,6 +1,6 @@
 """The files behind the dashboard's Export & share card, with no Panel: a model as one zip and back
 (size-checked before anything is unpacked, validated by `checkpoints.from_bytes`, never unpickled),
-a trajectories run thinned to fit a download, and `GifJob`, which draws a run's GIF in a thread.
+a trajectories run thinned to fit a download, and `gif_work`, the job (runner.py) that draws a run's GIF.
 """
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import html
 import io
 import os
 import tempfile
-import threading
 import types
 import zipfile
 import zlib
@@ -123,43 +122,20 @@ def thinned(run, max_rows: int = MAX_TRAJECTORY_ROWS):
     return types.SimpleNamespace(points=run.points[keep], times=run.times[keep])
 
 
-class GifJob:
-    """`render_gif` in a daemon thread; `snapshot()` is safe from any thread."""
-
-    def __init__(self, run, data=None, size: int = GIF_SIZE, fps: float = GIF_FPS, bounds=BOUNDS):
-        self.run, self._data, self._kw = run, data, dict(size=size, fps=fps, bounds=bounds)
-        self._lock = threading.Lock()
-        self._slot = {"done": 0, "total": 0, "finished": False, "gif": None, "error": ""}
-        self._thread = threading.Thread(target=self._work, name="gif-render", daemon=True)
-
-    def start(self) -> GifJob:
-        self._thread.start()
-        return self
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
-    def snapshot(self) -> dict:
-        with self._lock:
-            return dict(self._slot)
-
-    def _progress(self, i: int, total: int) -> None:
-        with self._lock:
-            self._slot.update(done=i, total=total)
-
-    def _work(self) -> None:
-        gif, error = None, ""
+def gif_work(run, data=None, size: int = GIF_SIZE, fps: float = GIF_FPS, bounds=BOUNDS):
+    """The job's work (runner.py): `render_gif` of `run` into a temporary file; its bytes are the result."""
+    def work(job) -> bytes:
         fd, path = tempfile.mkstemp(suffix=".gif", prefix="explorer-")
         os.close(fd)
         try:
-            render_gif(self.run, path, data=self._data, progress=self._progress, **self._kw)
+            render_gif(run, path, data=data, progress=job.progress, size=size, fps=fps, bounds=bounds)
             with open(path, "rb") as f:
-                gif = f.read()
-        except ExplorerError as err:
-            error = str(err)
-        except Exception as err:  # noqa: BLE001 - a thread must report, not die silently
-            error = f"the GIF could not be made: {type(err).__name__}: {err}"
+                return f.read()
+        except ExplorerError:
+            raise
+        except Exception as err:  # a bug, not bad input: one line on the page
+            raise ExplorerError(f"the GIF could not be made: {type(err).__name__}: {err}") from err
         finally:
             os.unlink(path)
-        with self._lock:
-            self._slot.update(finished=True, gif=gif, error=error)
+
+    return work

@@ -1,13 +1,13 @@
-"""A training run in a background thread that never touches the UI.
+"""A training run as a job of the session's runner (runner.py), and what its news means. No Panel here.
 
-The thread writes its progress into a locked buffer; the UI thread calls `drain()` from a periodic
-callback (docs/performance.md#threads-and-the-poller) and gets a typed `JobNews`. `stop()` sets an event that
-`train` checks before every step, so a stop takes effect within one step (about a millisecond). A run
-first waits for a training slot (training_slots.py); while it waits, the news says how many runs are ahead.
+`TrainingWork` is the job's work: it first waits for a training slot (training_slots.py), then trains. Every 10
+steps `train` calls back: the work adds (step, loss) to the job's "losses" (a list that grows until the page
+drains it) and puts the newest "preview" (it replaces an undrained one). `stop()` on the job sets the event
+that `train` checks before every step, so a stop takes effect within one step (about a millisecond).
+`TrainingNews.of(news, ticket)` reads one drain; while the run waits in line it says how many runs are ahead.
 """
 from __future__ import annotations
 
-import threading
 import traceback
 from dataclasses import dataclass, field
 
@@ -17,20 +17,30 @@ from explorer.core.errors import ExplorerError
 from explorer.serve.runtime import use_thread_policy
 from explorer.training.config import TrainConfig
 from explorer.training.training import train
+from explorer.ui.jobs.runner import Job, JobNews
 from explorer.ui.jobs.training_slots import Ticket
 
 
 @dataclass
-class JobNews:
-    """What a training job reports since the last `drain()`."""
+class TrainingNews:
+    """What a training job reports since the last drain."""
 
     losses: list[tuple[int, float]] = field(default_factory=list)  # new (step, loss) pairs
     preview: np.ndarray | None = None  # the latest preview samples, if new
-    step: int = 0  # the step reached
     waiting: int | None = None  # runs ahead in line for a slot, or None once training
     done: bool = False
     model: object | None = None  # when done: the trained DiffusionModel, or None (stopped in line, error)
     error: str | None = None
+
+    @classmethod
+    def of(cls, news: JobNews, ticket: Ticket) -> TrainingNews:
+        return cls(news.added.get("losses", []), news.latest.get("preview"), None if news.done else ticket.ahead(),
+                   news.done, news.result, news.error or None)
+
+    @property
+    def step(self) -> int:
+        """The step reached by the last new loss (0 if there is none)."""
+        return self.losses[-1][0] if self.losses else 0
 
     @property
     def changed(self) -> bool:
@@ -59,71 +69,34 @@ class JobNews:
         return model, model.log.message, ""
 
 
-class TrainingJob:
+class TrainingWork:
+    """`runner.start("training", TrainingWork(points, config))`: wait for a slot, then train; returns the model.
+
+    `extra`: more arguments of `train`: labels and class_names (a conditional model), source, pairs."""
+
     def __init__(self, points: np.ndarray, config: TrainConfig, preview_every: int = 100, ticket: Ticket | None = None,
                  extra: dict | None = None):
-        """`extra`: more arguments of `train`: labels and class_names (a conditional model), source, pairs."""
         self.points, self.config, self.preview_every = points, config, preview_every
         self.extra = extra or {}
         self.ticket = ticket if ticket is not None else Ticket()
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._losses: list[tuple[int, float]] = []
-        self._preview: np.ndarray | None = None
-        self._step = 0
-        self._model = None
-        self._error: str | None = None
-        self._done = False
-        self._thread = threading.Thread(target=self._run, name="explorer-training", daemon=True)
 
-    def start(self) -> TrainingJob:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def _run(self) -> None:
+    def __call__(self, job: Job):
         use_thread_policy()  # one thread per session: measured faster and fair when many train (runtime.py)
+        if not self.ticket.enter(job.stop_event):
+            return None  # stopped while waiting in line: no model, no error
         try:
-            if not self.ticket.enter(self._stop):
-                return  # stopped while waiting in line: no model, no error
-            try:
-                model = train(self.points, self.config, callback=self._on_progress, stop=self._stop,
-                              preview_every=self.preview_every, **self.extra)
-            finally:
-                self.ticket.leave()
-            with self._lock:
-                self._model = model
-        except ExplorerError as err:
-            with self._lock:
-                self._error = str(err)
-        except Exception as err:  # noqa: BLE001 - report, never kill the session
+            return train(self.points, self.config, callback=lambda *report: self.on_progress(job, *report),
+                         stop=job.stop_event, preview_every=self.preview_every, **self.extra)
+        except ExplorerError:
+            raise
+        except Exception as err:  # a bug, not bad input: its trace on the console, one line on the page
             traceback.print_exc()
-            with self._lock:
-                self._error = f"training failed: {type(err).__name__}: {err}"
+            raise ExplorerError(f"training failed: {type(err).__name__}: {err}") from err
         finally:
-            with self._lock:
-                self._done = True
+            self.ticket.leave()
 
-    def _on_progress(self, step: int, loss: float, preview) -> None:
-        with self._lock:
-            self._step = step
-            self._losses.append((step, loss))
-            if preview is not None:
-                self._preview = preview
-
-    def drain(self) -> JobNews:
-        """Everything new since the last call (see JobNews)."""
-        waiting = self.ticket.ahead()
-        with self._lock:
-            news = JobNews(self._losses, self._preview, self._step, waiting, self._done, self._model, self._error)
-            self._losses, self._preview = [], None
-        return news
+    def on_progress(self, job: Job, step: int, loss: float, preview) -> None:
+        job.add("losses", (step, loss))
+        if preview is not None:
+            job.put(preview=preview)
+        job.progress(step, self.config.steps)

@@ -7,8 +7,8 @@ start from the same noise (one sample seed), so frame 0 is identical and every d
 Training runs both arms in turns of 10 steps: two worker threads pass a baton at every `train` callback, so
 only one ever computes (one core, as with a single training thread) and both loss curves grow together.
 Each arm keeps its own seeded generator, so the turns change nothing: the same config twice gives the same
-model bit for bit. The UI thread calls `poll()` from a periodic callback; no Bokeh here
-(docs/performance.md#threads-and-the-poller).
+model bit for bit. The arms are two jobs of the session's JobRunner (`state.jobs`, runner.py), whose poller
+hands their news to the arms on the session's thread; no Bokeh here (docs/performance.md#threads-and-the-poller).
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ import param
 from explorer.core.errors import ExplorerError
 from explorer.core.samplers import SamplingSettings, sample
 from explorer.training.config import TrainConfig
-from explorer.ui.jobs.training_job import JobNews, TrainingJob
+from explorer.ui.jobs.runner import Job
+from explorer.ui.jobs.training_job import TrainingNews, TrainingWork
 from explorer.ui.jobs.training_slots import Ticket
 from explorer.ui.session.choices import bind_choices, fix_pair, knob_names, settings_of
 from explorer.ui.session.part import adopt
@@ -99,22 +100,22 @@ class _Baton:
             self._cond.notify_all()
 
 
-class _TurnJob(TrainingJob):
-    """A TrainingJob that trains only while it holds the baton and hands it on every 10 steps."""
+class _TurnWork(TrainingWork):
+    """TrainingWork that trains only while it holds the baton and hands it on every 10 steps."""
 
     def __init__(self, points, config, baton: _Baton, label: str, ticket: Ticket):
         super().__init__(points, config, ticket=ticket)  # one ticket for both arms: one training slot
         self.baton, self.label = baton, label
 
-    def _run(self) -> None:
+    def __call__(self, job: Job):
         try:
             self.baton.wait(self.label)
-            super()._run()
+            return super().__call__(job)
         finally:
             self.baton.finish(self.label)
 
-    def _on_progress(self, step, loss, preview) -> None:
-        super()._on_progress(step, loss, preview)
+    def on_progress(self, job: Job, step, loss, preview) -> None:
+        super().on_progress(job, step, loss, preview)
         self.baton.pass_on(self.label)
 
 
@@ -137,7 +138,7 @@ class CompareState(param.Parameterized):
         if "train_steps" not in params and "state" in params:
             params["train_steps"] = min(DEFAULT_BUDGET, params["state"].train_steps)
         super().__init__(**params)
-        self._jobs: dict[str, _TurnJob] = {}
+        self._jobs: dict[str, Job] = {}
         self._baton: _Baton | None = None
         self._started, self._took, self._budget = 0.0, None, self.train_steps
         self.message = HINT
@@ -173,11 +174,14 @@ class CompareState(param.Parameterized):
         self._baton = _Baton([arm.label for arm in self.arms])
         for arm in self.arms:
             arm.clear()  # the old results belong to the old settings
-        ticket = Ticket()
-        self._jobs = {label: _TurnJob(data, cfg, self._baton, label, ticket) for label, cfg in configs.items()}
+        ticket, baton, self._jobs = Ticket(), self._baton, {}
         self._started, self._took, self._budget = time.perf_counter(), None, self.train_steps
-        for job in self._jobs.values():
-            job.start()
+        for arm in self.arms:
+            work = _TurnWork(data, configs[arm.label], baton, arm.label, ticket)
+            self._jobs[arm.label] = self.state.jobs.start(
+                f"compare-{arm.label}", work, on_stop=baton.halt,
+                on_progress=lambda news, arm=arm, work=work: self._on_news(arm, work, news),
+                on_done=lambda news, arm=arm, work=work: self._on_done(arm, work, news))
         self._training_message = f"Training both arms, {self.train_steps} steps each, in turns..."
         self.param.update(training=True, progress=0.0, message=self._training_message)
         return True
@@ -197,32 +201,28 @@ class CompareState(param.Parameterized):
         self.wait(timeout=2.0)
 
     def poll(self) -> bool:
-        """Move the jobs' news into the arms (call from the UI thread). True if anything changed."""
-        changed = False
-        for arm in self.arms:
-            job = self._jobs.get(arm.label)
-            if job is None:
-                continue
-            news = job.drain()
-            if not news.done:
-                self.message = news.waiting_line(job.ticket.slots.size) or self._training_message
-            if news.losses:
-                arm.param.update(losses=arm.losses + news.losses, steps_done=news.step)
-            if news.preview is not None:
-                arm.preview = news.preview
-            if news.done:
-                del self._jobs[arm.label]
-                self._finish(arm, news)
-            changed = changed or news.changed
-        if self.training:
-            done = sum(arm.steps_done for arm in self.arms)
-            self.progress = min(100.0, 100.0 * done / (2 * self.train_steps))
-            if not self._jobs:
-                self._took = max(arm.seconds for arm in self.arms)
-                self.param.update(training=False, progress=100.0, message=self.verdict())
-        return changed
+        """Move the session's jobs' news into the state (the session's thread). True if anything changed."""
+        return self.state.jobs.poll()
 
-    def _finish(self, arm: Arm, news: JobNews) -> None:
+    def _on_news(self, arm: Arm, work: _TurnWork, job_news) -> None:
+        news = TrainingNews.of(job_news, work.ticket)
+        if not news.done:
+            self.message = news.waiting_line(work.ticket.slots.size) or self._training_message
+        if news.losses:
+            arm.param.update(losses=arm.losses + news.losses, steps_done=news.step)
+        if news.preview is not None:
+            arm.preview = news.preview
+        done = sum(a.steps_done for a in self.arms)
+        self.progress = min(100.0, 100.0 * done / (2 * self.train_steps))
+
+    def _on_done(self, arm: Arm, work: _TurnWork, job_news) -> None:
+        del self._jobs[arm.label]
+        self._finish(arm, TrainingNews.of(job_news, work.ticket))
+        if not self._jobs:
+            self._took = max(a.seconds for a in self.arms)
+            self.param.update(training=False, progress=100.0, message=self.verdict())
+
+    def _finish(self, arm: Arm, news: TrainingNews) -> None:
         arm.seconds = time.perf_counter() - self._started
         model, _status, error = news.outcome()
         if error:
@@ -296,7 +296,9 @@ class CompareState(param.Parameterized):
             self.message = self.verdict()
 
     def _on_data(self, *_):
-        """New training points: the arms' models belong to the old ones."""
+        """New training points: the arms' models belong to the old ones (what their jobs still find too)."""
+        for job in self._jobs.values():
+            self.state.jobs.cancel(job)
         self.stop()
         self.wait(timeout=2.0)
         self._jobs, self._took = {}, None

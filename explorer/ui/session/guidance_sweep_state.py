@@ -43,7 +43,8 @@ class GuidanceSweepState(BackgroundJob):
         model, data, labels, oracle = st.model, st.data, st.labels, self.include_oracle
         guide, steps = st.guide_model(), min(st.sample_steps, 30)
 
-        def work(progress, stop):
+        def work(job):
+            progress, stop = job.progress, job.stop_event
             parts = 2 if oracle else 1
 
             def report(part):

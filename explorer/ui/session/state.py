@@ -29,6 +29,7 @@ from explorer.data.labels import check_labels
 from explorer.studies.straight import straightness
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available, load_pretrained
+from explorer.ui.jobs.runner import JobRunner
 from explorer.ui.plot.layers import bind_layers
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
 from explorer.ui.session.part import compose, make_parts, mirror
@@ -64,6 +65,7 @@ class ExplorerState(param.Parameterized):
         super().__init__(**parts, **params)
         mirror(self)  # before anything else watches the state (part.py)
         self.model_dataset = None  # the built-in set whose pretrained model is shown (None: another model)
+        self.jobs = JobRunner()  # the session's background work; a served page gives it a poller
         self._drawn: np.ndarray | None = None
         self._drawn_classes: tuple[np.ndarray | None, list[str]] = (None, [])  # a drawing in colours: its classes
         self._reference = (None, None)  # (key, fresh draw) for the quality numbers
@@ -157,7 +159,7 @@ class ExplorerState(param.Parameterized):
             extra = {"labels": self.labels, "class_names": list(self.class_names)}
         if setup.source != GAUSSIAN:
             extra["source"] = datasets.load(setup.source, n=len(self.data), seed=1)
-        self.status = self.training_progress.start(self.data, config, extra)
+        self.status = self._train(self.data, config, extra)
         return True
 
     def start_reflow(self) -> bool:
@@ -171,30 +173,38 @@ class ExplorerState(param.Parameterized):
             return False
         run = sample(model, n=max(len(self.data), 1000), sampler="heun", steps=50, seed=self.setup.seed + 1)
         config = self.setup.train_config(objective="velocity", schedule="rectified", coupling="independent")
-        self.status = self.training_progress.start(run.samples, config, {"pairs": run.points[0]},
-                                                   "Reflow: training on the model's own (noise, sample) pairs")
+        self.status = self._train(run.samples, config, {"pairs": run.points[0]},
+                                  "Reflow: training on the model's own (noise, sample) pairs")
         return True
 
+    def _train(self, points, config, extra, what: str = "") -> str:
+        return self.training_progress.start(self.jobs, points, config, extra, what, on_status=self._say,
+                                            on_done=self._trained)
+
+    def _say(self, line: str) -> None:
+        if line != self.status:
+            self.status = line
+
+    def _trained(self, news) -> None:
+        """A training job ended: show its model (or keep the last good one) and say why."""
+        model, status, error = news.outcome()
+        if error:
+            self.error = error
+        if model is not None:
+            self.model_dataset = None
+            self.model = model  # triggers recompute
+        if status:
+            self.status = status
+
     def stop_training(self) -> None:
-        self.training_progress.stop()
+        job = self.jobs.get("training")
+        if job is not None:
+            job.stop()
 
     def poll(self) -> bool:
-        """Move the training job's news into the state (call from the UI thread). True if anything changed."""
-        news, line = self.training_progress.poll()
-        if news is None:
-            return False
-        if line and line != self.status:
-            self.status = line
-        if news.done:
-            model, status, error = news.outcome()
-            if error:
-                self.error = error
-            if model is not None:
-                self.model_dataset = None
-                self.model = model  # triggers recompute
-            if status:
-                self.status = status
-        return news.changed
+        """Move every job's news into the state now (tests, a notebook; a served page's poller drains the
+        runner by itself). True if anything changed."""
+        return self.jobs.poll()
 
     def use_model(self, model, pretrained: str | None = None) -> None:
         """Show a model that was not trained here (pretrained for the built-in set `pretrained`, or uploaded).
@@ -204,8 +214,8 @@ class ExplorerState(param.Parameterized):
         self.model = model
 
     def shutdown(self) -> None:
-        """Stop the training thread (session closed)."""
-        self.training_progress.shutdown()
+        """Stop every job of the session and join its thread (session closed)."""
+        self.jobs.stop_all()
 
     # --- sampling -----------------------------------------------------------------------------
     def settings(self) -> SamplingSettings:

@@ -43,7 +43,8 @@ class SweepState(BackgroundJob):
         target = data if fresh is None else fresh
         floor = None if fresh is None else st.score(data[:N_SAMPLES])["floor"]
 
-        def work(progress, stop):
+        def work(job):
+            progress, stop = job.progress, job.stop_event
             parts = 2 if oracle else 1  # progress: the network's half, then the exact denoiser's
 
             def report(part):

@@ -1,13 +1,16 @@
 """TrainingProgress: the session's training job and what it has reported. A part of the session's state
-(part.py); no Panel here. The job runs in a thread (training_job.py) and never touches the page: the UI thread
-calls `poll()`, which moves the job's news into these parameters. ExplorerState decides what to train
-(start_training, start_reflow) and takes the finished model.
+(part.py); no Panel here. The job runs on the session's JobRunner (explorer/ui/jobs/runner.py) and never
+touches the page: the runner hands its news to this part on the session's thread. ExplorerState decides what
+to train (start_training, start_reflow) and takes the finished model (`on_done`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import param
 
-from explorer.ui.jobs.training_job import JobNews, TrainingJob
+from explorer.ui.jobs.runner import JobRunner
+from explorer.ui.jobs.training_job import TrainingNews, TrainingWork
 from explorer.ui.session.part import Part
 
 
@@ -22,48 +25,41 @@ class TrainingProgress(Part):
                                     "or None.")
     preview = param.Array(default=None, doc="Samples from the model being trained (every ~100 steps).")
 
-    def __init__(self, **params):
-        super().__init__(**params)
-        self._job: TrainingJob | None = None
-        self._training_status = ""
-
-    def start(self, points, config, extra, what: str = "") -> str:
-        """Start training on `points`; returns the status line to show."""
+    def start(self, runner: JobRunner, points, config, extra, what: str = "",
+              on_status: Callable[[str], None] | None = None,
+              on_done: Callable[[TrainingNews], None] | None = None) -> str:
+        """Start training on `points` as the runner's "training" job; returns the status line to show.
+        `on_status(line)` hears the line while it waits for a slot or trains; `on_done(news)` the outcome."""
         self.reset()
-        self._job = TrainingJob(points, config, extra=extra).start()
-        self.training = True
-        self._training_status = (what or f"Training {config.objective} on {config.schedule}") + \
-            f" for {config.steps} steps..."
-        return self._training_status
+        work = TrainingWork(points, config, extra=extra)
+        line = (what or f"Training {config.objective} on {config.schedule}") + f" for {config.steps} steps..."
 
-    def reset(self) -> None:
-        """Forget the last run's curve and preview (they belong to a model that is no longer shown)."""
-        self.param.update(losses=[], preview=None, progress=0.0, diverged_at=None)
+        def progress(job_news) -> None:
+            news = TrainingNews.of(job_news, work.ticket)
+            if not news.done and on_status is not None:  # in line for a training slot, or (again) training
+                on_status(news.waiting_line(work.ticket.slots.size) or line)
+            if news.losses:
+                self.param.update(losses=self.losses + news.losses,
+                                  progress=min(100.0, 100.0 * news.step / config.steps))
+            if news.preview is not None:
+                self.preview = news.preview
 
-    def stop(self) -> None:
-        if self._job is not None:
-            self._job.stop()
-
-    def poll(self) -> tuple[JobNews | None, str]:
-        """Move the job's news into this part (call from the UI thread). Returns (the news, or None without a
-        job; the status line while it waits or trains, else '')."""
-        job = self._job
-        if job is None:
-            return None, ""
-        news = job.drain()
-        line = "" if news.done else (news.waiting_line(job.ticket.slots.size) or self._training_status)
-        if news.losses:
-            self.losses = self.losses + news.losses
-            self.progress = min(100.0, 100.0 * news.step / job.config.steps)
-        if news.preview is not None:
-            self.preview = news.preview
-        if news.done:
-            self._job = None
+        def done(job_news) -> None:
+            news = TrainingNews.of(job_news, work.ticket)
             log = getattr(news.model, "log", None)
             if log is not None and log.diverged:  # the model goes, its curve up to the blow-up stays
                 self._keep_diverged_curve(log)
             self.training = False
-        return news, line
+            if on_done is not None:
+                on_done(news)
+
+        runner.start("training", work, on_progress=progress, on_done=done)
+        self.training = True
+        return line
+
+    def reset(self) -> None:
+        """Forget the last run's curve and preview (they belong to a model that is no longer shown)."""
+        self.param.update(losses=[], preview=None, progress=0.0, diverged_at=None)
 
     def _keep_diverged_curve(self, log) -> None:
         """Add the finite per-step losses the job had not reported yet (it reports every 10 steps; a run often
@@ -71,9 +67,3 @@ class TrainingProgress(Part):
         last = self.losses[-1][0] if self.losses else 0
         tail = [(step, loss) for step, loss in enumerate(log.losses[last:log.steps_done], start=last + 1)]
         self.param.update(losses=self.losses + tail, diverged_at=log.steps_done + 1)
-
-    def shutdown(self) -> None:
-        """Stop the training thread (session closed)."""
-        if self._job is not None:
-            self._job.stop()
-            self._job.join(timeout=2.0)

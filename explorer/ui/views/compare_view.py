@@ -21,7 +21,7 @@ from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
 from explorer.ui.base import StateView
 from explorer.ui.compat import forget_js_callbacks
-from explorer.ui.jobs.polling import Poller, on_session_destroyed
+from explorer.ui.jobs.polling import on_session_destroyed, serve_jobs
 from explorer.ui.plot import frames
 from explorer.ui.session.compare_state import CompareState
 from explorer.ui.style import empty_columns, style_figure
@@ -79,7 +79,7 @@ class CompareView(StateView):
         super().__init__(**params)
         self.compare = CompareState(state=self.state)
         self._layout = None
-        self._callback = None
+        self._wired = False
         self._arm_parts = {arm.label: self._build_arm(arm) for arm in self.compare.arms}
         self._build_shared()
         cs = self.compare
@@ -260,34 +260,17 @@ class CompareView(StateView):
         self._progress.value = int(round(cs.progress))
 
     # --- session wiring -------------------------------------------------------------------------
-    def _tick(self):
-        with pn.io.hold():
-            self.compare.poll()
-
     def _start(self):
-        """Poll the training threads while they run (polling.py); stop them when the session closes."""
-        if self._callback is not None:
+        """The arms are jobs of the session's runner, drained by its poller and stopped when the session ends
+        (polling.serve_jobs); the player's JS callbacks are forgotten then too."""
+        if self._wired:
             return
-        self._callback = Poller(self._tick)
-        self.compare.param.watch(self._on_training, "training")
-        self._on_training()
+        self._wired = True
+        serve_jobs(self.state.jobs)
         on_session_destroyed(self._on_destroyed)
 
-    def _on_training(self, *_events):
-        if self._callback is not None:
-            if self.compare.training:
-                self._callback.start()
-            else:
-                self._callback.stop()
-
     def _on_destroyed(self, session_context):
-        callback, self._callback = self._callback, None
         forget_js_callbacks(self._player, self._slider)
-        try:
-            if callback is not None:
-                callback.stop()
-        finally:
-            self.compare.shutdown()
 
     def __panel__(self):
         self._start()

@@ -7,12 +7,12 @@ log-density at t = 0.
   is h. Both are divided by the left's peak, so one colour scale and one set of contour levels mean the same on both
   sides.
 * Below, log p(x) of the model by the probability-flow ODE (:func:`explorer.core.density.log_density`), computed on a
-  button in a thread that never touches Bokeh: it fills a locked slot, and a periodic callback draws it.
+  button as a job of the session's runner (explorer/ui/jobs/runner.py): its thread never touches Bokeh, and the
+  runner's poller hands the result to the page's thread, which draws it.
 """
 from __future__ import annotations
 
 import math
-import threading
 import time
 
 import numpy as np
@@ -26,7 +26,7 @@ from bokeh.plotting.contour import contour_data
 
 from explorer.core import density
 from explorer.ui.base import StateView
-from explorer.ui.jobs.polling import Poller
+from explorer.ui.jobs.polling import serve_jobs
 from explorer.ui.style import BOUNDS
 
 RES = 80  # cells per axis of the two t-density figures (forward_marginal: ~2-5 ms for 2000 points)
@@ -38,7 +38,6 @@ LOGP_RES = 48  # cells per axis of the log-density grid (2304 ODE solves)
 LOGP_STEPS = 64  # Heun steps of each log-density solve
 LOGP_RANGE = 12.0  # nats shown below the peak of log p; lower is clipped to the darkest colour
 NLL_POINTS = 500  # training points in the NLL average
-POLL_MS = 200
 PALETTE = list(Blues256[::-1])  # white (no density) to dark blue
 LINE = "#08306b"
 EXPLAIN = dict(
@@ -75,38 +74,21 @@ def _image(z: np.ndarray | None) -> dict:
     return {"image": [z.astype(np.float32)], "x": [b[0]], "y": [b[2]], "dw": [b[1] - b[0]], "dh": [b[3] - b[2]]}
 
 
-class _LogDensityJob:
-    """log p on the grid and the NLL of up to NLL_POINTS training points, in a daemon thread (never touches Bokeh)."""
+def log_density_work(denoiser, data: np.ndarray):
+    """The job's work: log p on the grid and the NLL of up to NLL_POINTS training points (never touches Bokeh)."""
+    xs, ys = density.grid(BOUNDS, LOGP_RES)
+    gx, gy = np.meshgrid(xs, ys)  # rows = y, as the image expects
+    rng = np.random.default_rng(0)
+    subset = data[rng.choice(len(data), min(NLL_POINTS, len(data)), replace=False)]
+    grid_points, res, steps = np.c_[gx.ravel(), gy.ravel()], LOGP_RES, LOGP_STEPS
 
-    def __init__(self, denoiser, data: np.ndarray, key):
-        self.key, self.started = key, time.monotonic()
-        self._lock = threading.Lock()
-        self._result: dict | None = None
-        xs, ys = density.grid(BOUNDS, LOGP_RES)
-        gx, gy = np.meshgrid(xs, ys)  # rows = y, as the image expects
-        rng = np.random.default_rng(0)
-        subset = data[rng.choice(len(data), min(NLL_POINTS, len(data)), replace=False)]
-        args = (denoiser, np.c_[gx.ravel(), gy.ravel()], subset)
-        self._thread = threading.Thread(target=self._run, args=args, daemon=True, name="log-density")
-        self._thread.start()
-
-    def _run(self, denoiser, grid_points, subset) -> None:
+    def work(job) -> dict:
         t0 = time.perf_counter()
-        try:
-            logp = density.log_density(denoiser, grid_points, steps=LOGP_STEPS).reshape(LOGP_RES, LOGP_RES)
-            nll = density.nll(denoiser, subset, steps=LOGP_STEPS)
-            out = {"logp": logp, "nll": nll, "n": len(subset), "seconds": time.perf_counter() - t0}
-        except Exception as err:  # noqa: BLE001 - any failure must reach the page, not end the thread silently
-            out = {"error": f"Computing the log-density failed: {err}"}
-        with self._lock:
-            self._result = out
+        logp = density.log_density(denoiser, grid_points, steps=steps).reshape(res, res)
+        nll = density.nll(denoiser, subset, steps=steps)
+        return {"logp": logp, "nll": nll, "n": len(subset), "seconds": time.perf_counter() - t0}
 
-    def result(self) -> dict | None:
-        with self._lock:
-            return self._result
-
-    def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
+    return work
 
 
 class DensityView(StateView):
@@ -122,9 +104,8 @@ class DensityView(StateView):
         self.t: float | None = None
         self.update_ms: float = 0.0  # time of the last t-density update
         self._last, self._pending, self._stale = 0.0, False, False
-        self._job: _LogDensityJob | None = None
+        self._job = None  # the running log-density job (runner.Job)
         self.logp_result: dict | None = None  # the last log-density job's result (logp, nll, n, seconds)
-        self._poller = Poller(self.poll, period=POLL_MS)  # runs while the log-density job does
         self._build_figures()
         self._build_widgets()
         self.state.param.watch(self._on_frame, ["frame"])
@@ -252,37 +233,33 @@ class DensityView(StateView):
         if denoiser is None or st.data is None:
             st.error = "There is no model yet: train one (or pick a dataset with a pretrained model) first."
             return
+        key = self._key()
         with pn.io.hold():
-            self._job = _LogDensityJob(denoiser, st.data, self._key())
+            self._job = st.jobs.start("log-density", log_density_work(denoiser, st.data),
+                                      on_done=lambda news: self._on_log_density(news, key))
             self._button.disabled = True
             self._spinner.param.update(value=True, visible=True)
             self.nll_text.object = "Integrating the probability-flow ODE from every grid point..."
-        self._poller.start()
 
-    def poll(self) -> bool:
-        """Draw the finished job's result (call from the UI thread). True if it did."""
-        job = self._job
-        result = job.result() if job is not None else None
-        if result is None:
-            return False
+    def _on_log_density(self, news, key) -> None:
+        """Draw the finished job's result (the session's thread, from the runner)."""
         self._job = None
-        self._poller.stop()
         with pn.io.hold():
             self._button.disabled = False
             self._spinner.param.update(value=False, visible=False)
-            if "error" in result:
-                self.nll_text.object = result["error"]
-            elif job.key != self._key():
+            if news.error:
+                self.nll_text.object = f"Computing the log-density failed: {news.error}"
+            elif key != self._key():
                 self.nll_text.object = "The model changed while computing: press the button again."
             else:
-                self._draw_logp(result)
-        return True
+                self._draw_logp(news.result)
 
     def wait_log_density(self, timeout: float = 120.0) -> bool:
-        """Block until the running job ends and draw it (tests, notebooks without a server loop)."""
-        if self._job is not None:
-            self._job.join(timeout)
-        return self.poll()
+        """Block until the running job ends and draw it (tests, notebooks without a server loop). True if it
+        did."""
+        if self._job is None:
+            return False
+        return self.state.jobs.wait(timeout, name="log-density")
 
     def _draw_logp(self, result):
         logp = result["logp"]
@@ -305,6 +282,8 @@ class DensityView(StateView):
                 self.nll_text.object = "The model changed: press **Compute log-density** again."
 
     def __panel__(self):
+        serve_jobs(self.state.jobs)  # the session's poller draws the log-density when it is done
+
         def text(s, width=380):
             return pn.pane.Markdown(s, width=width, styles={"color": "#5f6368"}, margin=(0, 10))
 

@@ -2,9 +2,9 @@
 and a model upload. For a sidebar card: `ExportView(state=state)`.
 
 Every download is made when its button is pressed (a FileDownload callback), from what the page shows
-at that moment. The GIF is drawn by `export.render_gif` in a background thread that never touches
-Panel or Bokeh: it writes its progress into a locked slot, and a periodic callback on the page's side
-moves it into the progress bar, then offers the file. A model travels as one zip holding
+at that moment. The GIF is drawn by `export.render_gif` as a job of the session's runner
+(explorer/ui/jobs/runner.py): its thread never touches Panel or Bokeh, and the runner's poller moves its
+progress into the progress bar, then offers the file. A model travels as one zip holding
 `model.safetensors` and `config.json` (what `checkpoints.save` writes to a folder); an upload is
 size-checked before anything is unpacked and validated by `checkpoints.from_bytes` (never unpickled).
 """
@@ -20,8 +20,9 @@ from explorer.data.labelled_points import write_labelled_csv
 from explorer.tools.export import run_to_csv
 from explorer.training.model import DiffusionModel
 from explorer.ui.base import StateView
-from explorer.ui.jobs.export_files import GifJob, model_zip, plain_name, read_model_upload, safe_name, thinned
-from explorer.ui.jobs.polling import Poller
+from explorer.ui.jobs.export_files import gif_work, model_zip, plain_name, read_model_upload, safe_name, thinned
+from explorer.ui.jobs.polling import serve_jobs
+from explorer.ui.jobs.runner import Job
 from explorer.ui.session.url_state import HINT as URL_HINT
 
 PNG_HINT = "PNG of the plot: the save tool in the main plot's toolbar."
@@ -32,9 +33,8 @@ class ExportView(StateView):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.gif_job: GifJob | None = None
+        self.gif_job: Job | None = None  # the GIF being rendered
         self._gif: bytes | None = None
-        self._poller = Poller(self._tick)  # runs while a GIF renders
 
         def button(label, callback, filename, description):
             return pn.widgets.FileDownload(label=label, callback=callback, filename=filename, color="default",
@@ -100,48 +100,42 @@ class ExportView(StateView):
             self.progress.visible = False
 
     # --- GIF ------------------------------------------------------------------------------------
-    def start_gif(self) -> GifJob | None:
+    def start_gif(self) -> Job | None:
         """Start rendering the current run (None if there is none, or a render is under way)."""
-        if self.state.run is None or (self.gif_job is not None and not self.gif_job.snapshot()["finished"]):
+        if self.state.run is None or self.gif_job is not None:
             return None
         self._gif = None
         self.gif_download.disabled, self.gif_download.label = True, "Download GIF"
         self.render.disabled, self.progress.value, self.progress.visible = True, 0, True
         self.gif_download.filename = f"{self.state.dataset}_{self.state.sampler}.gif"
-        self.gif_job = GifJob(self.state.run, self.state.data).start()
-        self._poller.start()
+        run = self.state.run
+        self.gif_job = self.state.jobs.start("gif", gif_work(run, self.state.data), on_progress=self._on_gif_news,
+                                             on_done=lambda news: self._on_gif_done(news, run))
         return self.gif_job
 
     def poll_gif(self) -> bool:
-        """Move the render's progress into the page (page thread). True once the job has finished."""
-        job = self.gif_job
-        if job is None:
-            return True
-        snap = job.snapshot()
-        if snap["total"]:
-            self.progress.value = round(100 * snap["done"] / snap["total"])
-        if not snap["finished"]:
-            return False
+        """Drain the session's jobs now (a served page's poller does it on its own). True once no GIF renders."""
+        self.state.jobs.poll()
+        return self.gif_job is None
+
+    def _on_gif_news(self, news) -> None:
+        self.progress.value = round(100 * news.progress)
+
+    def _on_gif_done(self, news, run) -> None:
         self.gif_job, self.render.disabled = None, self.state.run is None
-        if snap["error"]:
+        if news.error:
             self.progress.visible = False
-            self.state.error = snap["error"]
-        elif job.run is not self.state.run:
+            self.state.error = news.error
+        elif run is not self.state.run:
             self.progress.visible = False
             self.state.status = "The run changed while the GIF was drawn: press Render GIF again."
         else:
-            self._gif = snap["gif"]
+            self._gif = news.result
             self.gif_download.disabled = False
             self.gif_download.label = f"Download GIF ({len(self._gif) / 1e3:.0f} kB)"
-        return True
 
     def _on_render(self, _event=None) -> None:
         self.start_gif()
-
-    def _tick(self) -> None:
-        with pn.io.hold():
-            if self.poll_gif():
-                self._poller.stop()
 
     # --- model upload ---------------------------------------------------------------------------
     def load_model(self, files: dict[str, bytes]) -> bool:
@@ -178,6 +172,7 @@ class ExportView(StateView):
         self.upload.clear()  # the same file chosen again must count as a new upload
 
     def __panel__(self):
+        serve_jobs(self.state.jobs)  # the session's poller moves the GIF's progress here
         md = pn.pane.Markdown
         small = {"font-size": "12px", "color": "#5f6368"}
         return pn.Column(

@@ -1,9 +1,9 @@
-"""Run, Stop, a progress bar and a message for a BackgroundJob (background_job.py), polled while it runs."""
+"""Run, Stop, a progress bar and a message for a BackgroundJob (background_job.py), a job of the session's runner."""
 from __future__ import annotations
 
 import panel as pn
 
-from explorer.ui.jobs.polling import Poller, on_session_destroyed
+from explorer.ui.jobs.polling import serve_jobs
 
 
 class JobControls:
@@ -18,23 +18,15 @@ class JobControls:
         self.progress = pn.indicators.Progress(value=0, max=100, width=progress_width, height=14, visible=False,
                                                margin=(14, 10))
         self.message = pn.pane.Markdown("", sizing_mode="stretch_width", name=message_name, margin=(0, 10))
-        self._poller = Poller(self._tick)
+        serve_jobs(job.state.jobs)  # the session's poller drains the job; the session's end stops it
         self.run.on_click(lambda *_: self.start())
         self.stop.on_click(lambda *_: job.stop())
         job.param.watch(self.refresh, ["running", "progress", "message"])
-        on_session_destroyed(lambda session_context: job.shutdown())
         self.refresh()
 
     def start(self) -> None:
         with pn.io.hold():
-            if self.job.start():
-                self._poller.start()
-
-    def _tick(self) -> None:
-        with pn.io.hold():
-            self.job.poll()
-            if not self.job.running:
-                self._poller.stop()
+            self.job.start()
 
     def refresh(self, *_events) -> None:
         job = self.job

@@ -61,7 +61,7 @@ def test_train_both_finishes_with_runs_and_scores(trained):
         assert arm.trained_as == (arm.objective, arm.schedule) and not arm.stale
         assert arm.run is not None and arm.run.points.shape == (arm.sample_steps + 1, 1000, 2)
         assert {"to_training", "to_fresh", "floor", "verdict", "ratio"} <= set(arm.quality)
-        assert all(math.isfinite(v) and v >= 0 for v in arm.quality.values())
+        assert all(math.isfinite(v) and v >= 0 for v in arm.quality.values() if isinstance(v, float))
         assert arm.preview is None  # the live preview is gone once the real samples are there
     # both arms share the noise: frame 0 (t = 1) is the same start for A and B
     np.testing.assert_array_equal(cs.a.run.points[0], cs.b.run.points[0])

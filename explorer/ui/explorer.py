@@ -163,6 +163,8 @@ class Explorer(StateView):
 
     def _on_tab(self, *_events) -> None:
         active = self.tabs.active
+        player = self.main_view.player  # the plot keeps its state and picture over a tab round trip
+        player.tab_shown() if active == 0 else player.tab_hidden()
         if active in TAB_VIEWS:
             self.view(active)
         if 1 in self._views:

@@ -79,8 +79,8 @@ export function render({ model, el, view }) {
     const v = Math.round(pos);
     if (slider.value !== v) {  // the slider follows, quietly: the server is not told
       live.moving = true;
-      slider.setv({value: v}, {sync: false});
-      live.moving = false;
+      // (a slider view made but not drawn yet, as the tab is drawn again, throws here: drawn, it takes the value)
+      try { slider.setv({value: v}, {sync: false}); } catch (e) { /* drawn soon */ } finally { live.moving = false; }
     }
   };
   const tell = (event) => model.send_msg({event, tick: Math.round(clamp(live.pos))});
@@ -182,8 +182,8 @@ export function render({ model, el, view }) {
     live.owner = live.raf = null;
   });
   show();
-  draw();  // the picture, also after a tab round trip
-  start();
+  // the picture, also after a tab round trip: once the slider's view is drawn (it is a child of this one)
+  model.on("after_render", () => { if (live.owner === me) { draw(); start(); } });
 }
 """ % {"tips": json.dumps(PLAYER_TIPS), "icons": json.dumps(_ICONS),
        "render": json.dumps(DEFINE_RENDER_JS)}

@@ -80,13 +80,13 @@ def measure(browser, proc, url: str, n_pages: int, seconds: float) -> dict:
     time.sleep(SETTLE_S)
     before = frames_drawn(pages)
     playing = busy(proc.pid, seconds)
-    drawn = [b - a for a, b in zip(before, frames_drawn(pages))]
+    drawn = [b - a for a, b in zip(before, frames_drawn(pages), strict=True)]
     for page in pages:
         page.locator("button.pause").first.click()
     time.sleep(SETTLE_S)
     before = frames_drawn(pages)
     paused = busy(proc.pid, seconds)
-    still = [b - a for a, b in zip(before, frames_drawn(pages))]
+    still = [b - a for a, b in zip(before, frames_drawn(pages), strict=True)]
     for page in pages:
         page.close()
     return {"playing": playing, "paused": paused, "fps": sum(drawn) / len(drawn) / seconds,

@@ -102,7 +102,9 @@ def test_a_grid_change_keeps_t(app, artifacts_dir):
     time.sleep(1.0)
     after = _shown(app)
     # one step of the new grid around the old t
-    step = max(abs(a - b) for a, b in zip(karras, karras[1:]) if min(a, b) - 0.06 <= before["t"] <= max(a, b) + 0.06)
+    near = [abs(a - b) for a, b in zip(karras, karras[1:], strict=False)
+            if min(a, b) - 0.06 <= before["t"] <= max(a, b) + 0.06]
+    step = max(near)
     assert abs(after["t"] - before["t"]) <= step + 0.006, (before["t"], after["t"], step)  # (labels round to 0.01)
     assert after["n"] == N_SAMPLES
     app.screenshot(path=str(artifacts_dir / "player_grid_keeps_t.png"))

@@ -13,7 +13,8 @@ mirrors the Python state machine (player.py) in the browser and is the only thin
 * drawn again (a tab round trip), it draws the frame it was on and carries on as before: its position is kept
   per player in the page, and a removed drawing stops its clock.
 
-The plot's models are found by their ids (`ids`: the names of the plot's CustomJS args), the slider is a child (its model is ``model.slider``).
+The plot's models are found by their ids (`ids`, named as the plot's CustomJS args); the slider is a child (its
+model is ``model.slider``).
 """
 from __future__ import annotations
 

@@ -17,9 +17,6 @@ the page, `pn.state`, Bokeh's `validate`). What is left here has no public equiv
 * `checkbox_labels` (a page script that wraps BokehJS's CheckboxView.render): Bokeh 3.9 draws a checkbox as
   <input> + <div>label</div>; the text neither names the box for a screen reader nor toggles it when
   clicked. BokehJS has no hook for "a view was drawn", and a tab drawn again makes new views.
-* `player_labels` (the same, for Panel's Player view): names the player's icon buttons (aria-label).
-* `not_busy` (Panel's `Reactive._busy__ignore`): a playing page sends the slider's value ~12 times a
-  second; Panel counted each as busy work (~1 ms per tick; docs/performance.md).
 * `no_web_font` (Panel's Fast design `_resources`): the design links a Google web font, which fails offline
   (a classroom, the closed CI network) with a console error. Panel has no option to leave it out.
 * `forget_js_callbacks` (Panel's `Callback.registry`/`Link.registry`): a widget's JS callbacks whose args
@@ -35,7 +32,6 @@ README "Moving to a new Panel or Bokeh" says how to re-test them on a new versio
 from __future__ import annotations
 
 import inspect
-import json
 import logging
 from contextlib import contextmanager
 from importlib.metadata import version as _installed
@@ -51,7 +47,7 @@ from explorer.serve.settings import SETTINGS
 log = logging.getLogger("explorer.compat")
 TESTED = {"bokeh": (Version("3.9"), Version("3.10")), "panel": (Version("1.9"), Version("1.10"))}  # [low, high)
 PATCHES = {"stable_defaults": "bokeh", "quick_build": "bokeh", "checkbox_labels": "bokeh",
-           "player_labels": "panel", "not_busy": "panel", "no_web_font": "panel", "forget_js_callbacks": "panel",
+           "no_web_font": "panel", "forget_js_callbacks": "panel",
            "connection_count": "bokeh"}
 _applied: set[str] = set()
 _checked = False
@@ -106,10 +102,6 @@ def _apply(name: str) -> bool:
         if list(inspect.signature(_bokeh_prepare).parameters) != ["self", "owner", "name", "value", "hint"]:
             return False
         Property.prepare_value = _prepare_value
-    elif name == "not_busy":
-        from panel.reactive import Reactive
-
-        return isinstance(getattr(Reactive, "_busy__ignore", None), list)
     elif name == "forget_js_callbacks":
         from panel.links import Callback, Link
 
@@ -198,7 +190,7 @@ def quick_build():
         _building -= 1
 
 
-# --- BokehJS: a view's render wrapped, so a view drawn again is fixed again (checkbox_labels, player_labels) --------
+# --- BokehJS: a view's render wrapped, so a view drawn again is fixed again (checkbox_labels) --------
 # `fix(view)` once per drawing of a view: a flag on the view, cleared by each render.
 _ON_EACH_RENDER_JS = """
 const key = '__explorer_' + %(flag)s, fix_once = (view) => {
@@ -228,11 +220,6 @@ _CHECKBOX_FIX = """(view) => {
   view.label_el.style.cursor = 'pointer';
   view.label_el.addEventListener('click', () => { if (!view.model.disabled) view.model.active = !view.model.active; });
 }"""
-_BUTTONS_FIX = """(view) => {
-  const labels = %s;
-  for (const b of view.shadow_el.querySelectorAll('button'))
-    for (const c of b.classList) if (labels[c]) { b.setAttribute('aria-label', labels[c]); break; }
-}"""
 # Checkboxes drawn later even if the first paint had none (app.py sends the sidebar after it): the view class
 # itself, from BokehJS's model registry.
 _CHECKBOX_CLASS_JS = """
@@ -257,22 +244,7 @@ def name_checkboxes(doc) -> bool:
     return _on_ready(doc, "checkbox_labels", code)
 
 
-def name_buttons(doc, css_class: str, labels: dict[str, str]) -> bool:
-    """Once the page is drawn: the buttons of the views with `css_class` (a Player's) get aria-labels, by the
-    button's class (`labels`: class -> label), now and whenever the view is drawn again."""
-    wanted = f"(m) => (m.css_classes || []).includes({json.dumps(css_class)})"
-    code = _ON_EACH_RENDER_JS % {"flag": json.dumps(css_class), "fix": _BUTTONS_FIX % json.dumps(labels),
-                                 "wanted": wanted, "more": ""}
-    return _on_ready(doc, "player_labels", code)
-
-
 # --- Panel ------------------------------------------------------------------------------------------------------
-def not_busy(widget, *names: str) -> None:
-    """Changes of `names` on `widget` are not busy work for Panel's busy indicator."""
-    if enabled("not_busy"):
-        widget._busy__ignore = list(names)
-
-
 def forget_js_callbacks(*widgets) -> None:
     """Drop `widgets` from Panel's registries of jscallback/jslink (call when their session ends)."""
     if not enabled("forget_js_callbacks"):

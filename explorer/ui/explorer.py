@@ -155,6 +155,8 @@ class Explorer(StateView):
 
     def _on_tab(self, *_events) -> None:
         shown = self.tab_names[self.tabs.active]
+        player = self.main_view.player  # the plot keeps its state and picture over a tab round trip
+        player.tab_shown() if shown == EXPLORE else player.tab_hidden()
         if shown != EXPLORE:
             self.view(shown)
         for spec in self._tab_specs:

@@ -235,12 +235,13 @@ def test_player_buttons_say_what_they_do_and_loop_switches(view):
     view.mouse.move(5, 5)
     loop = view.get_by_role("button", name="Loop")
     policy = "() => [...Bokeh.documents[0]._all_models.values()].find(m => (m.css_classes || [])" \
-             ".includes('explorer-player')).loop_policy"
-    assert view.evaluate(policy) == "loop"
+             ".includes('explorer-player')).data.loop"
+    assert view.evaluate(policy) is True and loop.get_attribute("aria-pressed") == "true"
     loop.click()
-    wait_for(lambda: view.evaluate(policy) == "once", 5, "loop off")
+    wait_for(lambda: view.evaluate(policy) is False, 5, "loop off")
+    assert loop.get_attribute("aria-pressed") == "false"
     view.locator("button.last").click()  # at the end with the loop off, play starts again from the noise
     view.locator("button.play").click()
     wait_for(lambda: view.evaluate(SLIDER_JS) < 20, 3, "play to restart from the noise")
     loop.click()
-    wait_for(lambda: view.evaluate(policy) == "loop", 5, "loop on again")
+    wait_for(lambda: view.evaluate(policy) is True, 5, "loop on again")

@@ -47,18 +47,13 @@ class Student:
         self.sampler = client.find(lambda m: isinstance(m, Select) and m.title == "Sampler")
         self.store = client.find(lambda m: isinstance(m, ColumnDataSource) and "S" in m.data)
         self.train_button = client.button("Train")
-        self.player = client.find(lambda m: type(m).__name__ == "Player")
-        self.slider = client.find(lambda m: type(m).__name__ == "Slider" and m.title.startswith("Time"))
 
     async def watch(self, seconds: float) -> None:
-        """What an open tab sends while its animation plays: the player's value each `interval` ms, and
-        the time slider following it (the page's JS does that)."""
+        """What an open tab sends while its animation plays: nothing. The page plays by itself and tells the
+        server t only when playback stops or the student scrubs (explorer/ui/plot/player_controls.py)."""
         end = time.perf_counter() + seconds
         while time.perf_counter() < end and not self.client.closed:
-            value = (self.player.value + 1) % (self.player.end + 1)
-            self.player.value = value
-            self.slider.value = min(value, self.slider.end)
-            await asyncio.sleep(self.player.interval / 1000)
+            await asyncio.sleep(0.1)
 
     async def round_trip(self, timeout: float) -> float:
         """Flip the sampler between Heun and Euler; seconds until the new run's frames arrive."""

@@ -32,6 +32,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from explorer.ui.compat import remember_stable_defaults
+from explorer.ui.plot import player_controls  # noqa: F401 - registers the page player's data model (a JSComponent)
 
 # These clients stand in for a class's browsers, which build their documents on the students' machines; here
 # they share the server's cores, so they build them as cheaply as the server builds its own.

@@ -42,7 +42,7 @@ def test_every_patch_applies_on_the_installed_versions(fresh, monkeypatch):
 
 @pytest.mark.parametrize("versions, skipped", [
     ({"bokeh": "3.10.0", "panel": "1.9.4"}, {"stable_defaults", "quick_build", "checkbox_labels", "connection_count"}),
-    ({"bokeh": "3.9.2", "panel": "1.10.0"}, {"player_labels", "not_busy", "no_web_font", "forget_js_callbacks"}),
+    ({"bokeh": "3.9.2", "panel": "1.10.0"}, {"no_web_font", "forget_js_callbacks"}),
     ({"bokeh": "3.8.9", "panel": "1.8.0"}, set(compat.PATCHES)),
 ])
 def test_outside_the_tested_versions_a_patch_is_skipped_with_a_warning(fresh, caplog, monkeypatch, versions, skipped):
@@ -59,12 +59,7 @@ def test_outside_the_tested_versions_a_patch_is_skipped_with_a_warning(fresh, ca
             assert validation_on()
     if "no_web_font" in skipped:
         assert compat.without_web_font(Fast) is Fast
-    if "not_busy" in skipped:
-        widget = pn.widgets.IntSlider()
-        compat.not_busy(widget, "value")
-        assert "_busy__ignore" not in vars(widget)
-    doc = Document()
-    assert compat.name_buttons(doc, "x", {}) is False  # outside a server: never
+    assert compat.name_checkboxes(Document()) is False  # outside a server: never
 
 
 def test_a_changed_hook_is_not_patched(fresh, caplog, monkeypatch):

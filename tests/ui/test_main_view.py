@@ -24,9 +24,9 @@ def test_first_run_is_packed_and_plays(view):
     run, store = view.state.run, view._store.data
     F = len(run.times)
     assert store["t"][0].shape == (F,) and store["x"][0].shape == (F * run.points.shape[1],)
-    assert view._slider.end == store["S"][0] * (F - 1) and view._slider.value == 0
-    assert view._player.direction == 1 and view._player.end > view._slider.end  # it rests on the data
-    assert view._player.interval * view._slider.end == pytest.approx(SWEEP_MS, rel=0.05)
+    assert view._slider.end == store["S"][0] * (F - 1) and view._controls.tick == 0
+    assert view.player.playing and view._controls.playing and view._controls.hold > 0  # it rests on the data
+    assert view._controls.interval * view._slider.end == pytest.approx(SWEEP_MS, rel=0.05)
     assert store["density"][0].size == 0 and store["fu"][0].size == 0  # layers off: nothing sent
 
 
@@ -39,12 +39,11 @@ def test_ticks_map_to_frames_and_times(view):
     assert abs(t - 0.5) < 0.03 and view.state.run.times[frame] == pytest.approx(t, abs=0.03)
 
 
-def test_slider_tells_state_frame_when_paused_and_follows_it(view):
-    view._player.direction = 0
-    view._slider.value = view._slider.end
+def test_the_page_tells_state_frame_when_paused_and_follows_it(view):
+    view._on_page({"event": "pause", "tick": view._slider.end})
     assert view.state.frame == len(view.state.run.times) - 1
-    view.state.frame = 10
-    assert view._frame_and_t(view._slider.value)[0] == 10
+    view.state.frame = 10  # another view's time, while paused: the page goes there
+    assert view._frame_and_t(view._controls.tick)[0] == 10 and view.player.frame == 10
 
 
 @pytest.mark.parametrize("where", [0.5, 1.0])
@@ -53,16 +52,15 @@ def test_a_new_run_keeps_t_and_speed(view, monkeypatch, where):
     first clamp `frame` (in the old run's numbering), then replace the run; the view keeps t, not the index."""
     later = []
     monkeypatch.setattr(pn.state, "execute", lambda cb, schedule="auto": later.append(cb))
-    view._player.direction = 0
-    view._slider.value = round(view._slider.end * where)
-    sweep = view._player.interval * view._slider.end
+    view._on_page({"event": "pause", "tick": round(view._slider.end * where)})
+    sweep = view._controls.interval * view._slider.end
     view.state.sample_steps = 20
     for cb in later:
         cb()
     assert len(view._store.data["t"][0]) == 21
-    assert abs(view._frame_and_t(view._slider.value)[1] - (1 - where)) < 0.05
+    assert abs(view._frame_and_t(view._controls.tick)[1] - (1 - where)) < 0.05
     assert view.state.run.times[view.state.frame] == pytest.approx(1 - where, abs=0.05)
-    assert view._player.interval * view._slider.end == pytest.approx(sweep, rel=0.1)
+    assert view._controls.interval * view._slider.end == pytest.approx(sweep, rel=0.1)
 
 
 def test_a_layer_is_computed_when_first_shown_and_only_its_columns_change(view):
@@ -83,8 +81,7 @@ def test_a_layer_is_computed_when_first_shown_and_only_its_columns_change(view):
 
 
 def test_taps_trace_paths_up_to_a_limit(view):
-    view._player.direction = 0
-    view._slider.value = view._slider.end // 2
+    view._on_page({"event": "pause", "tick": view._slider.end // 2})
     for i in range(MAX_TRACES + 2):
         view._on_tap(SimpleNamespace(x=-2.0 + 0.5 * i, y=1.0))
     data = view.layers["traces"].sources["traces"].data

@@ -1,15 +1,13 @@
 """The main animated view: samples flowing from noise to data, with tails, density, velocity field and mesh.
 
 Every frame of a run goes to the page once, in a hidden `store` ColumnDataSource (frames.pack_run and
-frames.store_columns); the Time slider and the Player then redraw in the browser alone (main_view_js), which
-also interpolates between frames so playback is smooth whatever the number of sampler steps. Display sources
-are set with ``setv(..., {sync: false})``: nothing flows back to the server but the slider's value, which
-becomes `state.frame` (throttled while playing). A new run, or a layer switched on, repacks and sends once.
-The Player is only a clock (~12 steps a second); the page draws at the display's rate in between.
+frames.store_columns); the page then draws alone (main_view_js), interpolating between frames so playback is
+smooth whatever the number of sampler steps. Display sources are set with ``setv(..., {sync: false})``.
+Playback is one state machine (player.py), mirrored in the page by the controls (player_controls.py): playing
+costs the server nothing per frame; it learns t, as `state.frame`, when playback stops or the user scrubs.
+A new run, or a layer switched on, repacks and sends once; the shown t is kept (the nearest frame).
 """
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import panel as pn
@@ -21,25 +19,23 @@ from bokeh.plotting import figure
 from explorer.core import samplers
 from explorer.core.errors import ExplorerError
 from explorer.ui.base import StateView
-from explorer.ui.compat import forget_js_callbacks, name_buttons, not_busy
+from explorer.ui.compat import forget_js_callbacks
 from explorer.ui.plot import frames
 from explorer.ui.plot.canvas import BASE_Z, Canvas, PlotLayers
 from explorer.ui.plot.guidance_arrows import GuidanceArrows
 from explorer.ui.plot.layer_specs import TAIL_FRAMES, TAIL_SAMPLES
 from explorer.ui.plot.layers import layer_params, legend_html, toggles
-from explorer.ui.plot.main_view_js import DEFINE_RENDER_JS, LOOP_JS, PLAYER_JS, SLIDER_JS
+from explorer.ui.plot.main_view_js import DEFINE_RENDER_JS
 from explorer.ui.plot.main_view_labels import (
     CAPTION,
     CLASS_COLORS,
     COLORS,
     LEGEND_CSS,
-    LOOP_CSS,
     MUTED,
-    PLAYER_CSS,
-    PLAYER_TIPS,
-    REPLAY_JS,
     class_palette,
 )
+from explorer.ui.plot.player import Player
+from explorer.ui.plot.player_controls import PlayerControls
 from explorer.ui.style import empty_columns, style_figure
 
 PLOT_PX = 440  # the plot's square frame: with the slider and toggles it fits a 1280x720 laptop screen
@@ -48,7 +44,8 @@ SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step coun
 HOLD_MS = 800  # the player rests this long on the data before looping
 MAX_TRACES = 5
 BASE_COLUMNS = frozenset(frames.store_columns(None, 1, 1, 1)) - frozenset(frames.layer_columns({}))  # not a layer's
-PLAY_SYNC_S = 0.25  # while playing, tell state.frame at most this often
+
+
 class MainView(StateView):
     """`MainView(state=state)`: the animated scatter of `state.run`, its Time slider, player and toggles."""
 
@@ -60,7 +57,8 @@ class MainView(StateView):
         self._packed: dict | None = None
         self._traces: list[tuple] = []
         self._trace_model = None
-        self._last_sync = 0.0
+        self._pending_tap = None  # a tap while playing: traced once the page has paused and said where
+        self.player = Player()  # playing, paused, loop, the shown t: play, pause, scrub, tabs, new runs
         self._build_figure()
         self._build_widgets()
         st = self.state
@@ -110,26 +108,12 @@ class MainView(StateView):
                                             show_value=False, tooltips=False, sizing_mode="stretch_width",
                                             bar_color=COLORS["samples"])
         self._slider.margin = (2, 10, 0, 10)  # tight: plot, slider, toggles and legend fit 1280x720
-        self._player = pn.widgets.Player(
-            start=0, end=SWEEP_TICKS, value=0, interval=SWEEP_MS // SWEEP_TICKS, loop_policy="loop",
-            show_loop_controls=False, show_value=False, preview_duration=0, width=222, height=36, scale_buttons=0.8,
-            visible_buttons=list(PLAYER_TIPS), css_classes=["explorer-player"], stylesheets=[PLAYER_CSS],
-            margin=(0, 0, 0, 5))
-        args = {**self._js_args, "player": self._player, "slider": self._slider}
-        # two calls: Panel keeps only one of several callbacks given to one jscallback()
-        self._player.jscallback(args=args, value=DEFINE_RENDER_JS + PLAYER_JS + LOOP_JS)
-        self._player.jscallback(args=args, direction=REPLAY_JS + DEFINE_RENDER_JS + LOOP_JS)
-        self._slider.jscallback(args=args, value=DEFINE_RENDER_JS + SLIDER_JS)
-        # A playing page sends the slider's and the player's value ~12 times a second: not "busy" work. Panel's
-        # busy counter (unused here: app.py has no busy indicator) cost ~1 ms of each tick (docs/performance.md).
-        for w in (self._slider, self._player):
-            not_busy(w, "value", "direction", "value_throttled")
-        self._slider.param.watch(self._on_tick, "value")
-        self._player.param.watch(self._on_direction, "direction")
-        name_buttons(pn.state.curdoc, "explorer-player", PLAYER_TIPS)  # a served page: once it is drawn
-        self._loop = pn.widgets.Toggle(label="↻ Loop", value=True, width=62, height=26, margin=(4, 0, 0, 4),
-                                       stylesheets=[LOOP_CSS], css_classes=["explorer-loop"])
-        self._loop.param.watch(self._on_loop, "value")
+        self._controls = PlayerControls(
+            slider=self._slider, on_event=self._on_page, interval=SWEEP_MS / SWEEP_TICKS, sizing_mode="stretch_width",
+            ids={k: m.id for k, m in self._js_args.items()}, margin=(0, 0, 0, 0))
+        player, controls = self.player, self._controls
+        player.param.watch(lambda e: setattr(controls, e.name, e.new), ["playing", "loop", "shown"])
+        controls.param.watch(lambda e: setattr(player, "loop", e.new), ["loop"])
         st = self.state
         names = layer_params()  # one checkbox per toggle layer, in registration order
         self._layers = pn.widgets.CheckBoxGroup(
@@ -155,9 +139,6 @@ class MainView(StateView):
         self._layers.value = [p for p in self._layers.options.values() if getattr(st, p)]
         self._legend.object = legend_html(st)
 
-    def _on_loop(self, event):
-        self._player.loop_policy = "loop" if event.new else "once"
-
     # --- packing ------------------------------------------------------------------------------
     @staticmethod
     def _columns(packed):
@@ -182,31 +163,28 @@ class MainView(StateView):
                                                                   "y": data[:, 1].astype(np.float32)}
 
     def _on_run(self, *_):
-        st = self.state
+        st, player, controls = self.state, self.player, self._controls
         if st.run is None:
             return
         first = self._packed is None
-        frac = (self._slider.value or 0) / max(self._slider.end, 1)
+        sweep = SWEEP_MS if first else controls.interval * self._slider.end  # a new run keeps the player's speed
         self._packed = self._pack(st.run)
         cols = self._columns(self._packed)
         end = cols["S"][0] * (len(self._packed["t"]) - 1)
-        tick = 0 if first else round(frac * end)  # a new run keeps the shown t ...
-        sweep = SWEEP_MS if first else self._player.interval * self._slider.end  # ... and the player's speed
-        interval = int(np.clip(round(sweep / end), 16, 2000))
+        interval = float(np.clip(sweep / end, 4, 2000))
+        frame = player.new_run(st.run.times)  # ... and the shown t (the nearest frame; the first run: noise)
         with pn.io.hold():
-            self._slider.param.update(value=min(self._slider.value, end), end=end)
-            self._player.param.update(end=end + max(1, round(HOLD_MS / interval)), interval=interval,
-                                      value=min(self._player.value, end))
-            self._store.data.update({k: v for k, v in cols.items() if k in BASE_COLUMNS})
-            self._slider.value = tick
-            self._sync_frame(tick)
+            self._slider.end = end  # (the page moves the slider's value; the server never sets it)
+            controls.param.update(interval=interval, hold=max(1, round(HOLD_MS / interval)))
+            self._store.data.update({k: v for k, v in cols.items() if k in BASE_COLUMNS})  # layers: their own
+            if not player.playing:  # playing, the page keeps the shown t itself
+                controls.tick = self._tick_of(frame)
+            if st.frame != frame:
+                st.frame = frame
             if st.model is not self._trace_model:  # traces belong to the model, not the run
                 self._trace_model = st.model
                 self._clear_traces()
             self._apply_visibility()
-            if first:
-                self._player.value = 0
-                self._player.direction = 1  # open animating
 
     def _apply_visibility(self):
         st = self.state
@@ -223,37 +201,47 @@ class MainView(StateView):
         pos = min(max(tick / S, 0.0), len(p["t"]) - 1)
         return int(p["index"][round(pos)]), float(np.interp(pos, np.arange(len(p["t"])), p["t"]))
 
-    def _on_tick(self, event):
-        now = time.monotonic()
-        if self._player.direction != 0 and now - self._last_sync < PLAY_SYNC_S:
-            return
-        self._last_sync = now
-        self._sync_frame(event.new)
+    def _tick_of(self, frame: int) -> int:
+        """The slider position of the packed frame nearest to the run's frame `frame`."""
+        k = int(np.argmin(np.abs(self._packed["index"] - frame)))
+        return k * int(self._store.data["S"][0])
 
-    def _on_direction(self, event):
-        if event.new == 0:  # paused: tell the exact frame
-            self._sync_frame(self._slider.value)
-
-    def _sync_frame(self, tick):
-        if self._packed is None or tick is None:
+    def _on_page(self, msg: dict) -> None:
+        """What the user did in the page (player_controls.py): play, or pause / scrub at a slider tick."""
+        player, event = self.player, msg.get("event")
+        if event == "play":
+            player.play()
             return
-        frame, _ = self._frame_and_t(tick)
-        if frame != self.state.frame:
-            self.state.frame = frame
+        tick = msg.get("tick")
+        if event not in ("pause", "scrub") or self._packed is None or not isinstance(tick, (int, float)):
+            return
+        tick = int(np.clip(tick, 0, self._slider.end))
+        _, t = self._frame_and_t(tick)
+        with pn.io.hold():
+            self._controls.tick = tick  # what the page shows: the server's copy agrees
+            if event == "pause":
+                player.pause(t)
+            else:
+                player.scrub(t)
+            if self.state.frame != player.frame:
+                self.state.frame = player.frame
+        tap, self._pending_tap = self._pending_tap, None
+        if tap is not None and not player.playing:
+            self._on_tap(tap)
 
     def _on_frame(self, event):
         """Follow `state.frame` moved by someone else (when paused), once the change has settled: a sampler
-        change moves `frame` just before it replaces `run`, and then _on_run has already placed the slider."""
-        if self._packed is None or self._player.direction != 0:
+        change moves `frame` just before it replaces `run`, and then _on_run has already placed the player."""
+        if self._packed is None or self.player.playing:
             return
         run = self.state.run
 
         def follow():
             if self.state.run is not run or self.state.frame != event.new or self._packed is None:
                 return
-            if self._frame_and_t(self._slider.value)[0] != event.new:
-                k = int(np.argmin(np.abs(self._packed["index"] - event.new)))
-                self._slider.value = k * int(self._store.data["S"][0])
+            if self.player.frame != event.new:
+                self.player.scrub(float(run.times[min(event.new, len(run.times) - 1)]))
+                self._controls.tick = self._tick_of(self.player.frame)
 
         pn.state.execute(follow, schedule=True)  # next tick on a server; at once elsewhere
 
@@ -262,7 +250,11 @@ class MainView(StateView):
         st = self.state
         if st.model is None or self._packed is None or event.x is None:
             return
-        _, t = self._frame_and_t(self._slider.value)
+        if self.player.playing:  # the server knows t only when paused: pause, and trace once the page says where
+            self._pending_tap = event
+            self.player.pause()
+            return
+        t = self.player.t
         try:  # the path the samples follow: the guided denoiser, when guidance is on
             path, times = samplers.trace(st.denoiser() or st.model, (float(event.x), float(event.y)), t)
         except ExplorerError as err:
@@ -290,10 +282,10 @@ class MainView(StateView):
 
     def release(self) -> None:
         """Let the session be freed once it ends (compat.forget_js_callbacks says why)."""
-        forget_js_callbacks(self._player, self._slider)
+        forget_js_callbacks(self._slider)
 
     def __panel__(self):
-        controls = pn.Row(self._slider, self._player, self._loop, sizing_mode="stretch_width", align="center")
+        controls = self._controls
         caption = pn.pane.Markdown(CAPTION, styles=MUTED, width=PLOT_PX + 40, margin=(4, 10, 0, 10))
         # five toggles fill the column's width: Clear traces goes beside their one-line legend, below them
         legend = pn.Row(self._legend, self._clear, sizing_mode="stretch_width")

@@ -7,39 +7,8 @@ interpolated linearly between the two packed frames around it, so playback is sm
 sampler steps; the layers' own code (layers.py) draws them, hidden layers return at once (they redraw when shown).
 Every update uses setv(..., {sync: false}): the browser never sends drawn data back to the server.
 
-Playback: the Player is the clock (it steps its value once per `interval` ms, ~12 times a second, and that is
-all the server hears), and a requestAnimationFrame loop (`LOOP_JS`) draws at the display's rate in between,
-at player.value + (time since its last step) / interval. The Player's speed buttons change `interval`, so they
-still set the speed; pausing stops the loop and draws the exact slider position.
-"""
-
-# Keep the Player in step when the slider is moved by hand (but not while the player rests past the end).
-SLIDER_JS = """
-if (player.value !== cb_obj.value && !(cb_obj.value === cb_obj.end && player.value > cb_obj.end))
-  player.value = cb_obj.value;
-if (player.direction === 0) store._render(cb_obj.value);
-"""
-
-# The Player stepped: move the slider (clamped: past the end the player rests on the data), restart the clock.
-PLAYER_JS = """
-store._tick_time = performance.now();
-const v = Math.min(cb_obj.value, slider.end);
-if (slider.value !== v) slider.value = v;
-"""
-
-# Start the drawing loop if the player plays and no loop runs; when paused, draw the exact slider position.
-LOOP_JS = """
-if (player.direction === 0) {
-  store._render(slider.value);
-} else if (store._raf == null) {
-  const loop = (now) => {
-    if (player.direction === 0) { store._raf = null; return; }
-    const since = Math.min(Math.max((now - (store._tick_time || now)) / player.interval, 0), 1);
-    store._render(Math.min(Math.max(player.value + player.direction * since, 0), slider.end));
-    store._raf = requestAnimationFrame(loop);
-  };
-  store._raf = requestAnimationFrame(loop);
-}
+Playback: the player's controls in the page (player_controls.py) call ``store._render`` at the display's rate
+while playing, and once when paused or scrubbed; the server hears only where playback stopped or was scrubbed to.
 """
 
 DEFINE_RENDER_JS = """

@@ -8,7 +8,7 @@ from explorer.data.labelled_points import DRAW_CLASSES
 LEGEND_CSS = (":host {overflow: hidden;} div {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; "
               "font-size: 12px; line-height: 16px; color: var(--panel-on-background-color, #3c4043); opacity: 0.8;}")
 # The player's buttons: accessible names (aria-label) and tooltips. The tooltips are CSS, above the buttons, so
-# they never hide a neighbouring button; the names are set in the page (compat.name_buttons).
+# they never hide a neighbouring button; the names are their aria-labels (player_controls.py).
 PLAYER_TIPS = {
     "slower": "Slower",
     "first": "Jump to the start: pure noise (t = 1)",
@@ -33,13 +33,6 @@ PLAYER_CSS = "\n".join([
       for k, v in PLAYER_TIPS.items()),
 ])
 LOOP_TIP = "Loop on: play again from the noise after the data. Off: stop at the data."
-LOOP_CSS = (".bk-btn {position: relative; font-size: 13px; padding: 0 6px;} "
-            f".bk-btn:hover::after, .bk-btn:focus-visible::after {{{_TIP_CSS} right: 0; content: {LOOP_TIP!r};}}"
-            ).replace("'", '"')
-# Play pressed at the end with the loop off: start again from the noise (Panel's Player would stay put).
-REPLAY_JS = """
-if (player.direction === 1 && player.loop_policy === 'once' && player.value >= player.end) player.value = player.start;
-"""
 # Secondary text, readable in the light and the dark theme (Panel's theme variable, a grey where there is none)
 
 # One colour per class of a conditional model (Bokeh's Category10 without its first, the samples' blue)

@@ -277,8 +277,7 @@ class ExplorerState(param.Parameterized):
         else:  # keep the shown t: the frame of the new grid nearest to the old frame's time
             t = self.run.times[min(plot.frame, len(self.run.times) - 1)]
             frame = int(np.abs(run.times - t).argmin())
-        plot.frame = frame
-        self.run = run
+        self.param.update(frame=frame, run=run)  # together: a watcher never sees a frame of one run with the other
         self.quality = dict(quality_now)
 
     def denoiser(self, labels=None):

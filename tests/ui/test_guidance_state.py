@@ -85,6 +85,7 @@ def test_a_tap_shows_the_three_predictions_and_the_guided_one_extends_the_class_
     from explorer.ui.plot.main_view import MainView
 
     view = MainView(state=guided)
+    view.player.pause()  # a tap while playing waits for the page to say where it paused (player.py)
     guided.param.update(label="upper moon", guidance=3.0)
     view._on_tap(SimpleNamespace(x=0.0, y=-2.5))
     src = view._arrows.source.data

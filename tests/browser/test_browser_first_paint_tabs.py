@@ -96,8 +96,19 @@ def _open(page, errors: list, served, query: str, tab: str) -> None:
 def test_every_lesson_steps_teacher_link_renders(tab, served, name, step):
     page, errors = tab
     _open(page, errors, served, f"lesson={name}&step={step}", _lesson_tab(name, step))
-    title = LESSONS[name].steps[step - 1].title
-    page.get_by_text(title, exact=True).first.wait_for(state="visible", timeout=30_000)  # the Lessons card's step
+    lesson_step = LESSONS[name].steps[step - 1]
+    page.get_by_text(lesson_step.title, exact=True).first.wait_for(state="visible", timeout=30_000)  # the card's step
+    if lesson_step.question:  # one answer is asked for: round radio buttons, each choice inside the sidebar
+        radios = page.locator("input[type=radio]")
+        assert radios.count() == len(lesson_step.choices)
+        assert radios.first.evaluate("e => getComputedStyle(e).borderRadius") == "50%"
+        card = page.get_by_text(lesson_step.title, exact=True).first.evaluate(
+            "e => { let c = e; while (c && !(c.getBoundingClientRect().width > 250)) c = c.parentElement;"
+            " return c.getBoundingClientRect().right; }")
+        for choice in lesson_step.choices:
+            box = page.get_by_text(choice, exact=True).first.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= card + 1, (choice, box, card)
+        assert not page.get_by_text(lesson_step.reveal_text.splitlines()[0]).first.is_visible()
 
 
 @pytest.mark.parametrize("name", TABS)

@@ -9,6 +9,10 @@ from explorer.ui.base import StateView
 from explorer.ui.session.lesson_state import LessonState
 
 PICK = "Choose a lesson…"
+# One answer is asked for: round radio buttons (the page's design draws every input square), and a long
+# choice wraps inside the sidebar instead of running past its edge.
+CHOICES_CSS = ("input[type='radio'] {border-radius: 50%;} "
+               "label {white-space: normal; align-items: flex-start; overflow-wrap: anywhere;}")
 
 
 class LessonsView(StateView):
@@ -21,7 +25,8 @@ class LessonsView(StateView):
         names = {PICK: ""} | {lesson.title: name for name, lesson in self.lessons.lessons.items()}
         self.select = pn.widgets.Select(options=names, value="", sizing_mode="stretch_width", name="Lesson")
         self.body = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 8), name="lesson_body")
-        self.choices = pn.widgets.RadioBoxGroup(options=[], inline=False, margin=(0, 12))
+        self.choices = pn.widgets.RadioBoxGroup(options=[], inline=False, margin=(0, 12), sizing_mode="stretch_width",
+                                                stylesheets=[CHOICES_CSS])
         self.reveal = pn.widgets.Button(label="Reveal", color="primary", width=90)
         self.answer = pn.pane.Markdown("", sizing_mode="stretch_width", margin=(0, 8), name="lesson_answer")
         self.back = pn.widgets.Button(label="◀ Back", width=80)

@@ -1,21 +1,25 @@
 """One line under the main plot: how close the current run's samples are to the data, and what made them.
 
-The numbers are `state.quality` (energy distances, docs/parameterisation.md#quality): to a fresh draw of the
-dataset, as a ratio to the floor "training set vs that fresh draw", and to the training points themselves. With
-the exact denoiser (the oracle) the samples land on the training points, so the distance to them drops to ~0
-while the distance to a fresh draw stays at the floor: memorisation. The network sits in between.
+The numbers are `state.quality` (explorer.core.metrics.quality, docs/parameterisation.md#quality): the energy
+distances to a fresh draw of the dataset and to the training points, and a verdict decided by the library from
+estimates whose noise is known (explorer/core/verdict.py): "memorises" (most samples sit on a training point),
+"generalises" (as far from the data as another draw of it would be, within noise), or "not learned". The
+sentence says the verdict in words, with the noise a perfect model's number has. The dashboard decides
+nothing itself.
 """
 from __future__ import annotations
 
 import panel as pn
 
+from explorer.core.verdict import describe
 from explorer.ui.base import StateView
 
 SOURCE = {True: "Exact denoiser (oracle)", False: "Network"}
-EXPLAIN = ("Energy distance: 0 when two point sets have the same distribution, lower is better. The floor is "
-           "what a perfect model scores: the training points against a fresh draw of the same shape.")
-MEMORISED = 0.5  # closer to the training points than this fraction of the distance to a fresh draw: memorised
-LEARNED = 2.0  # within this many floors of a fresh draw: the shape is learned
+EXPLAIN = ("Energy distance: 0 when two point sets have the same distribution, lower is better. The verdict "
+           "compares the samples with a fresh draw of the data, in units of how far another draw would be "
+           "(a perfect model reads 1, give or take the noise it states), and counts samples that copy a "
+           "training point. Path straightness (ODE samplers only): 0 when every path is a straight line at "
+           "constant speed.")
 
 
 def _num(v: float) -> str:
@@ -23,36 +27,21 @@ def _num(v: float) -> str:
     return f"{v:.4f}" if abs(v) >= 1e-3 else f"{v:.2g}"
 
 
-def quality_text(quality: dict, use_oracle: bool) -> str:
-    """The line as HTML: 'energy distance to a fresh draw: 0.0031 (1.4× the floor 0.0022) · to the
-    training points: 0.0012', then what made the samples."""
+def quality_text(quality: dict, use_oracle: bool, stochastic: bool = False) -> str:
+    """The line as HTML: 'energy distance to a fresh draw: 0.0031 · to the training points: 0.0012 · path
+    straightness: ...', then what made the samples and the library's verdict in words. Straightness is left
+    out for a stochastic sampler, whose paths jitter by design (its number measures the noise, not the flow)."""
     parts = []
     if "to_fresh" in quality:
-        fresh = f"energy distance to a fresh draw: <b>{_num(quality['to_fresh'])}</b>"
-        floor = quality.get("floor")
-        if floor:
-            fresh += f" ({quality['to_fresh'] / floor:.1f}× the floor {_num(floor)})"
-        parts.append(fresh)
+        parts.append(f"energy distance to a fresh draw: <b>{_num(quality['to_fresh'])}</b>")
     if "to_training" in quality:
         label = "to the training points" if parts else "energy distance to the training points"
         parts.append(f"{label}: <b>{_num(quality['to_training'])}</b>")
-    if "straightness" in quality:
+    if "straightness" in quality and not stochastic:
         parts.append(f"path straightness: <b>{_num(quality['straightness'])}</b> (0 = straight lines)")
     numbers = " · ".join(parts) if parts else "no samples yet"
-    return f"{numbers}<br><b>{SOURCE[bool(use_oracle)]}</b>: {verdict(quality)}"
-
-
-def verdict(quality: dict) -> str:
-    """What the numbers say, decided from them alone (nothing is said that they do not show)."""
-    fresh, floor, train = quality.get("to_fresh"), quality.get("floor"), quality.get("to_training")
-    if fresh is None or not floor or train is None:
-        return "no fresh draw of a drawing to compare with; switch the exact denoiser on and off to compare."
-    if train < MEMORISED * fresh:
-        return (f"memorises: its samples are {fresh / max(train, 1e-12):.0f}× closer to the training points "
-                "than to a fresh draw.")
-    if fresh <= LEARNED * floor:
-        return "generalises: as close to a fresh draw as to its own training points, near the floor."
-    return f"has not learned the shape yet: {fresh / floor:.1f}× the floor."
+    said = describe(quality) if quality else "no samples yet."
+    return f"{numbers}<br><b>{SOURCE[bool(use_oracle)]}</b>: {said}"
 
 
 class QualityView(StateView):
@@ -67,7 +56,8 @@ class QualityView(StateView):
         self._update()
 
     def _update(self, *_):
-        self._pane.object = quality_text(self.state.quality or {}, self.state.use_oracle)
+        st = self.state
+        self._pane.object = quality_text(st.quality or {}, st.use_oracle, st.stochastic)
 
     def __panel__(self):
         return pn.Row(self._pane, self._help)

@@ -154,8 +154,17 @@ export function render({ model, el, view }) {
     start();
   };
   buttons.pause.onclick = () => { if (live.playing) { stop(); tell("pause"); } };
-  buttons.first.onclick = () => { live.pos = 0; draw(); tell("scrub"); };
-  buttons.last.onclick = () => { live.pos = end(); draw(); tell("scrub"); };
+  // Jumping to the noise or the data stops playback there (as a video player's ends do): Play then starts
+  // from where it stands (from the noise again, at the data with the loop off).
+  const jump = (pos) => {
+    const was = live.playing;
+    if (was) stop();
+    live.pos = pos;
+    draw();
+    tell(was ? "pause" : "scrub");
+  };
+  buttons.first.onclick = () => jump(0);
+  buttons.last.onclick = () => jump(end());
   buttons.slower.onclick = () => { model.interval = Math.min(model.interval * 1.5, 2000); };
   buttons.faster.onclick = () => { model.interval = Math.max(model.interval / 1.5, 4); };
   loop.onclick = () => { model.loop = !model.loop; };

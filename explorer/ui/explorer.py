@@ -73,7 +73,7 @@ class Explorer(StateView):
                             dynamic=True, sizing_mode="stretch_width")
         self.main = pn.Column(self.status, self.alert, self.tabs, sizing_mode="stretch_width")
         # Branches regrow on every new run, and densities follow every frame, only while their tab is open
-        # (0.6 s at 500 steps; and a playing page moves the frame 4 times a second).
+        # (0.6 s at 500 steps; and every scrub moves the frame).
         self.tabs.param.watch(self._on_tab, "active")
         s.param.watch(lambda e: self.show_tab(e.new), "tab")  # the link's ?tab= (url_state.py) or a lesson
         self.show_tab(s.tab)

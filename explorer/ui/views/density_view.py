@@ -161,7 +161,7 @@ class DensityView(StateView):
 
     def _on_frame(self, *_):
         """Follow state.frame, recomputing at most every MIN_UPDATE_S (later, once, if asked sooner)."""
-        if not self.active:  # a playing tab moves the frame 4 times a second: no work for a hidden view
+        if not self.active:  # a scrubbed slider moves the frame: no work for a hidden view
             self._stale = True
             return
         wait = self._last + MIN_UPDATE_S - time.monotonic()

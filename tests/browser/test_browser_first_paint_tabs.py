@@ -29,8 +29,6 @@ def _lesson_tab(name: str, step: int) -> str:
     return tab
 
 
-LESSON_LINKS = [(name, k) for name, lesson in LESSONS.items() for k in range(1, len(lesson.steps) + 1)]
-
 # In the page: the open tab's title, and how many of its plots are drawn (a view that has finished, on screen).
 SHOWN_JS = """() => {
   const models = [...Bokeh.documents[0].all_models];
@@ -92,23 +90,54 @@ def _open(page, errors: list, served, query: str, tab: str) -> None:
     assert not errors, errors
 
 
-@pytest.mark.parametrize("name, step", LESSON_LINKS, ids=[f"{n}-{k}" for n, k in LESSON_LINKS])
-def test_every_lesson_steps_teacher_link_renders(tab, served, name, step):
-    page, errors = tab
-    _open(page, errors, served, f"lesson={name}&step={step}", _lesson_tab(name, step))
-    lesson_step = LESSONS[name].steps[step - 1]
+def _check_step(page, name: str, k: int) -> None:
+    """Step k (from 1) of lesson `name` is the one shown: its title, and for a question, round radio buttons
+    with every choice inside the sidebar's card and the answer hidden until Reveal."""
+    lesson_step = LESSONS[name].steps[k - 1]
     page.get_by_text(lesson_step.title, exact=True).first.wait_for(state="visible", timeout=30_000)  # the card's step
-    if lesson_step.question:  # one answer is asked for: round radio buttons, each choice inside the sidebar
+    if lesson_step.question:  # one answer is asked for
         radios = page.locator("input[type=radio]")
-        assert radios.count() == len(lesson_step.choices)
+        assert radios.count() == len(lesson_step.choices), (name, k)
         assert radios.first.evaluate("e => getComputedStyle(e).borderRadius") == "50%"
         card = page.get_by_text(lesson_step.title, exact=True).first.evaluate(
             "e => { let c = e; while (c && !(c.getBoundingClientRect().width > 250)) c = c.parentElement;"
             " return c.getBoundingClientRect().right; }")
         for choice in lesson_step.choices:
             box = page.get_by_text(choice, exact=True).first.bounding_box()
-            assert box is not None and box["x"] + box["width"] <= card + 1, (choice, box, card)
-        assert not page.get_by_text(lesson_step.reveal_text.splitlines()[0]).first.is_visible()
+            assert box is not None and box["x"] + box["width"] <= card + 1, (name, k, choice, box, card)
+        assert not page.get_by_text(lesson_step.reveal_text.splitlines()[0]).first.is_visible(), (name, k)
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_every_lesson_link_renders_and_every_step_after_it(tab, served, name):
+    """The lesson's teacher link renders its first step; then Next walks every later step in the same page,
+    each in its tab with a plot drawn. (A link to step k sets what steps 1..k set, which is what walking does;
+    the first paint of every tab is the test below. One page load per lesson, not per step, keeps this
+    test at a minute of CI instead of five.)"""
+    page, errors = tab
+    _open(page, errors, served, f"lesson={name}&step=1", _lesson_tab(name, 1))
+    _check_step(page, name, 1)
+    url, log = served
+    since = len(log.read_text(errors="replace"))
+    for k in range(2, len(LESSONS[name].steps) + 1):
+        page.get_by_role("button", name="Next ▶").click()
+        want = _lesson_tab(name, k)
+        try:
+            page.wait_for_function(f"() => ({SHOWN_JS})().drawn > 0 && ({SHOWN_JS})().tab === {want!r}",
+                                   timeout=30_000)
+        except Exception as exc:
+            raise AssertionError(f"{name} step {k}: no drawn plot in tab {want!r}; "
+                                 f"server: {_server_errors(log, since)}") from exc
+        _check_step(page, name, k)
+    assert not _server_errors(log, since), _server_errors(log, since)
+    assert not errors, errors
+
+
+def test_a_teacher_link_to_a_later_step_sets_up_the_steps_before_it(tab, served):
+    """The first lesson's halfway link (the one that was a blank page): the step's own tab, drawn, its title."""
+    name = "forward"
+    _open(page := tab[0], tab[1], served, f"lesson={name}&step=2", _lesson_tab(name, 2))
+    _check_step(page, name, 2)
 
 
 @pytest.mark.parametrize("name", TABS)

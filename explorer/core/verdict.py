@@ -124,7 +124,15 @@ def judge(samples: np.ndarray, training: np.ndarray, fresh: np.ndarray | None = 
 
 
 def describe(quality: dict) -> str:
-    """One plain sentence for `quality` (a dict from metrics.quality): what the verdict means, with its noise."""
+    """One plain sentence for `quality` (a dict from metrics.quality): what the verdict means, with its noise.
+
+    If `quality` has a ``"class"`` (the samples asked for one class and were scored against its points only),
+    the sentence starts with it: "eyes: generalises: ...". """
+    said = _sentence(quality)
+    return f"{quality['class']}: {said}" if quality.get("class") else said
+
+
+def _sentence(quality: dict) -> str:
     verdict = quality.get("verdict")
     if verdict is None:
         return f"no verdict: {quality.get('reason') or 'no samples yet'}."

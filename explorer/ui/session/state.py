@@ -20,7 +20,6 @@ import param
 
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.errors import ExplorerError
-from explorer.core.metrics import quality
 from explorer.core.objectives import OBJECTIVES
 from explorer.core.samplers import SamplingSettings, sample
 from explorer.core.schedules import SCHEDULES
@@ -35,13 +34,13 @@ from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair,
 from explorer.ui.session.part import compose, make_parts, mirror
 from explorer.ui.session.plot_options import PlotOptions
 from explorer.ui.session.sampling import MAX_SAMPLE_STEPS, MAX_SAMPLES, Sampling  # noqa: F401 (re-exported)
+from explorer.ui.session.scoring import FRESH_SEED, Reference, score  # noqa: F401 (FRESH_SEED re-exported)
 from explorer.ui.session.setup import MAX_TRAIN_STEPS, Setup  # noqa: F401 (re-exported)
 from explorer.ui.session.training_state import TrainingProgress
 from explorer.ui.tabs import bind_tabs
 
 SHARED_RUNS = 16  # pretrained models' runs kept per process, shared read-only by its sessions
 _SHARED_RUNS: OrderedDict = OrderedDict()
-FRESH_SEED = 12345  # a draw of a built-in set that the models never trained on (they use seed 0)
 RUN_INPUTS = ("sampler", "grid", "sample_steps", "n_samples", "sample_seed", "use_oracle", "label", "guidance", "guide")
 
 
@@ -68,7 +67,7 @@ class ExplorerState(param.Parameterized):
         self.jobs = JobRunner()  # the session's background work; a served page gives it a poller
         self._drawn: np.ndarray | None = None
         self._drawn_classes: tuple[np.ndarray | None, list[str]] = (None, [])  # a drawing in colours: its classes
-        self._reference = (None, None)  # (key, fresh draw) for the quality numbers
+        self._reference = Reference()  # a fresh draw of a built-in set, for the quality numbers
         setup, sampling = self.setup, self.sampling
         setup.param.watch(self._load_dataset, ["dataset", "train_points"])
         setup.param.watch(self._check_pair, ["objective", "schedule"])
@@ -266,7 +265,8 @@ class ExplorerState(param.Parameterized):
             except ExplorerError as err:
                 self.error = str(err)
                 return
-            quality_now = {**self.score(run.samples), "straightness": straightness(run).mean}
+            asked_for = sampling.label if self.class_asked() is not None else None
+            quality_now = {**self.score(run.samples, asked_for), "straightness": straightness(run).mean}
             if shared is not None:
                 _SHARED_RUNS[shared] = (run, quality_now)
                 while len(_SHARED_RUNS) > SHARED_RUNS:
@@ -300,22 +300,21 @@ class ExplorerState(param.Parameterized):
             self._oracle_key = key
         return self._oracle
 
-    def score(self, samples) -> dict:
-        """Energy distances of `samples` to this session's data (metrics.quality): to the training points,
-        and for a built-in set to a fresh draw of it, with the floor a perfect model would score."""
+    def score(self, samples, class_name: str | None = None) -> dict:
+        """metrics.quality of `samples` against this session's data: the training points and, for a built-in set,
+        a fresh draw of it; only class `class_name`'s points of both, if the data has that class (scoring.py)."""
         if self.data is None:
             return {}
-        return quality(samples, self.data, self.reference())
+        fresh = self.reference()
+        fresh_labels = None if fresh is None or class_name is None else \
+            self._reference.labels(self.setup.dataset, self.data)
+        return score(samples, self.data, fresh, class_name, self.labels, self.class_names, fresh_labels)
 
     def reference(self) -> np.ndarray | None:
         """A fresh draw of the built-in set, as many points as the training set (None for a drawing)."""
-        dataset = self.setup.dataset
-        if dataset == DRAWN or self.data is None:
+        if self.setup.dataset == DRAWN or self.data is None:
             return None
-        key = (dataset, id(self.data), len(self.data))
-        if self._reference[0] != key:
-            self._reference = (key, datasets.load(dataset, n=max(len(self.data), 1000), seed=FRESH_SEED))
-        return self._reference[1]
+        return self._reference.points(self.setup.dataset, self.data)
 
     # --- objective / schedule pairs -----------------------------------------------------------
     def _check_pair(self, *events):

@@ -245,7 +245,8 @@ class ExplorerState(param.Parameterized):
 
     def recompute(self, *_events):
         sampling = self.sampling
-        asked = sampling.sample_labels(self.model, self.labels, sampling.n_samples)
+        same = list(self.class_names) == list(getattr(self.model, "class_names", []))  # the data's classes?
+        asked = sampling.sample_labels(self.model, self.labels if same else None, sampling.n_samples)
         denoiser = self.denoiser(asked)
         if denoiser is None:
             return

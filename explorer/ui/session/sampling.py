@@ -19,6 +19,7 @@ import param
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.guidance import GUIDANCE, Guided
 from explorer.core.samplers import SamplingSettings
+from explorer.core.solvers import SAMPLERS
 from explorer.ui.session.choices import bind_choices, knob_parameter, settings_of
 from explorer.ui.session.part import Part
 
@@ -51,6 +52,20 @@ class Sampling(Part):
     def settings(self) -> SamplingSettings:
         """The sampler, steps, time grid and the sampler's knobs, as the core takes them."""
         return settings_of(self)
+
+    def take_defaults(self, events, explicit=()) -> bool:
+        """A new sampler brings its own default steps and grid (SamplerSpec.default_steps / default_grid: DDPM
+        and the SDE 100 steps, DPM++ 20 on the log-SNR grid), except those the same change set (`events`) or a
+        link names (`explicit`). True if that changed anything (whose own events then re-sample)."""
+        names = {e.name for e in events} | set(explicit)
+        if "sampler" not in {e.name for e in events}:
+            return False
+        spec = SAMPLERS[self.sampler]
+        wanted = {k: v for k, v in (("sample_steps", min(spec.default_steps, MAX_SAMPLE_STEPS)),
+                                    ("grid", spec.default_grid)) if k not in names and getattr(self, k) != v}
+        if wanted:
+            self.param.update(**wanted)
+        return bool(wanted)
 
     # --- the menus that follow the data and the model -------------------------------------------
     def follow(self, class_names, model) -> None:

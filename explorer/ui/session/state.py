@@ -68,6 +68,7 @@ class ExplorerState(param.Parameterized):
         self._drawn: np.ndarray | None = None
         self._drawn_classes: tuple[np.ndarray | None, list[str]] = (None, [])  # a drawing in colours: its classes
         self._reference = Reference()  # a fresh draw of a built-in set, for the quality numbers
+        self._link_names: tuple = ()  # the settings a link is setting now (url_state): kept as the link says
         setup, sampling = self.setup, self.sampling
         setup.param.watch(self._load_dataset, ["dataset", "train_points"])
         setup.param.watch(self._check_pair, ["objective", "schedule"])
@@ -239,6 +240,8 @@ class ExplorerState(param.Parameterized):
         return self.sampling.guide_model(self.model)
 
     def _on_sampling(self, *events) -> None:
+        if self.sampling.take_defaults(events, self._link_names):
+            return  # the new sampler's own steps / grid: their change re-sampled already
         knobs = {k.name for k in self.settings().spec.knobs}
         if any(e.name in RUN_INPUTS or e.name in knobs for e in events):
             self.recompute()  # a knob of another sampler changes nothing shown

@@ -53,9 +53,9 @@ class ExplorerState(param.Parameterized):
     model = param.Parameter(default=None, doc="The last good model (a DiffusionModel).")
     run = param.Parameter(default=None, doc="The current SampleRun of `model`.")
     run_labels = param.Array(default=None, doc="The class each sample of `run` asked for (None: no class).")
-    quality = param.Dict(default={}, doc="Energy distances of the current run's samples: 'to_training' (the "
-                                         "training points), 'to_fresh' (a new draw of a built-in set), 'floor' "
-                                         "(training set vs that fresh draw).")
+    quality = param.Dict(default={}, doc="metrics.quality of the current run's samples (scoring.py): the verdict, "
+                                         "its ratio and noise, 'to_training', 'to_fresh', and the 'class' they "
+                                         "were scored against (None: every point).")
     status = param.String(default="", doc="One line about what just happened.")
     error = param.String(default="", doc="The last error, for a notification; cleared by the view.")
 

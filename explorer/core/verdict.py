@@ -91,40 +91,85 @@ def copied_share(samples: np.ndarray, training: np.ndarray) -> float:
     return float(np.mean(dist <= ON_POINT * gap[idx]))
 
 
+class Yardstick:
+    """What :func:`judge` measures samples against, worked out once: `Yardstick(training, fresh).judge(samples)`
+    for many sets of samples of the same data (the sweep scores ~150 runs against one reference).
+
+    Holds the reference's spread (its mean pairwise distance and null standard deviation), its self-term and the
+    training points' tree; each call then costs two all-pairs means and a nearest-neighbour query."""
+
+    def __init__(self, training: np.ndarray, fresh: np.ndarray | None = None):
+        self.training = np.asarray(training, np.float64)
+        self.fresh = None if fresh is None else np.asarray(fresh, np.float64)
+        self.ref = self.training if self.fresh is None else self.fresh
+        self.usable = len(self.ref) >= 2 and len(self.training) >= 2
+        if self.usable:
+            self.mean_pair, self.null_sd = spread(self.ref)
+            self._self_mean = None
+
+    @property
+    def noise(self) -> float | None:
+        """The ratio's standard deviation for a perfect model (the same at every sample size: both the U-statistic's
+        spread and the bias B scale with 1/n + 1/m), or None if there is nothing to judge against."""
+        return self.null_sd / self.mean_pair if self.usable and self.mean_pair > 0 else None
+
+    def ref_mean(self) -> float:
+        """E|X - X'| over the reference's pairs, diagonal included (the third mean of the energy distance)."""
+        if self._self_mean is None:
+            self._self_mean = mean_distance(self.ref, self.ref)
+        return self._self_mean
+
+    def judge(self, samples: np.ndarray, means=None) -> dict:
+        """The verdict and the numbers it rests on for float64 (n, 2) `samples` (see the module's docstring), with
+        ``distance``, the V-statistic energy distance to the reference. `means`: as for :func:`judge`."""
+        samples = np.asarray(samples, np.float64)
+        ref, fresh = self.ref, self.fresh
+        n, m = len(samples), len(ref)
+        if n < 2 or not self.usable:
+            return {"verdict": None, "reason": "too few points to judge (at least 2 samples and 2 data points)"}
+        scale = 1 / n + 1 / m
+        bias = scale * self.mean_pair
+        if bias <= 0:  # every reference point identical: nothing to measure the distance against
+            return {"verdict": None, "reason": "the data are a single point repeated"}
+        copied = copied_share(samples, self.training)
+        if means is None:
+            means = mean_distance(samples, ref), mean_distance(samples, samples), self.ref_mean()
+        ratio = 1 + unbiased(*means, n, m) / bias
+        noise = scale * self.null_sd / bias
+        if copied >= COPIED:
+            verdict = "memorises"
+        elif ratio <= 1 + max(LEARNED_EXCESS, NOISE_BAND * noise):
+            verdict = "generalises"
+        else:
+            verdict = "not learned"
+        out = {"verdict": verdict, "ratio": ratio, "noise": noise, "copied": copied,
+               "reference": "training" if fresh is None else "fresh", "reason": "",
+               "distance": max(2 * means[0] - means[1] - means[2], 0.0)}
+        if fresh is not None:  # what a new draw of the data scores on the same test
+            out["copied_fresh"] = copied_share(fresh[:n], self.training)
+        return out
+
+
 def judge(samples: np.ndarray, training: np.ndarray, fresh: np.ndarray | None = None, means=None) -> dict:
     """The verdict and the numbers it rests on, for float64 (n, 2) arrays (see the module's docstring).
 
     `means`: the all-pairs mean distances (samples-reference, samples-samples, reference-reference) if the caller
     has them already (metrics.quality does), the reference being `fresh` or else `training`."""
-    ref = training if fresh is None else fresh
-    n, m = len(samples), len(ref)
-    if n < 2 or m < 2 or len(training) < 2:
-        return {"verdict": None, "reason": "too few points to judge (at least 2 samples and 2 data points)"}
-    copied = copied_share(samples, training)
-    mean_pair, null_sd = spread(ref)
-    scale = 1 / n + 1 / m
-    bias = scale * mean_pair
-    if bias <= 0:  # every reference point identical: nothing to measure the distance against
-        return {"verdict": None, "reason": "the data are a single point repeated"}
-    if means is None:
-        means = mean_distance(samples, ref), mean_distance(samples, samples), mean_distance(ref, ref)
-    ratio = 1 + unbiased(*means, n, m) / bias
-    noise = scale * null_sd / bias
-    if copied >= COPIED:
-        verdict = "memorises"
-    elif ratio <= 1 + max(LEARNED_EXCESS, NOISE_BAND * noise):
-        verdict = "generalises"
-    else:
-        verdict = "not learned"
-    out = {"verdict": verdict, "ratio": ratio, "noise": noise, "copied": copied,
-           "reference": "training" if fresh is None else "fresh", "reason": ""}
-    if fresh is not None:  # what a new draw of the data scores on the same test
-        out["copied_fresh"] = copied_share(fresh[:n], training)
+    out = Yardstick(training, fresh).judge(samples, means)
+    out.pop("distance", None)  # metrics.quality says it as to_fresh / to_training
     return out
 
 
 def describe(quality: dict) -> str:
-    """One plain sentence for `quality` (a dict from metrics.quality): what the verdict means, with its noise."""
+    """One plain sentence for `quality` (a dict from metrics.quality): what the verdict means, with its noise.
+
+    If `quality` has a ``"class"`` (the samples asked for one class and were scored against its points only),
+    the sentence starts with it: "eyes: generalises: ...". """
+    said = _sentence(quality)
+    return f"{quality['class']}: {said}" if quality.get("class") else said
+
+
+def _sentence(quality: dict) -> str:
     verdict = quality.get("verdict")
     if verdict is None:
         return f"no verdict: {quality.get('reason') or 'no samples yet'}."

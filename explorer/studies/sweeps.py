@@ -4,9 +4,11 @@
     result.best(8)                                 # the best (sampler, grid) at <= 8 evaluations
 
 Every run starts from the same noise; its quality is the energy distance of its samples to `data`
-(docs/parameterisation.md#quality). NFE counts denoiser calls, so a Heun step counts twice (its last step,
-to sigma = 0, once). A budget a sampler cannot meet (Heun needs 1 call for 1 step) is the largest number of
-steps that fits; two budgets that give the same run are measured once.
+(docs/parameterisation.md#quality), and with `judge` (a verdict.Yardstick's judge: the dashboard's) the library's
+verdict on them, whose ratio says how far they are in units of how far another draw of the data would be.
+NFE counts denoiser calls, so a Heun step counts twice (its last step, to sigma = 0, once). A budget a sampler
+cannot meet (Heun needs 1 call for 1 step) is the largest number of steps that fits; two budgets that give the
+same run are measured once.
 """
 from __future__ import annotations
 
@@ -35,6 +37,12 @@ class SweepPoint:
     nfe: int  # denoiser calls the run made
     distance: float  # energy distance of its samples to the data
     samples: np.ndarray  # (n_kept, 2) float32: the first samples of the run, for a look
+    quality: dict | None = None  # the library's verdict on the run (explorer/core/verdict.py), if judged
+
+    @property
+    def score(self) -> float:
+        """What the sweep ranks by: the verdict's ratio (1 = as far as another draw of the data), else the distance."""
+        return self.quality["ratio"] if self.quality and self.quality.get("verdict") else self.distance
 
 
 @dataclass
@@ -43,14 +51,14 @@ class SweepResult:
     stopped: bool = False
 
     def curve(self, sampler: str, grid: str) -> tuple[np.ndarray, np.ndarray]:
-        """(nfe, distance) of one sampler on one grid, by increasing NFE."""
+        """(nfe, score) of one sampler on one grid, by increasing NFE (score: SweepPoint.score)."""
         pts = sorted((p for p in self.points if (p.sampler, p.grid) == (sampler, grid)), key=lambda p: p.nfe)
-        return np.array([p.nfe for p in pts]), np.array([p.distance for p in pts])
+        return np.array([p.nfe for p in pts]), np.array([p.score for p in pts])
 
     def best(self, max_nfe: int) -> SweepPoint | None:
-        """The run with the smallest distance among those with at most `max_nfe` evaluations."""
+        """The run with the smallest score among those with at most `max_nfe` evaluations."""
         fits = [p for p in self.points if p.nfe <= max_nfe]
-        return min(fits, key=lambda p: p.distance) if fits else None
+        return min(fits, key=lambda p: p.score) if fits else None
 
 
 def steps_for(sampler: str, budget: int) -> int:
@@ -61,10 +69,11 @@ def steps_for(sampler: str, budget: int) -> int:
 
 def sweep(model: Denoiser, data, samplers=None, grids=None, nfe=NFE_LEVELS, n: int = 1000, seed: int = 0,
           keep: int = 300, progress: Callable[[int, int], object] | None = None,
-          stop: threading.Event | None = None) -> SweepResult:
+          stop: threading.Event | None = None, judge: Callable[[np.ndarray], dict] | None = None) -> SweepResult:
     """Run every sampler (default: all registered, at their default knobs) on every grid at each NFE budget,
-    and score each run against `data`. `progress(done, total)` is called after each run; setting `stop`
-    ends the sweep early (the result says so and keeps what was measured)."""
+    and score each run against `data` (with `judge`: its verdict too, and `data` should be judge's reference).
+    `progress(done, total)` is called after each run; setting `stop` ends the sweep early (the result says so
+    and keeps what was measured)."""
     samplers = list(SAMPLERS) if samplers is None else [SAMPLERS[s].name for s in samplers]
     grids = list(TIME_GRIDS) if grids is None else [TIME_GRIDS[g].name for g in grids]
     levels = sorted({check_int("nfe", int(b), 1, 1000) for b in nfe})
@@ -81,8 +90,9 @@ def sweep(model: Denoiser, data, samplers=None, grids=None, nfe=NFE_LEVELS, n: i
             result.stopped = True
             break
         run = sample(model, n=n, seed=seed, settings=SamplingSettings.make(s, k, g))
-        result.points.append(SweepPoint(s, g, k, run.nfe, energy_distance(run.samples, data),
-                                        run.samples[:keep].copy()))
+        judged = judge(run.samples) if judge is not None else None
+        distance = judged["distance"] if judged and "distance" in judged else energy_distance(run.samples, data)
+        result.points.append(SweepPoint(s, g, k, run.nfe, distance, run.samples[:keep].copy(), judged))
         if progress is not None:
             progress(i + 1, len(jobs))
     return result

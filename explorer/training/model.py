@@ -42,7 +42,7 @@ class DiffusionModel(Denoiser):
                        config.fourier_features, config.fourier_scale, config.seed, config.classes)
         self.data_box = data_box  # (xmin, xmax, ymin, ymax) of the training data
         self.log = TrainingLog()
-        self.class_names: list[str] = [f"class {k}" for k in range(config.classes)]
+        self.class_names: list[str] = [f"class {k + 1}" for k in range(config.classes)]
         self.snapshots: dict[int, dict] = {}  # training step -> a copy of the weights then (see snapshot())
         self.source: np.ndarray | None = None  # where sampling starts (None: Gaussian noise), see train(source=)
 

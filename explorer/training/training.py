@@ -54,7 +54,7 @@ def train(
 
     With `labels` (one whole number per point) the model is conditional: it learns every class and, with
     the labels dropped to "no class" a `config.label_dropout` share of the time, the unconditional model
-    too (what classifier-free guidance needs). `class_names` name the classes (default "class k").
+    too (what classifier-free guidance needs). `class_names` name the classes (default "class 1" .. "class k").
     `source` (m, 2): any distribution to start from instead of Gaussian noise (flow matching transports it
     to the data; the model samples from it). `pairs` (n, 2): the noise of each point, fixed (reflow).
 

@@ -9,7 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from explorer.ui.session.compare_state import TIE, CompareState
+from explorer.core.verdict import describe
+from explorer.ui.session.compare_state import TIE, TIE_NOISE, CompareState
 from explorer.ui.session.state import ExplorerState
 
 BUDGET = 150  # training steps per arm: ~0.5 s each on one core
@@ -65,11 +66,13 @@ def test_train_both_finishes_with_runs_and_scores(trained):
         assert arm.preview is None  # the live preview is gone once the real samples are there
     # both arms share the noise: frame 0 (t = 1) is the same start for A and B
     np.testing.assert_array_equal(cs.a.run.points[0], cs.b.run.points[0])
-    assert cs.a.quality["floor"] == cs.b.quality["floor"]
-    ea, eb = cs.a.quality["to_fresh"], cs.b.quality["to_fresh"]  # the numbers the verdict shows
-    tie = abs(ea - eb) <= TIE * max(ea, eb)
-    winner = "a tie at this sample size" if tie else f"{'A' if ea < eb else 'B'} is closer"
-    assert cs.message == cs.verdict() and f" · B: ED {eb:.4f} " in cs.message, cs.message
+    assert cs.a.quality["noise"] == cs.b.quality["noise"]  # one reference, one sample size: one noise
+    (ra, na), (rb, nb) = CompareState.score(cs.a), CompareState.score(cs.b)  # the numbers the verdict uses
+    tie = abs(ra - rb) <= max(TIE_NOISE * max(na, nb), TIE * max(ra, rb))
+    winner = "a tie at this sample size" if tie else f"{'A' if ra < rb else 'B'} is closer"
+    # each arm in the dashboard's words (the library's describe), no ratio to a floor
+    assert cs.message == cs.verdict() and f" · B: {describe(cs.b.quality).rstrip('.')} → " in cs.message
+    assert cs.message.startswith(f"A: {describe(cs.a.quality).rstrip('.')} · B: ") and "floor" not in cs.message
     assert re.search(rf"→ {winner} \(both trained in \d+\.\d s\)$", cs.message), cs.message
 
 
@@ -179,16 +182,30 @@ def test_the_view_draws_the_state_without_a_server():
     assert parts["B"]["store"].data["t"][0][0] == 1.0
 
 
+def _quality(ratio: float, noise: float = 0.1) -> dict:
+    verdict = "generalises" if ratio <= 3 else "not learned"
+    return {"verdict": verdict, "ratio": ratio, "noise": noise, "copied": 0.02, "reference": "fresh",
+            "to_training": 0.01}
+
+
 @pytest.mark.parametrize("a,b,expected", [
-    (0.0040, 0.0100, "→ A is closer"),
-    (0.0100, 0.0040, "→ B is closer"),
-    (0.0100, 0.0095, "→ a tie at this sample size"),  # within 10 %
-    (0.0100, 0.0089, "→ B is closer"),  # 11 % apart
+    (1.5, 8.0, "→ A is closer"),
+    (8.0, 1.5, "→ B is closer"),
+    (8.0, 7.5, "→ a tie at this sample size"),  # within 10 %
+    (8.0, 7.1, "→ B is closer"),  # 11 % apart, more than 2 noise
+    (1.05, 1.2, "→ a tie at this sample size"),  # both within 2 noise of each other
+    (1.05, 1.35, "→ A is closer"),
 ])
 def test_the_verdict_follows_the_numbers(a, b, expected):
     cs = _compare()
-    cs.a.quality = {"to_training": a, "to_fresh": a, "floor": 0.002}
-    cs.b.quality = {"to_training": b, "to_fresh": b, "floor": 0.002}
+    cs.a.quality, cs.b.quality = _quality(a), _quality(b)
     line = cs.verdict()
-    assert line.startswith(f"A: ED {a:.4f} ({a / 0.002:.1f}× floor) · B: ED {b:.4f} ({b / 0.002:.1f}× floor)")
-    assert expected in line and line.count("→") == 1
+    assert line.startswith(f"A: {describe(cs.a.quality).rstrip('.')} · B: {describe(cs.b.quality).rstrip('.')} →")
+    assert expected in line and line.count("→") == 1 and "floor" not in line
+
+
+def test_an_untrained_arm_is_named():
+    cs = _compare()
+    cs.b.quality = _quality(1.0)
+    assert cs.verdict() == "A: not trained · B: generalises: indistinguishable from the data (within noise; " \
+                           "a fresh draw reads 1.0 ± 0.1)"

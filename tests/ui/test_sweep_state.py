@@ -1,5 +1,5 @@
-"""The "Steps vs quality" tab without a browser: the sweep runs in the background, is scored against the
-floor, and its view draws one line per sampler and grid."""
+"""The "Steps vs quality" tab without a browser: the sweep runs in the background, each run judged by the library
+as the dashboard's quality line is, and its view draws one line per sampler and grid with the noise band."""
 from __future__ import annotations
 
 import time
@@ -7,8 +7,11 @@ import time
 import numpy as np
 import pytest
 
+from explorer.core.metrics import energy_distance, quality
+from explorer.core.samplers import SamplingSettings, sample
 from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
+from explorer.core.verdict import LEARNED_EXCESS, NOISE_BAND, VERDICTS, describe
 from explorer.ui.session import sweep_state
 from explorer.ui.session.state import ExplorerState
 from explorer.ui.session.sweep_state import SweepState
@@ -22,7 +25,7 @@ def _finish(sw: SweepState, timeout: float = 60.0) -> None:
     assert not sw.running, "the sweep did not finish"
 
 
-def test_the_sweep_scores_every_sampler_and_grid_against_the_floor():
+def test_the_sweep_judges_every_run_as_the_dashboard_does():
     state = ExplorerState(dataset="three_dots")
     sw = SweepState(state=state, levels=(1, 4), include_oracle=True)
     assert sw.start() and sw.running
@@ -30,18 +33,34 @@ def test_the_sweep_scores_every_sampler_and_grid_against_the_floor():
     net, exact = sw.result["network"], sw.result["oracle"]
     assert {(p.sampler, p.grid) for p in net.points} == {(s, g) for s in SAMPLERS for g in TIME_GRIDS}
     assert exact is not None and len(exact.points) == len(net.points)
-    assert sw.floor == pytest.approx(state.score(state.data[:1000])["floor"])
+    # each run carries the library's verdict on its samples, the same numbers the dashboard's line would show
+    fresh = state.reference()
+    for p in net.points[::7]:
+        ref = quality(p.samples, state.data, fresh)  # (on the kept samples: the same test, fewer points)
+        assert p.quality["verdict"] in VERDICTS and p.score == p.quality["ratio"]
+        assert p.distance == pytest.approx(energy_distance(sweep_samples(state, p), fresh), rel=1e-9)
+        assert ref["noise"] == pytest.approx(sw.noise, rel=1e-9)  # the same at any sample size
     best = net.best(4)
-    assert f"at {sw.ratio(best.distance):.2g}× the floor" in sw.message and sw.message.startswith("Best at ≤ 2")
-    one_step = [p.distance for p in net.points if p.nfe == 1]
-    assert min(one_step) > best.distance  # 4 evaluations beat 1 for the pretrained model
+    assert best.score == min(p.quality["ratio"] for p in net.points)
+    # the message says the best runs' verdicts in the dashboard's words, with no ratio to a floor
+    assert sw.message.startswith("Best:\n\n- ≤ 2 evaluations: **") and "floor" not in sw.message
+    assert f"({best.nfe} NFE): {describe(best.quality)}" in sw.message
+    one_step = [p.score for p in net.points if p.nfe == 1]
+    assert min(one_step) > best.score  # 4 evaluations beat 1
+    assert any(p.quality["verdict"] == "memorises" for p in exact.points)  # the exact denoiser copies points
     assert not sw.is_stale()
     state.dataset = "moons"
     assert sw.is_stale()
 
 
+def sweep_samples(state, point):
+    """The run's full samples again (the sweep keeps only the first 300): the same noise, settings and model."""
+    return sample(state.model, n=sweep_state.N_SAMPLES, seed=0,
+                  settings=SamplingSettings.make(point.sampler, point.steps, point.grid)).samples
+
+
 def test_the_view_draws_a_line_per_sampler_and_grid():
-    from explorer.ui.views.sweep_view import SweepView
+    from explorer.ui.views.sweep_view import FLOOR_Y, SweepView
 
     view = SweepView(state=ExplorerState(dataset="three_dots"))
     view.sweep.levels = (1, 2)
@@ -52,6 +71,12 @@ def test_the_view_draws_a_line_per_sampler_and_grid():
     assert len(pts["x"]) == len(view.sweep.result["network"].points)
     m = view._store.data["m"][0]
     assert m == 300 and len(view._store.data["x"][0]) == m * len(pts["x"])
+    runs = view.sweep.result["network"].points
+    assert pts["y"] == [max(p.score, FLOOR_Y) for p in runs]  # the library's ratio, as in the message
+    noise = view.sweep.noise
+    assert (view._band.bottom, view._band.top) == pytest.approx((max(1 - 2 * noise, FLOOR_Y), 1 + 2 * noise))
+    assert view._learned.location == pytest.approx(1 + max(LEARNED_EXCESS, NOISE_BAND * noise))
+    assert view._fig.yaxis[0].axis_label == "distance to the data (1 = another draw)"
     k = pts["k"][3]  # the hover store holds each run's samples at its index
     np.testing.assert_array_equal(view._store.data["x"][0][k * m:(k + 1) * m],
                                   view.sweep.result["network"].points[3].samples[:, 0])

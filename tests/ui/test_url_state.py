@@ -7,6 +7,7 @@ import param
 import pytest
 from panel.io.location import Location
 
+from explorer.core.solvers import SAMPLERS
 from explorer.data import datasets
 from explorer.training import train
 from explorer.training.config import TrainConfig
@@ -93,8 +94,9 @@ def test_every_shared_setting_round_trips_the_link(snapshots):
     sampling.param.update({n: v for n, v in others.items() if v is not None})
     link = setup_query(page)
     fresh = ExplorerState(**SMALL)
-    notes = apply_setup(fresh, link)  # a new page shows the set's pretrained model: no snapshots yet
-    assert len(notes) == 1 and notes[0].startswith(f"guide='{page.guide}' is not one of no class")
+    notes = apply_setup(fresh, link)  # a new page shows the set's pretrained model: no snapshots, nor its classes
+    assert len(notes) == 2 and notes[0].startswith(f"label='{page.label}' is not one of no class, every class")
+    assert notes[1].startswith(f"guide='{page.guide}' is not one of no class")
     fresh.use_model(snapshots)  # once it has them (the student trained the same), the whole link applies
     assert apply_setup(fresh, link) == []
     names = url_params()
@@ -105,7 +107,7 @@ def test_every_shared_setting_round_trips_the_link(snapshots):
     for name in ("conditional", "label", "guidance", "guide", "coupling", "source", "use_oracle", "grid", "tab",
                  "show_density"):
         assert f"{name}=" in link
-    assert page.label in page.class_names and page.guide.startswith("snapshot at step")
+    assert page.label in page.model.class_names and page.guide.startswith("snapshot at step")  # the model's own
 
 
 def test_an_unknown_key_gets_a_notice_with_what_it_may_mean():
@@ -116,7 +118,7 @@ def test_an_unknown_key_gets_a_notice_with_what_it_may_mean():
     state = ExplorerState(**SMALL)
     assert apply_setup(state, "?steps=40&sampler=ddim") == [
         "'steps' is not a setting of this page (did you mean train_steps or sample_steps?)"]
-    assert state.sampler == "ddim" and state.sample_steps == SMALL["sample_steps"]
+    assert state.sampler == "ddim" and state.sample_steps == SAMPLERS["ddim"].default_steps  # the sampler's own
 
 
 def test_an_out_of_range_value_gets_a_notice_and_the_nearest_allowed():

@@ -19,6 +19,7 @@ import param
 
 from explorer.core.errors import ExplorerError
 from explorer.core.samplers import SamplingSettings, sample
+from explorer.core.verdict import describe
 from explorer.training.config import TrainConfig
 from explorer.ui.jobs.runner import Job
 from explorer.ui.jobs.training_job import TrainingNews, TrainingWork
@@ -32,7 +33,8 @@ from explorer.ui.session.state import DRAWN, MAX_TRAIN_STEPS, ExplorerState
 DEFAULT_BUDGET = 800  # training steps per arm: both arms in ~3-6 s on one busy core
 N_SAMPLES = 1000  # samples per arm (the same noise for both)
 SAMPLE_SEED = 1
-TIE = 0.1  # energy distances within 10 % of each other: no winner at this sample size
+TIE = 0.1  # ratios within 10 % of each other ...
+TIE_NOISE = 2.0  # ... or within 2 noise standard deviations of a perfect model's: no winner at this sample size
 SAMPLING = Sampling.ARM  # with the sampler knobs (choices.py): a change re-samples
 HINT = "Press Train both: each arm trains on the same points, then samples from the same noise."
 
@@ -50,8 +52,8 @@ class Arm(param.Parameterized):
     preview = param.Array(default=None, doc="Samples of the model being trained (every ~100 steps).")
     steps_done = param.Integer(default=0, doc="Training steps reached.")
     seconds = param.Number(default=0.0, doc="Wall time of the last training run (both arms' turns).")
-    quality = param.Dict(default={}, doc="Energy distances: 'to_training', and 'to_fresh' and 'floor' for "
-                                         "built-in data (the floor: training points vs a fresh draw).")
+    quality = param.Dict(default={}, doc="metrics.quality of the samples (the session's score): the verdict, "
+                                         "its ratio and noise, and the energy distances.")
 
     def settings(self) -> SamplingSettings:
         return settings_of(self)
@@ -247,34 +249,30 @@ class CompareState(param.Parameterized):
             self.message = self.verdict()
 
     @staticmethod
-    def score(arm: Arm) -> tuple[float, float | None] | None:
-        """(energy distance shown, its ratio to the floor or None), or None before any samples."""
+    def score(arm: Arm) -> tuple[float, float] | None:
+        """(ratio, noise) of the arm's samples, the library's verdict numbers (explorer/core/verdict.py: 1 is as
+        far from the data as another draw of it), or None before any samples (or too few to judge)."""
         q = arm.quality
-        if not q:
+        if not q or q.get("verdict") is None:
             return None
-        if "to_fresh" in q:
-            return q["to_fresh"], q["to_fresh"] / q["floor"] if q["floor"] > 0 else None
-        return q["to_training"], None
+        return q["ratio"], q["noise"]
 
     def verdict(self) -> str:
-        """'A: ED 0.0041 (1.3× floor) · B: ED 0.0098 (3.1× floor) → A is closer' (or what is missing)."""
-        scores = {arm.label: self.score(arm) for arm in self.arms}
-        if not any(scores.values()):
+        """'A: generalises: indistinguishable from the data (...) · B: not learned: far from the data, 12× as far
+        (...) → A is closer': each arm's verdict in the dashboard's words (describe), then the winner by ratio, a
+        tie within TIE_NOISE noise (or TIE of each other). Or what is missing."""
+        if not any(arm.quality for arm in self.arms):
             return HINT
-        parts = []
-        for label, sc in scores.items():
-            if sc is None:
-                parts.append(f"{label}: not trained")
-                continue
-            ratio = f" ({sc[1]:.1f}× floor)" if sc[1] is not None else ""
-            parts.append(f"{label}: ED {sc[0]:.4f}{ratio}")
+        parts = [f"{arm.label}: {describe(arm.quality).rstrip('.')}" if arm.quality else f"{arm.label}: not trained"
+                 for arm in self.arms]
         line = " · ".join(parts)
+        scores = {arm.label: self.score(arm) for arm in self.arms}
         if all(scores.values()):
-            (ea, _), (eb, _) = scores["A"], scores["B"]
-            if abs(ea - eb) <= TIE * max(ea, eb):
+            (ra, na), (rb, nb) = scores["A"], scores["B"]
+            if abs(ra - rb) <= max(TIE_NOISE * max(na, nb), TIE * max(ra, rb)):
                 line += " → a tie at this sample size"
             else:
-                line += f" → {'A' if ea < eb else 'B'} is closer"
+                line += f" → {'A' if ra < rb else 'B'} is closer"
         if self._took is not None:
             budget = self._budget
             stopped = [f"{arm.label} at step {arm.steps_done}" for arm in self.arms if arm.steps_done < budget]

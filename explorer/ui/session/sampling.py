@@ -3,7 +3,8 @@
 * `sampler`, `grid`, `sample_steps` and one Number per sampler knob (eta, noise, ...) come from the core's
   registries (choices.py); an A/B arm has its own (ARM).
 * `label`: what to ask a conditional model for: no class, every class (each sample asks for one, in the
-  data's proportions, and is coloured by it), or one class by name. Its menu follows the data's classes.
+  data's proportions, and is coloured by it), or one class by name. Its menu follows the model's classes
+  (an uploaded model brings its own), or the data's while the model has none.
 * `guidance` w (the core's GUIDANCE knob) and `guide`: D = D_ref + w (D_class - D_ref), where D_ref is the same
   network with no class (classifier-free guidance) or an earlier snapshot of it (autoguidance). The guide's
   menu follows the model's snapshots. (explorer/core/guidance.py holds the maths.)
@@ -18,6 +19,7 @@ import param
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.guidance import GUIDANCE, Guided
 from explorer.core.samplers import SamplingSettings
+from explorer.core.solvers import SAMPLERS
 from explorer.ui.session.choices import bind_choices, knob_parameter, settings_of
 from explorer.ui.session.part import Part
 
@@ -51,10 +53,27 @@ class Sampling(Part):
         """The sampler, steps, time grid and the sampler's knobs, as the core takes them."""
         return settings_of(self)
 
+    def take_defaults(self, events, explicit=()) -> bool:
+        """A new sampler brings its own default steps and grid (SamplerSpec.default_steps / default_grid: DDPM
+        and the SDE 100 steps, DPM++ 20 on the log-SNR grid), except those the same change set (`events`) or a
+        link names (`explicit`). True if that changed anything (whose own events then re-sample)."""
+        names = {e.name for e in events} | set(explicit)
+        if "sampler" not in {e.name for e in events}:
+            return False
+        spec = SAMPLERS[self.sampler]
+        wanted = {k: v for k, v in (("sample_steps", min(spec.default_steps, MAX_SAMPLE_STEPS)),
+                                    ("grid", spec.default_grid)) if k not in names and getattr(self, k) != v}
+        if wanted:
+            self.param.update(**wanted)
+        return bool(wanted)
+
     # --- the menus that follow the data and the model -------------------------------------------
     def follow(self, class_names, model) -> None:
-        """`label` offers the data's classes, `guide` the model's snapshots; a value no longer offered
-        falls back to the default."""
+        """`label` offers the classes of the model in use (a conditional one: its own, saved with it; an uploaded
+        model's need not be the data's), else the data's `class_names` (what training with classes will give);
+        `guide` offers the model's snapshots. A value no longer offered falls back to the default."""
+        if self.guided(model):
+            class_names = model.class_names
         self.param.label.objects = [NO_CLASS, ALL, *class_names]
         if self.label not in self.param.label.objects:
             self.label = ALL
@@ -71,7 +90,7 @@ class Sampling(Part):
 
     def sample_labels(self, model, labels, n: int) -> np.ndarray | None:
         """The class each of n samples asks for (None: no class); for ALL in the proportions of `labels` (the
-        training points' classes)."""
+        training points' classes, if they are the model's: else in equal shares)."""
         if not self.guided(model) or self.label == NO_CLASS:
             return None
         classes = model.classes

@@ -20,7 +20,6 @@ import param
 
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.errors import ExplorerError
-from explorer.core.metrics import quality
 from explorer.core.objectives import OBJECTIVES
 from explorer.core.samplers import SamplingSettings, sample
 from explorer.core.schedules import SCHEDULES
@@ -35,13 +34,13 @@ from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair,
 from explorer.ui.session.part import compose, make_parts, mirror
 from explorer.ui.session.plot_options import PlotOptions
 from explorer.ui.session.sampling import MAX_SAMPLE_STEPS, MAX_SAMPLES, Sampling  # noqa: F401 (re-exported)
+from explorer.ui.session.scoring import FRESH_SEED, Reference, score  # noqa: F401 (FRESH_SEED re-exported)
 from explorer.ui.session.setup import MAX_TRAIN_STEPS, Setup  # noqa: F401 (re-exported)
 from explorer.ui.session.training_state import TrainingProgress
 from explorer.ui.tabs import bind_tabs
 
 SHARED_RUNS = 16  # pretrained models' runs kept per process, shared read-only by its sessions
 _SHARED_RUNS: OrderedDict = OrderedDict()
-FRESH_SEED = 12345  # a draw of a built-in set that the models never trained on (they use seed 0)
 RUN_INPUTS = ("sampler", "grid", "sample_steps", "n_samples", "sample_seed", "use_oracle", "label", "guidance", "guide")
 
 
@@ -54,9 +53,9 @@ class ExplorerState(param.Parameterized):
     model = param.Parameter(default=None, doc="The last good model (a DiffusionModel).")
     run = param.Parameter(default=None, doc="The current SampleRun of `model`.")
     run_labels = param.Array(default=None, doc="The class each sample of `run` asked for (None: no class).")
-    quality = param.Dict(default={}, doc="Energy distances of the current run's samples: 'to_training' (the "
-                                         "training points), 'to_fresh' (a new draw of a built-in set), 'floor' "
-                                         "(training set vs that fresh draw).")
+    quality = param.Dict(default={}, doc="metrics.quality of the current run's samples (scoring.py): the verdict, "
+                                         "its ratio and noise, 'to_training', 'to_fresh', and the 'class' they "
+                                         "were scored against (None: every point).")
     status = param.String(default="", doc="One line about what just happened.")
     error = param.String(default="", doc="The last error, for a notification; cleared by the view.")
 
@@ -68,7 +67,8 @@ class ExplorerState(param.Parameterized):
         self.jobs = JobRunner()  # the session's background work; a served page gives it a poller
         self._drawn: np.ndarray | None = None
         self._drawn_classes: tuple[np.ndarray | None, list[str]] = (None, [])  # a drawing in colours: its classes
-        self._reference = (None, None)  # (key, fresh draw) for the quality numbers
+        self._reference = Reference()  # a fresh draw of a built-in set, for the quality numbers
+        self._link_names: tuple = ()  # the settings a link is setting now (url_state): kept as the link says
         setup, sampling = self.setup, self.sampling
         setup.param.watch(self._load_dataset, ["dataset", "train_points"])
         setup.param.watch(self._check_pair, ["objective", "schedule"])
@@ -240,13 +240,16 @@ class ExplorerState(param.Parameterized):
         return self.sampling.guide_model(self.model)
 
     def _on_sampling(self, *events) -> None:
+        if self.sampling.take_defaults(events, self._link_names):
+            return  # the new sampler's own steps / grid: their change re-sampled already
         knobs = {k.name for k in self.settings().spec.knobs}
         if any(e.name in RUN_INPUTS or e.name in knobs for e in events):
             self.recompute()  # a knob of another sampler changes nothing shown
 
     def recompute(self, *_events):
         sampling = self.sampling
-        asked = sampling.sample_labels(self.model, self.labels, sampling.n_samples)
+        same = list(self.class_names) == list(getattr(self.model, "class_names", []))  # the data's classes?
+        asked = sampling.sample_labels(self.model, self.labels if same else None, sampling.n_samples)
         denoiser = self.denoiser(asked)
         if denoiser is None:
             return
@@ -266,7 +269,8 @@ class ExplorerState(param.Parameterized):
             except ExplorerError as err:
                 self.error = str(err)
                 return
-            quality_now = {**self.score(run.samples), "straightness": straightness(run).mean}
+            asked_for = sampling.label if self.class_asked() is not None else None
+            quality_now = {**self.score(run.samples, asked_for), "straightness": straightness(run).mean}
             if shared is not None:
                 _SHARED_RUNS[shared] = (run, quality_now)
                 while len(_SHARED_RUNS) > SHARED_RUNS:
@@ -300,22 +304,21 @@ class ExplorerState(param.Parameterized):
             self._oracle_key = key
         return self._oracle
 
-    def score(self, samples) -> dict:
-        """Energy distances of `samples` to this session's data (metrics.quality): to the training points,
-        and for a built-in set to a fresh draw of it, with the floor a perfect model would score."""
+    def score(self, samples, class_name: str | None = None) -> dict:
+        """metrics.quality of `samples` against this session's data: the training points and, for a built-in set,
+        a fresh draw of it; only class `class_name`'s points of both, if the data has that class (scoring.py)."""
         if self.data is None:
             return {}
-        return quality(samples, self.data, self.reference())
+        fresh = self.reference()
+        fresh_labels = None if fresh is None or class_name is None else \
+            self._reference.labels(self.setup.dataset, self.data)
+        return score(samples, self.data, fresh, class_name, self.labels, self.class_names, fresh_labels)
 
     def reference(self) -> np.ndarray | None:
         """A fresh draw of the built-in set, as many points as the training set (None for a drawing)."""
-        dataset = self.setup.dataset
-        if dataset == DRAWN or self.data is None:
+        if self.setup.dataset == DRAWN or self.data is None:
             return None
-        key = (dataset, id(self.data), len(self.data))
-        if self._reference[0] != key:
-            self._reference = (key, datasets.load(dataset, n=max(len(self.data), 1000), seed=FRESH_SEED))
-        return self._reference[1]
+        return self._reference.points(self.setup.dataset, self.data)
 
     # --- objective / schedule pairs -----------------------------------------------------------
     def _check_pair(self, *events):

@@ -1,9 +1,10 @@
 """The "Steps vs quality" tab's logic: dx.sweep of the session's model (and of the exact denoiser) in the
-background, scored as a ratio to the floor. No Panel here.
+background, each run judged by the library as the dashboard's quality line is. No Panel here.
 
-Every sampler on every time grid at NFE = 1, 2, 4, ..., 128 (explorer/studies/sweeps.py): energy distance of its
-samples to a fresh draw of the built-in set, divided by the floor (the training points against that draw),
-so 1 is as good as the data itself. For a drawing there is no fresh draw: the distance to the training points.
+Every sampler on every time grid at NFE = 1, 2, 4, ..., 128 (explorer/studies/sweeps.py), each run's samples
+judged against the training points and a fresh draw of the built-in set (explorer/core/verdict.py): its ratio is
+how far they are from the data in units of how far another draw would be (1 on average for a perfect model, give
+or take the noise the verdict states). For a drawing there is no fresh draw: the training points are the reference.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import param
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
+from explorer.core.verdict import Yardstick, describe
 from explorer.studies.sweeps import NFE_LEVELS, SweepResult, sweep
 from explorer.ui.jobs.background_job import BackgroundJob
 
@@ -25,7 +27,8 @@ class SweepState(BackgroundJob):
     include_oracle = param.Boolean(default=False, doc="Also sweep the exact denoiser of the training points.")
     levels = param.Parameter(default=NFE_LEVELS, doc="The NFE budgets of the sweep (a tuple of whole numbers).")
     result = param.Parameter(default=None, doc="{'network': SweepResult, 'oracle': SweepResult or None}")
-    floor = param.Number(default=None, allow_None=True, doc="The floor the distances are divided by (None: raw).")
+    noise = param.Number(default=None, allow_None=True, doc="The ratio's noise for a perfect model (one sample "
+                                                             "size, one reference: the same for every run).")
     message = param.String(default="Press Run sweep: every sampler on every time grid at 1 to 128 network "
                                    "evaluations (about 10 s).")
 
@@ -41,7 +44,7 @@ class SweepState(BackgroundJob):
         model, data, oracle, levels = st.model, st.data, self.include_oracle, self.levels
         fresh = st.reference()  # a fresh draw of a built-in set, or None for a drawing
         target = data if fresh is None else fresh
-        floor = None if fresh is None else st.score(data[:N_SAMPLES])["floor"]
+        yardstick = Yardstick(data, fresh)  # the reference worked out once, for every run
 
         def work(job):
             progress, stop = job.progress, job.stop_event
@@ -51,29 +54,25 @@ class SweepState(BackgroundJob):
                 return lambda done, total: progress(part * total + done, parts * total)
 
             out = {"network": sweep(model, target, nfe=levels, n=N_SAMPLES, keep=KEEP, progress=report(0),
-                                    stop=stop), "oracle": None}
+                                    stop=stop, judge=yardstick.judge), "oracle": None}
             if oracle and not stop.is_set():
                 exact = OracleDenoiser(data[:ORACLE_POINTS], model.schedule)
                 out["oracle"] = sweep(exact, target, nfe=[b for b in levels if b <= ORACLE_MAX_NFE], n=N_SAMPLES,
-                                      keep=KEEP, progress=report(1), stop=stop)
+                                      keep=KEEP, progress=report(1), stop=stop, judge=yardstick.judge)
             return out
 
-        return self._launch(work, "sweep", "Sweeping...", floor=floor)
-
-    def ratio(self, distance: float) -> float:
-        return distance / self.floor if self.floor else distance
+        return self._launch(work, "sweep", "Sweeping...", noise=yardstick.noise)
 
     def describe(self) -> str:
         res: SweepResult | None = (self.result or {}).get("network")
         if res is None or not res.points:
             return "The sweep was stopped before any run finished."
-        unit = "× the floor" if self.floor else " (energy distance to the training points)"
         lines = []
         for budget in (2, 8, 32):
             best = res.best(budget)
             if best is not None:
+                said = describe(best.quality) if best.quality else f"energy distance {best.distance:.4f}."
                 lines.append(f"≤ {budget} evaluations: **{SAMPLERS[best.sampler].short}**, "
-                             f"{TIME_GRIDS[best.grid].label.lower()} ({best.nfe} NFE) at "
-                             f"{self.ratio(best.distance):.2g}{unit}")
+                             f"{TIME_GRIDS[best.grid].label.lower()} ({best.nfe} NFE): {said}")
         stopped = " (stopped early)" if res.stopped else ""
-        return "Best at " + "; ".join(lines) + stopped + "."
+        return f"Best{stopped}:\n\n" + "\n".join(f"- {line}" for line in lines)

@@ -179,7 +179,11 @@ def apply_setup(state: ExplorerState, search: str) -> list[str]:
         notes += more
         changes = {k: v for k, v in wanted.items() if getattr(part, k) != v}
         if changes:
-            part.param.update(**changes)
+            state._link_names = tuple(wanted)  # e.g. the steps a link names stay, whatever sampler it names
+            try:
+                part.param.update(**changes)
+            finally:
+                state._link_names = ()
         for name, value in wanted.items():  # e.g. an objective that cannot train on the schedule: one moved
             if getattr(part, name) != value:
                 notes.append(f"{name}={_quote(text(value))} does not fit the rest of the setup: using "

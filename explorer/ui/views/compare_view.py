@@ -36,8 +36,8 @@ INTRO = ("Train two configurations on **the same points** and watch them side by
          "Both samplers start from **the same noise**; network size, learning rate, batch and seed come from "
          "the sidebar's *Advanced* card. Changing a sampler re-samples at once, without retraining.")
 LOSS_NOTE = ("Each objective regresses a different target, so the loss *heights* are not comparable, only their "
-             "shapes; the energy distance (ED) of the samples to the data is the fair score (lower is better; "
-             "the floor is what a perfect model would get).")
+             "shapes; the verdict above is the fair score: how far each arm's samples are from the data, in "
+             "units of how far another draw of the data would be (1 is perfect, give or take the noise it states).")
 
 # Both plots at the slider's t: each arm shows its packed frame nearest to t (no interpolation: with 10 steps
 # you see the 10 jumps). Display sources are set with {sync: false}: nothing goes back to the server.

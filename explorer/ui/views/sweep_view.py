@@ -1,7 +1,8 @@
 """The "Steps vs quality" tab: quality against the number of network evaluations, every sampler on every grid.
 
-Log-log axes: NFE (denoiser calls; a Heun step counts twice) against the energy distance to a fresh draw as a
-multiple of the floor (1 = as good as the data itself). Colour: the sampler; line style: the time grid; dotted
+Log-log axes: NFE (denoiser calls; a Heun step counts twice) against the library's ratio for each run (how far
+its samples are from the data in units of how far another draw would be: 1 = as good as the data itself, within
+the noise band drawn around it; explorer/core/verdict.py). Colour: the sampler; line style: the time grid; dotted
 and faint: the exact denoiser, if asked for. Hovering a point shows that run's samples beside the plot (from a
 store sent once; the browser swaps them in with no server round trip). The logic lives in SweepState.
 """
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import panel as pn
-from bokeh.models import ColumnDataSource, CustomJS, HoverTool, Legend, LegendItem, Span
+from bokeh.models import BoxAnnotation, ColumnDataSource, CustomJS, HoverTool, Legend, LegendItem, Span
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
 from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
+from explorer.core.verdict import LEARNED_EXCESS, NOISE_BAND
 from explorer.ui.base import StateView
 from explorer.ui.plot import frames
 from explorer.ui.session.sweep_state import SweepState
@@ -22,9 +24,11 @@ from explorer.ui.style import style_figure
 from explorer.ui.views.job_controls import JobControls
 
 DASHES = ("solid", "dashed", "dotted", "dashdot")
+FLOOR_Y = 0.05  # the lowest ratio drawn (log axis); a perfect model reads 1 give or take its noise
 INTRO = ("**How few steps can you get away with, and with what?** Each line is one sampler on one time grid, run "
-         "from the same noise at 1, 2, 4, … 128 network evaluations (NFE). Lower is better; **1 = the floor**, "
-         "as close as a fresh draw of the data. Hover a point to see its samples.")
+         "from the same noise at 1, 2, 4, … 128 network evaluations (NFE). Lower is better; **1 = as close as "
+         "another draw of the data**, give or take the shaded noise band; below the dashed line the library says "
+         "*generalises*. Hover a point to see its samples.")
 HOVER_JS = """
 const i = cb_data.index.indices.length ? cb_data.index.indices[0] : null;
 if (i == null) return;
@@ -50,10 +54,13 @@ class SweepView(StateView):
 
     def _build(self):
         fig = figure(name="sweep_figure", x_axis_type="log", y_axis_type="log", width=540, height=400,
-                     x_axis_label="network evaluations (NFE)", y_axis_label="energy distance / floor",
+                     x_axis_label="network evaluations (NFE)", y_axis_label="distance to the data (1 = another draw)",
                      tools="pan,wheel_zoom,reset,save", toolbar_location="right", x_range=(0.8, 160))
         style_figure(fig)
-        fig.add_layout(Span(location=1.0, dimension="width", line_color="#9aa0a6", line_dash="dashed"))
+        self._band = BoxAnnotation(bottom=1.0, top=1.0, fill_color="#9aa0a6", fill_alpha=0.2, line_alpha=0)
+        self._learned = Span(location=1 + LEARNED_EXCESS, dimension="width", line_color="#9aa0a6", line_dash="dashed")
+        fig.add_layout(self._band)
+        fig.add_layout(self._learned)
         self._lines = ColumnDataSource({"xs": [], "ys": [], "color": [], "dash": [], "alpha": []}, name="sweep_lines")
         fig.multi_line("xs", "ys", source=self._lines, color="color", line_dash="dash", line_alpha="alpha",
                        line_width=2)
@@ -71,7 +78,8 @@ class SweepView(StateView):
         look.scatter("x", "y", source=self._ghost, size=2.5, color="#9aa0a6", alpha=0.3)
         self._look = ColumnDataSource({"x": [], "y": []}, name="sweep_look_points")
         look.scatter("x", "y", source=self._look, size=3, color="#1f4e9c", alpha=0.7)
-        fig.add_tools(HoverTool(renderers=[dots], tooltips=[("", "@label"), ("× floor", "@y{0.00}")],
+        tips = [("", "@label"), ("distance (1 = another draw)", "@y{0.00}")]
+        fig.add_tools(HoverTool(renderers=[dots], tooltips=tips,
                                 callback=CustomJS(args=dict(src=self._points, store=self._store, look=self._look,
                                                             title=look.title), code=HOVER_JS)))
         samplers, grids = list(SAMPLERS), list(TIME_GRIDS)
@@ -104,8 +112,8 @@ class SweepView(StateView):
             grids = list(TIME_GRIDS)
             for s in dict.fromkeys(p.sampler for p in result.points):
                 for g in dict.fromkeys(p.grid for p in result.points if p.sampler == s):
-                    nfe, dist = result.curve(s, g)
-                    ratio = [self.sweep.ratio(d) for d in dist]
+                    nfe, score = result.curve(s, g)
+                    ratio = np.maximum(score, FLOOR_Y)  # a log axis: a ratio at or below 0 (noise) drawn at its foot
                     color, dash = self._colors.get(s, "#333333"), DASHES[grids.index(g) % 4]
                     lines["xs"].append(nfe.astype(float))
                     lines["ys"].append(np.asarray(ratio, float))
@@ -115,7 +123,7 @@ class SweepView(StateView):
             for p in result.points:
                 who = "exact denoiser" if which == "oracle" else SAMPLERS[p.sampler].short
                 pts["x"].append(p.nfe)
-                pts["y"].append(self.sweep.ratio(p.distance))
+                pts["y"].append(max(p.score, FLOOR_Y))
                 pts["color"].append(self._colors.get(p.sampler, "#333333"))
                 pts["alpha"].append(alpha)
                 pts["label"].append(f"{who} · {TIME_GRIDS[p.grid].label} · {p.steps} steps, {p.nfe} NFE")
@@ -123,8 +131,11 @@ class SweepView(StateView):
                 store_x.append(p.samples[:, 0])
                 store_y.append(p.samples[:, 1])
                 m = len(p.samples)
-        data = self.state.data
+        data, noise = self.state.data, self.sweep.noise or 0.0
         with pn.io.hold():
+            # a perfect model reads 1 ± noise (2 sd shaded); "generalises" up to 1 + max(2, 4 noise)
+            self._band.bottom, self._band.top = max(1 - 2 * noise, FLOOR_Y), 1 + 2 * noise
+            self._learned.location = 1 + max(LEARNED_EXCESS, NOISE_BAND * noise)
             self._lines.data = lines
             self._points.data = pts
             if store_x and all(len(a) == m for a in store_x):

@@ -118,3 +118,32 @@ def test_a_fresh_draw_of_every_held_out_family_generalises(family):
     q = dx.metrics.quality(draw(1000, np.random.default_rng(2)), data, fresh)
     assert q["verdict"] == "generalises"
     assert np.abs(data).max() <= 2.5 and 0.5 < data.std(0).max() < 1.5
+
+
+def test_a_shape_drawn_soft_is_not_learned_though_its_energy_distance_is_small():
+    # Smiley's strokes with a blur of 0.15 (a half-trained model looks like this): the energy distance still reads
+    # within its band, but the samples sit ~3x as far from the strokes as a fresh draw does.
+    data, fresh = _load("smiley", 2000, 0), _load("smiley", 2000, 1)
+    soft = _load("smiley", 1000, 2) + np.random.default_rng(0).normal(0, 0.15, (1000, 2))
+    q = dx.metrics.quality(soft, data, fresh)
+    assert q["ratio"] <= 1 + max(verdict.LEARNED_EXCESS, verdict.NOISE_BAND * q["noise"])  # energy alone: fine
+    assert q["blurred"] and q["blur"] > 2 and q["blur_p"] < 1e-6
+    assert q["verdict"] == "not learned"
+    assert verdict.describe(q).startswith("not learned: the right overall shape, drawn soft: its samples sit ")
+
+
+def test_the_blur_of_a_fresh_draw_is_one_within_noise():
+    data = _load("spiral", 2000, 0)
+    for seed in range(1, 6):
+        q = dx.metrics.quality(_load("spiral", 1000, 100 + seed), data, _load("spiral", 2000, seed))
+        assert abs(q["blur"] - 1) < 0.15 and not q["blurred"], q
+
+
+def test_samples_on_the_shape_in_the_wrong_proportions_say_so():
+    # Moons with the lower moon dropped: every sample lies on the data, half the mass is missing.
+    data, fresh = _load("moons", 2000, 0), _load("moons", 2000, 1)
+    upper = _load("moons", 4000, 2)
+    upper = upper[upper[:, 1] > 0.25][:1000]
+    q = dx.metrics.quality(upper, data, fresh)
+    assert q["verdict"] == "not learned" and not q["blurred"]
+    assert verdict.describe(q).startswith("not learned: its samples lie on the shape but in the wrong proportions")

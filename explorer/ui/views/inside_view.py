@@ -77,6 +77,7 @@ class InsideView(StateView):
         fig.scatter("x", "y", source=self._x0_net, marker="triangle", size=13, fill_color="white",
                     line_color=COLORS["net"], line_width=3, legend_label="network's x̂0")
         self._tap = ColumnDataSource(empty_columns("x", "y"), name="inside_tap")
+        fig.scatter("x", "y", source=self._tap, marker="x", size=18, line_color="white", line_width=6)  # a halo
         fig.scatter("x", "y", source=self._tap, marker="x", size=16, line_color=COLORS["tap"], line_width=3,
                     legend_label="tap")
         fig.legend.update(location="bottom_left", label_text_font_size="11px", background_fill_alpha=0.7,

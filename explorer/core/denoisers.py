@@ -103,7 +103,28 @@ class OracleDenoiser(Denoiser):
             raise ExplorerError(f"label must be a class from 0 to {self.classes - 1} (or one per row), got {label!r}")
         return lab.expand(n)
 
-    def _x0(self, x, t, lab=None):
+    def posterior(self, x, t) -> np.ndarray:
+        """Who the denoiser listens to: the weights w_i(x, t) = softmax_i(-|x - alpha p_i|² / 2 sigma²) of the
+        training points p_i in x̂0 = sum_i w_i p_i, as a float64 array (n, N) whose rows sum to 1.
+
+        `x` is (n, 2) points (numpy or torch); `t` one time in [0, 1] or one per row. The softmax is
+        log-sum-exp stable (float64 logits), in blocks of `chunk` rows like :meth:`denoise`. As t -> 0 a row
+        concentrates on the nearest point; at t = 1 (alpha = 0 on 'rectified') every point weighs 1/N.
+        """
+        from explorer.core.metrics import _as_points
+
+        pts = torch.from_numpy(_as_points(x))
+        tt = np.asarray(t.detach().cpu() if hasattr(t, "detach") else t, dtype=np.float64).reshape(-1)
+        if tt.size not in (1, len(pts)) or not (np.isfinite(tt).all() and (tt >= 0).all() and (tt <= 1).all()):
+            raise ExplorerError(f"t must be one time in [0, 1] (0 = data, 1 = noise), or one per row of x "
+                                f"({len(pts)}); got {t!r}")
+        tt = torch.from_numpy(tt.reshape(-1, 1) if tt.size > 1 else tt.reshape(()))
+        per_row = tt.ndim == 2
+        out = [torch.softmax(self._logits(pts[i: i + self.chunk], tt[i: i + self.chunk] if per_row else tt), 1)
+               for i in range(0, len(pts), self.chunk)]
+        return torch.cat(out).numpy()
+
+    def _logits(self, x, t, lab=None):
         a = self.schedule.alpha(t).reshape(-1, 1).double()  # (1 or m, 1)
         s = self.schedule.sigma(t).reshape(-1, 1).double().clamp_min(_SIGMA_FLOOR)
         # -|x - a p|² / 2s² = (a x.p - a²|p|²/2) / s² - |x|²/2s², and the last term is the same for
@@ -112,5 +133,8 @@ class OracleDenoiser(Denoiser):
         logits = (a * (x.double() @ self._p64.T) - 0.5 * a**2 * self._p_sq) / s**2
         if lab is not None:  # only the asked-for class's points count
             logits = logits.masked_fill(self.labels[None, :] != lab[:, None], -torch.inf)
-        w = torch.softmax(logits, dim=1)
+        return logits
+
+    def _x0(self, x, t, lab=None):
+        w = torch.softmax(self._logits(x, t, lab), dim=1)
         return (w @ self._p64).to(x.dtype)

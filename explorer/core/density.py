@@ -5,6 +5,8 @@
 * :func:`sample_density` -- a histogram-plus-blur KDE of samples, cheap enough for every frame.
 * :func:`log_density` / :func:`nll` -- the model's log-density by the probability-flow ODE and the
   instantaneous change of variables, d/dt log p_t(x(t)) = -div v(x(t), t).
+* :func:`log_density_along` / :func:`divergence` -- log p carried along a path from the noise, and the
+  divergence exact or by Hutchinson's estimator (defined in density_flow.py).
 
 Grids are numpy: `xs`, `ys` are cell centres; a density is an array (len(ys), len(xs)), row = y,
 column = x, as Bokeh's ``image`` and ``contour`` expect. Results are float64.
@@ -242,3 +244,13 @@ def nll(denoiser, points, **kw) -> float:
     1/2 log det(2 pi e Sigma).
     """
     return float(-log_density(denoiser, points, **kw).mean())
+
+
+def __getattr__(name):
+    # How density flows along a path lives in density_flow.py, which imports this module; re-exported lazily,
+    # so `dx.density.divergence` and `from explorer.core.density import log_density_along` work without a cycle.
+    if name in ("divergence", "log_density_along", "DensityPath"):
+        from explorer.core import density_flow
+
+        return getattr(density_flow, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -85,6 +85,10 @@ def _set_active(view, shown: bool) -> None:
     view.active = shown
 
 
+def _set_inside(view, shown: bool) -> None:
+    view.inside.active = shown
+
+
 for _spec in (
     TabSpec("branches", "Paths not taken", _lazy("explorer.ui.views.branch_view", "BranchView"), _set_branches),
     TabSpec("densities", "Densities", _lazy("explorer.ui.views.density_view", "DensityView"), _set_active),
@@ -93,5 +97,6 @@ for _spec in (
     TabSpec("guidance", "Guidance", _lazy("explorer.ui.views.guidance_view", "GuidanceView")),
     TabSpec("pairings", "Pairings", _lazy("explorer.ui.views.pairing_view", "PairingView")),
     TabSpec("schedule", "Schedule", _lazy("explorer.ui.views.schedule_view", "ScheduleView")),
+    TabSpec("inside", "Inside", _lazy("explorer.ui.views.inside_view", "InsideView"), _set_inside),
 ):
     TABS.register(_spec)

@@ -13,7 +13,7 @@ from PIL import ImageFont
 
 from explorer.ui.session.sampling import CFG
 from explorer.ui.session.state import ExplorerState
-from explorer.ui.style import BOUNDS
+from explorer.ui.style import BOUNDS, MAIN_PLOT_PX
 
 FONTS = [p for p in ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
                      "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf") if Path(p).exists()]
@@ -66,7 +66,7 @@ def _boxes(view, font) -> list[tuple[float, float, float, float]]:
     draws them: its anchor fields, pixel offsets, alignment and baseline; the width measured in `font`."""
     fig = view._fig
     glyph = next(r for r in fig.renderers if r.name == "arrows_text_r").glyph
-    data, ppu = view._arrows.source.data, 440 / (BOUNDS[1] - BOUNDS[0])
+    data, ppu = view._arrows.source.data, MAIN_PLOT_PX / (BOUNDS[1] - BOUNDS[0])
     size = int(str(glyph.text_font_size).rstrip("px"))
     boxes = []
     for k, text in enumerate(data["text"]):
@@ -90,7 +90,7 @@ def test_the_names_do_not_overlap_and_stay_inside_the_plot(view, where):
     for font in FONTS:
         boxes = _boxes(view, font)
         for left, right, bottom, top in boxes:
-            assert 0 <= left and right <= 440 and 0 <= bottom and top <= 440, (where, font, boxes)
+            assert 0 <= left and right <= MAIN_PLOT_PX and 0 <= bottom and top <= MAIN_PLOT_PX, (where, font, boxes)
         for i in range(3):
             for j in range(i):
                 a, b = boxes[i], boxes[j]

@@ -11,21 +11,21 @@ from explorer.core.errors import ExplorerError
 from explorer.core.guidance import guidance_arrows
 from explorer.ui.plot.layers import LayerSpec
 from explorer.ui.plot.main_view_labels import class_palette
-from explorer.ui.style import BOUNDS
+from explorer.ui.style import BOUNDS, MAIN_PLOT_PX
 
 ARROW_LENGTH = 1.1  # the longest arrow, in plot units; the others keep their length relative to it
 ARROW_COLORS = {"reference": "#80868b", "guided": "#202124"}  # the class arrow takes its class's colour
 # The names' boxes, in screen pixels: 11 px bold text is at most ~7.5 px a character (DejaVu Sans Bold, Chromium's
 # sans-serif on Debian); GAP_PX from the tip, EDGE_PX inside the frame, LINE_PX + 2 between two stacked names.
 FONT_PX, CHAR_PX, LINE_PX, GAP_PX, EDGE_PX = 11, 7.5, 15, 6, 4
-PLOT_PX = 440  # the main plot's frame (main_view.PLOT_PX): pixels per plot unit = PLOT_PX / 8
 
 
 def _empty() -> dict:
     return {"x0": [], "y0": [], "x1": [], "y1": [], "angle": [], "color": [], "text": [], "lx": [], "ly": []}
 
 
-def place_labels(tips, directions, texts, bounds=BOUNDS, px_per_unit=PLOT_PX / 8) -> list[tuple[float, float]]:
+def place_labels(tips, directions, texts, bounds=BOUNDS,
+                 px_per_unit=MAIN_PLOT_PX / (BOUNDS[1] - BOUNDS[0])) -> list[tuple[float, float]]:
     """Where each name goes: (left x, middle y) of its box, in plot units. A name sits beyond its arrow's tip
     (right of it for an arrow pointing right, left of it otherwise), the boxes are stacked so that none overlaps
     another, and every box lies inside `bounds` (x0, x1, y0, y1)."""

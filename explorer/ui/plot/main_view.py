@@ -36,9 +36,10 @@ from explorer.ui.plot.main_view_labels import (
 )
 from explorer.ui.plot.player import Player
 from explorer.ui.plot.player_controls import PlayerControls
-from explorer.ui.style import empty_columns, style_figure
+from explorer.ui.style import MAIN_PLOT_PX, empty_columns, style_figure
 
-PLOT_PX = 440  # the plot's square frame: with the slider and toggles it fits a 1280x720 laptop screen
+PLOT_PX = MAIN_PLOT_PX  # the plot's square frame (style.py says what fits under it at 1280x720)
+COLUMN_PX = 510  # the plot's column: the five layer toggles on one line
 SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
 SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step count (the speed buttons change it)
 HOLD_MS = 800  # the player rests this long on the data before looping
@@ -124,14 +125,14 @@ class MainView(StateView):
             stylesheets=[".bk-input-group {gap: 4px 14px;} label {cursor: pointer;}"])
         self._layers.param.watch(self._on_layers, "value")
         st.param.watch(self._show_layers, names)
-        self._legend = pn.pane.HTML("", sizing_mode="stretch_width", height=16, margin=(2, 10, 0, 10),
+        self._legend = pn.pane.HTML("", sizing_mode="stretch_width", min_height=15, margin=(2, 10, 0, 10),
                                     css_classes=["layer-legend"], stylesheets=[LEGEND_CSS])
         self._show_layers()
         self._clear = pn.widgets.Button(label="Clear traces", color="primary", variant="outline", disabled=True,
                                         width=104, height=26, margin=(0, 5, 0, 4))
         self._clear.on_click(self._clear_traces)
         text, _ = start_words(None)  # what t = 1 is: the shown model's start (noise, or another set)
-        self._caption = pn.pane.Markdown(text, styles=MUTED, width=PLOT_PX + 40, margin=(4, 10, 0, 10))
+        self._caption = pn.pane.Markdown(text, styles=MUTED, width=COLUMN_PX - 30, margin=(4, 10, 0, 10))
 
     # --- toggles, loop and legend --------------------------------------------------------------
     def _on_layers(self, event):
@@ -299,4 +300,4 @@ class MainView(StateView):
         controls = self._controls
         # five toggles fill the column's width: Clear traces goes beside their one-line legend, below them
         legend = pn.Row(self._legend, self._clear, sizing_mode="stretch_width")
-        return pn.Column(self._fig, controls, self._layers, legend, self._caption, width=PLOT_PX + 70)
+        return pn.Column(self._fig, controls, self._layers, legend, self._caption, width=COLUMN_PX)

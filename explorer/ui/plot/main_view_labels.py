@@ -5,8 +5,9 @@ import numpy as np
 from explorer.data.labelled_points import DRAW_CLASSES
 
 # The layers' names, labels, legends and colours are their specs' (layers.py, layer_specs.py).
-LEGEND_CSS = (":host {overflow: hidden;} div {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; "
-              "font-size: 12px; line-height: 16px; color: var(--panel-on-background-color, #3c4043); opacity: 0.8;}")
+# The legend wraps rather than cutting its last names with "…" (two lines with every layer on, at 1280x720)
+LEGEND_CSS = ("div {white-space: normal; overflow-wrap: anywhere; "
+              "font-size: 12px; line-height: 15px; color: var(--panel-on-background-color, #3c4043); opacity: 0.8;}")
 # The player's buttons: accessible names (aria-label) and tooltips. The tooltips are CSS, above the buttons, so
 # they never hide a neighbouring button; the names are their aria-labels (player_controls.py).
 PLAYER_TIPS = {

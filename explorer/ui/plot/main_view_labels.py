@@ -12,7 +12,7 @@ LEGEND_CSS = ("div {white-space: normal; overflow-wrap: anywhere; "
 # they never hide a neighbouring button; the names are their aria-labels (player_controls.py).
 PLAYER_TIPS = {
     "slower": "Slower",
-    "first": "Jump to the start (t = 1)",
+    "first": "Jump to the start (t = 1: the noise, or the set the flow starts from)",
     "pause": "Pause",
     "play": "Play: from noise to data",
     "last": "Jump to the end: the data (t = 0)",

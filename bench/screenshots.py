@@ -7,6 +7,7 @@ files come from the local server) and, for each viewport (1280x720 and 1400x900)
     open_dark_<w>.png     the same after the theme switch (no reload)
     tab_<name>_<w>.png    each tab: explore, paths (and paths_ddim: DDIM eta = 1), densities, compare, sweep,
                           schedule, pairings
+    lesson_<w>.png        lesson 1's question step (its choices, before Reveal)
     draw_train_<w>.png    a drawing in two colours (a green circle, a purple line), trained with classes
     guided_tap_<w>.png    then asked for purple at w = 3, a tap showing the three guidance arrows
     guidance_measured_<w>.png  the Guidance tab's precision and recall against w for that model
@@ -41,9 +42,9 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def serve() -> tuple[subprocess.Popen, str]:
-    """``panel serve explorer/serve/app.py`` on a free port; (process, page url) once it answers."""
-    port = _port()
+def serve(port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """``panel serve explorer/serve/app.py`` on `port` (None: a free one); (process, page url) once it answers."""
+    port = port or _port()
     url = f"http://127.0.0.1:{port}/app"
     proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(REPO / "explorer" / "serve" / "app.py"),
                              "--port", str(port), "--address", "127.0.0.1",
@@ -127,6 +128,14 @@ def shoot(browser, url: str, out: Path, width: int, height: int) -> list[str]:
             page.wait_for_timeout(2500)
             snap("tab_paths_ddim")
     page.locator(".bk-tab", has_text="Explore").click()
+    page.get_by_text("Lessons", exact=True).click()
+    page.locator("select").filter(has_text="Choose a lesson").select_option(index=1)
+    page.get_by_role("button", name="Next ▶").click()  # step 2: a question with choices
+    page.wait_for_timeout(2500)
+    snap("lesson")
+    page.locator("select").filter(has_text="The forward process").select_option(index=0)
+    page.get_by_text("Lessons", exact=True).click()
+    page.locator(".bk-tab", has_text="Explore").click()
     page.get_by_label("Sampler", exact=True).select_option("Heun (ODE, 2nd order)")
     page.wait_for_timeout(500)
 
@@ -184,11 +193,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "figures")
     parser.add_argument("--only", type=int, default=None, help="only the viewport of this width")
+    parser.add_argument("--port", type=int, default=None, help="serve on this port (default: a free one)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
-    proc, url = serve()
+    proc, url = serve(args.port)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -45,6 +45,7 @@ class DiffusionModel(Denoiser):
         self.class_names: list[str] = [f"class {k + 1}" for k in range(config.classes)]
         self.snapshots: dict[int, dict] = {}  # training step -> a copy of the weights then (see snapshot())
         self.source: np.ndarray | None = None  # where sampling starts (None: Gaussian noise), see train(source=)
+        self.source_name: str | None = None  # what `source` is called (a dataset's name), for the page's words
 
     def __repr__(self) -> str:
         c = self.config
@@ -76,7 +77,7 @@ class DiffusionModel(Denoiser):
             raise ExplorerError(f"no snapshot at step {step}; kept: {sorted(self.snapshots) or 'none'}")
         weaker = DiffusionModel(self.config, self.data_box)
         weaker.net.load_state_dict(self.snapshots[step])
-        weaker.class_names, weaker.source = list(self.class_names), self.source
+        weaker.class_names, weaker.source, weaker.source_name = list(self.class_names), self.source, self.source_name
         weaker.log.steps_done, weaker.log.message = step, f"snapshot at step {step}"
         return weaker
 

@@ -3,6 +3,9 @@
 import numpy as np
 
 BOUNDS = (-4.0, 4.0, -4.0, 4.0)  # every 2D view (plot, canvas, branches, densities): x from -4 to 4, y too
+# The main plot's square frame, in pixels: with the Time slider, the toggles, a two-line legend and a two-line
+# status line it fits a 1280x720 screen (tests/browser/test_browser_fit_1280.py).
+MAIN_PLOT_PX = 410
 
 
 def empty_columns(*cols) -> dict:

@@ -27,18 +27,19 @@ from explorer.ui.plot.layer_specs import TAIL_FRAMES, TAIL_SAMPLES
 from explorer.ui.plot.layers import layer_params, legend_html, toggles
 from explorer.ui.plot.main_view_js import DEFINE_RENDER_JS
 from explorer.ui.plot.main_view_labels import (
-    CAPTION,
     CLASS_COLORS,
     COLORS,
     LEGEND_CSS,
     MUTED,
     class_palette,
+    start_words,
 )
 from explorer.ui.plot.player import Player
 from explorer.ui.plot.player_controls import PlayerControls
-from explorer.ui.style import empty_columns, style_figure
+from explorer.ui.style import MAIN_PLOT_PX, empty_columns, style_figure
 
-PLOT_PX = 440  # the plot's square frame: with the slider and toggles it fits a 1280x720 laptop screen
+PLOT_PX = MAIN_PLOT_PX  # the plot's square frame (style.py says what fits under it at 1280x720)
+COLUMN_PX = 510  # the plot's column: the five layer toggles on one line
 SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more when there are more frames)
 SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step count (the speed buttons change it)
 HOLD_MS = 800  # the player rests this long on the data before looping
@@ -66,6 +67,8 @@ class MainView(StateView):
         st.param.watch(self._on_data, ["data"])
         st.param.watch(self._on_frame, ["frame"])
         st.param.watch(self._on_toggle, layer_params())
+        # the arrows at a tapped point follow the class asked for, w and the guide (none keeps an old name)
+        st.sampling.param.watch(self._on_guidance, ["label", "guidance", "guide", "use_oracle"])
         self._on_data()
         self._on_run()
 
@@ -122,12 +125,14 @@ class MainView(StateView):
             stylesheets=[".bk-input-group {gap: 4px 14px;} label {cursor: pointer;}"])
         self._layers.param.watch(self._on_layers, "value")
         st.param.watch(self._show_layers, names)
-        self._legend = pn.pane.HTML("", sizing_mode="stretch_width", height=16, margin=(2, 10, 0, 10),
+        self._legend = pn.pane.HTML("", sizing_mode="stretch_width", min_height=15, margin=(2, 10, 0, 10),
                                     css_classes=["layer-legend"], stylesheets=[LEGEND_CSS])
         self._show_layers()
         self._clear = pn.widgets.Button(label="Clear traces", color="primary", variant="outline", disabled=True,
                                         width=104, height=26, margin=(0, 5, 0, 4))
         self._clear.on_click(self._clear_traces)
+        text, _ = start_words(None)  # what t = 1 is: the shown model's start (noise, or another set)
+        self._caption = pn.pane.Markdown(text, styles=MUTED, width=COLUMN_PX - 30, margin=(4, 10, 0, 10))
 
     # --- toggles, loop and legend --------------------------------------------------------------
     def _on_layers(self, event):
@@ -173,7 +178,9 @@ class MainView(StateView):
         end = cols["S"][0] * (len(self._packed["t"]) - 1)
         interval = float(np.clip(sweep / end, 4, 2000))
         frame = player.new_run(st.run.times)  # ... and the shown t (the nearest frame; the first run: noise)
+        caption, tags = start_words(st.model)
         with pn.io.hold():
+            self._caption.object, self._label.tags = caption, tags  # before the frames: the page labels them
             self._slider.end = end  # (the page moves the slider's value; the server never sets it)
             controls.param.update(interval=interval, hold=max(1, round(HOLD_MS / interval)))
             self._store.data.update({k: v for k, v in cols.items() if k in BASE_COLUMNS})  # layers: their own
@@ -271,6 +278,11 @@ class MainView(StateView):
         if said:
             st.status = said
 
+    def _on_guidance(self, *_):
+        said, st = self._arrows.refresh(self.state), self.state
+        if said and st.status.startswith("Arrows at"):  # the status named the old arrows
+            st.status = said
+
     def _draw_traces(self):
         self.layers["traces"].feed(self._traces)
         self._clear.disabled = not self._traces
@@ -286,7 +298,6 @@ class MainView(StateView):
 
     def __panel__(self):
         controls = self._controls
-        caption = pn.pane.Markdown(CAPTION, styles=MUTED, width=PLOT_PX + 40, margin=(4, 10, 0, 10))
         # five toggles fill the column's width: Clear traces goes beside their one-line legend, below them
         legend = pn.Row(self._legend, self._clear, sizing_mode="stretch_width")
-        return pn.Column(self._fig, controls, self._layers, legend, caption, width=PLOT_PX + 70)
+        return pn.Column(self._fig, controls, self._layers, legend, self._caption, width=COLUMN_PX)

@@ -34,7 +34,10 @@ if (store._render == null) store._render = (tick) => {
   samples.setv({data: {x: sx, y: sy, c: C}}, quiet);
   const t = T[k] + f * (T[k1] - T[k]);
   store._t = t;  // the streamline layer's loop reads the shown t here (streamline_layer.py)
-  label.setv({text: `t = ${t.toFixed(2)}  ·  ${Math.round(100 * (1 - t))}% denoised`}, quiet);
+  // the label's tags: what t = 1 is when it is not noise, and the word after the percentage (start_words)
+  const [start, done] = label.tags && label.tags.length == 2 ? label.tags : ["", "denoised"];
+  const at = start && t > 0.995 ? `${start}  ·  ` : "";
+  label.setv({text: `t = ${t.toFixed(2)}  ·  ${at}${Math.round(100 * (1 - t))}% ${done}`}, quiet);
   window.__explorer_frames = (window.__explorer_frames || 0) + 1;
 
   // every layer's code, keyed by its name, rides on the store's tags (explorer/ui/plot/layers.py)

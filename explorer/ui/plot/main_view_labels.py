@@ -5,13 +5,14 @@ import numpy as np
 from explorer.data.labelled_points import DRAW_CLASSES
 
 # The layers' names, labels, legends and colours are their specs' (layers.py, layer_specs.py).
-LEGEND_CSS = (":host {overflow: hidden;} div {white-space: nowrap; overflow: hidden; text-overflow: ellipsis; "
-              "font-size: 12px; line-height: 16px; color: var(--panel-on-background-color, #3c4043); opacity: 0.8;}")
+# The legend wraps rather than cutting its last names with "…" (two lines with every layer on, at 1280x720)
+LEGEND_CSS = ("div {white-space: normal; overflow-wrap: anywhere; "
+              "font-size: 12px; line-height: 15px; color: var(--panel-on-background-color, #3c4043); opacity: 0.8;}")
 # The player's buttons: accessible names (aria-label) and tooltips. The tooltips are CSS, above the buttons, so
 # they never hide a neighbouring button; the names are their aria-labels (player_controls.py).
 PLAYER_TIPS = {
     "slower": "Slower",
-    "first": "Jump to the start: pure noise (t = 1)",
+    "first": "Jump to the start (t = 1: the noise, or the set the flow starts from)",
     "pause": "Pause",
     "play": "Play: from noise to data",
     "last": "Jump to the end: the data (t = 0)",
@@ -50,10 +51,21 @@ COLORS = dict(ghost="#9aa0a6", samples="#1f4e9c", tails="#3b6fc9", density="#e85
               stream="#0f766e",
               mesh="#8e44ad", traces=("#d62828", "#2a9d8f", "#f77f00", "#6a4c93", "#3a86ff"))
 MUTED = {"color": "var(--panel-on-background-color, #3c4043)", "opacity": "0.8"}
-CAPTION = ("**t = 1 is pure noise, t = 0 the data.** Grey: training data; blue: the model's samples at time t, "
+CAPTION = ("**t = 1 is {start}, t = 0 the data.** Grey: training data; blue: the model's samples at time t, "
            "with short tails. Tap the plot to trace the ODE path through that point at the current t "
            "(a ring marks the tap, a dot rides the path as time runs, the arrowhead is where it lands).")
 
+
+def start_words(model) -> tuple[str, list[str]]:
+    """What t = 1 is for `model`: (the caption under the plot, the time label's tags). A model trained from
+    another set than Gaussian noise (train(source=)) starts there, and is 0 % of the way there, not "denoised";
+    the page's time label reads the tags [what t = 1 is, or "" for noise; the word after the percentage]
+    (main_view_js.py)."""
+    if getattr(model, "source", None) is None:
+        return CAPTION.format(start="pure noise"), ["", "denoised"]
+    name = getattr(model, "source_name", None)
+    start = f"the {name} set" if name else "the set it was trained to start from"
+    return CAPTION.format(start=f"{start} (where sampling starts)"), [f"{start} (start)", "of the way"]
 
 
 def _density_palette(n: int = 64) -> list[str]:

@@ -159,6 +159,7 @@ class ExplorerState(param.Parameterized):
             extra = {"labels": self.labels, "class_names": list(self.class_names)}
         if setup.source != GAUSSIAN:
             extra["source"] = datasets.load(setup.source, n=len(self.data), seed=1)
+        self._source_name = setup.source if setup.source != GAUSSIAN else None  # named on the model it makes
         self.status = self._train(self.data, config, extra)
         return True
 
@@ -191,6 +192,8 @@ class ExplorerState(param.Parameterized):
         if error:
             self.error = error
         if model is not None:
+            if model.source is not None and model.source_name is None:  # the page says where sampling starts
+                model.source_name = getattr(self, "_source_name", None)
             self.model_dataset = None
             self.model = model  # triggers recompute
         if status:

@@ -30,7 +30,7 @@ from explorer.ui.views.knob_widgets import knob_sliders, select, show_knobs
 TICKS = 100  # slider positions from noise (0) to data (TICKS)
 COLORS = {"A": "#1f5fa8", "B": "#d9480f"}
 GHOST = "#9aa0a6"
-PLOT_PX = 420
+PLOT_PX = 370  # two plots with their menus fit beside the sidebar at 1280x720 (tests/browser/test_browser_fit_1280.py)
 WIDE = 2 * (PLOT_PX + 60)  # the two plots' columns
 INTRO = ("Train two configurations on **the same points** and watch them side by side at the same time t. "
          "Both samplers start from **the same noise**; network size, learning rate, batch and seed come from "
@@ -129,9 +129,9 @@ class CompareView(StateView):
         train_row = [select(arm, "objective", OBJECTIVES, label=f"{lab}: Objective", width=PLOT_PX // 2 - 4, **m),
                      select(arm, "schedule", SCHEDULES, short=True, label=f"{lab}: Schedule", width=PLOT_PX // 2 - 4,
                             **m)]
-        sample_row = [select(arm, "sampler", SAMPLERS, short=True, label=f"{lab}: Sampler", width=118, **m),
-                      select(arm, "grid", TIME_GRIDS, label=f"{lab}: Time grid", width=170, **m),
-                      pn.widgets.IntInput.from_param(arm.param.sample_steps, label=f"{lab}: Steps", width=96, **m)]
+        sample_row = [select(arm, "sampler", SAMPLERS, short=True, label=f"{lab}: Sampler", width=112, **m),
+                      select(arm, "grid", TIME_GRIDS, label=f"{lab}: Time grid", width=150, **m),
+                      pn.widgets.IntInput.from_param(arm.param.sample_steps, label=f"{lab}: Steps", width=84, **m)]
         knobs = knob_sliders(arm, prefix=f"{lab}: ", width=220, margin=(0, 8))
         return dict(fig=fig, ghost=ghost, preview=preview, samples=samples, info=info, hint=hint, store=store,
                     widgets=[*train_row, *sample_row], rows=(train_row, sample_row), knobs=knobs)

@@ -89,11 +89,12 @@ class DrawView(StateView):
                                              sizing_mode="stretch_width")
         self.undo = pn.widgets.Button(label="Undo", stylesheets=[_tip_above(UNDO_TIP)])
         self.clear = pn.widgets.Button(label="Clear", stylesheets=[_tip_above(CLEAR_TIP)])
-        self.upload = pn.widgets.FileInput(label="Upload CSV", accept=".csv", multiple=False,
+        # Upload and Download side by side in the canvas's 320 px column, each whole (no "Download CS…")
+        self.upload = pn.widgets.FileInput(label="Upload CSV", accept=".csv", multiple=False, width=160,
                                            description="A CSV with columns x,y (a header row is fine), and a "
                                                        "label column for classes: x,y,label.")
         self.download = pn.widgets.FileDownload(label="Download CSV", filename="training_points.csv",
-                                                callback=self._csv, color="default",
+                                                callback=self._csv, color="default", width=130,
                                                 description="The current training points as x,y CSV (x,y,label "
                                                             "when they have classes).")
         self.stroke_source.on_change("data", self._on_strokes)

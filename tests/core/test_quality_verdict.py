@@ -147,3 +147,14 @@ def test_samples_on_the_shape_in_the_wrong_proportions_say_so():
     q = dx.metrics.quality(upper, data, fresh)
     assert q["verdict"] == "not learned" and not q["blurred"]
     assert verdict.describe(q).startswith("not learned: its samples lie on the shape but in the wrong proportions")
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.05, 0.3])
+def test_the_blur_test_is_scipys_mann_whitney(shift):
+    from scipy.stats import mannwhitneyu
+
+    rng = np.random.default_rng(1)
+    a, b = rng.exponential(1.0, 700) + shift, rng.exponential(1.0, 900)
+    a[:40] = b[:40]  # some ties
+    want = mannwhitneyu(a, b, alternative="greater", method="asymptotic").pvalue
+    assert verdict.larger_p(a, b) == pytest.approx(want, rel=1e-9, abs=1e-300)

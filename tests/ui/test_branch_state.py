@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import explorer as dx
 from explorer.ui.session.branch_state import BranchState, evenly
 from explorer.ui.session.state import ExplorerState
 
@@ -96,7 +97,8 @@ def test_deterministic_sampler_says_so_and_the_fixes_switch_the_sampler(state, b
     np.testing.assert_array_equal(bs.trunk, state.run.points[:, 0])  # the trunk is still shown
     bs.use_ddim_eta1()
     assert (state.sampler, state.eta) == ("ddim", 1.0)
-    assert bs.message == "" and bs.result.branches.shape == (4, 8, 41, 2)
+    # a new sampler takes its own default steps (the registry's)
+    assert bs.message == "" and bs.result.branches.shape == (4, 8, dx.SAMPLERS["ddim"].default_steps + 1, 2)
     state.eta = 0.0
     assert bs.result is None and "η = 0" in bs.message
     bs.use_sde()
@@ -138,7 +140,8 @@ def test_view_fills_its_sources_and_shows_the_fix_when_deterministic(state):
     assert np.isnan(lines["xs"][0]).sum() == 7  # 8 branches of one time: one line with 7 gaps
     assert not view._fix.visible
     state.sampler = "euler"
-    assert view._fix.visible and len(view._lines.data["xs"]) == 0 and len(view._trunk.data["x"]) == 41
+    assert view._fix.visible and len(view._lines.data["xs"]) == 0
+    assert len(view._trunk.data["x"]) == dx.SAMPLERS["euler"].default_steps + 1  # the sampler's own steps
     view._on_ddim()
     assert not view._fix.visible and len(view._lines.data["xs"]) == 4
 

@@ -111,6 +111,33 @@ class OracleDenoiser(Denoiser):
         log-sum-exp stable (float64 logits), in blocks of `chunk` rows like :meth:`denoise`. As t -> 0 a row
         concentrates on the nearest point; at t = 1 (alpha = 0 on 'rectified') every point weighs 1/N.
         """
+        pts, tt = self._points_and_times(x, t)
+        per_row = tt.ndim == 2
+        out = [torch.softmax(self._logits(pts[i: i + self.chunk], tt[i: i + self.chunk] if per_row else tt), 1)
+               for i in range(0, len(pts), self.chunk)]
+        return torch.cat(out).numpy()
+
+    def conditional_velocities(self, x, t) -> np.ndarray:
+        """The per-point conditional velocities u_i(x, t), float64 (n, N, 2): the velocity of the path from
+        training point p_i that passes through x at t. Their posterior-weighted mean sum_i w_i u_i is the
+        marginal velocity, this denoiser's :meth:`velocity` (conditional flow matching's "which pairs pass
+        near here").
+
+        With eps_i = (x - alpha p_i) / sigma, the noise that pairs with p_i at x, u_i = alpha' p_i + sigma' eps_i;
+        on 'rectified' (alpha = 1 - t, sigma = t) that is (x - p_i) / t. `x` and `t` as in :meth:`posterior`;
+        t must be above 0 (sigma = 0 there). Memory is n * N * 16 bytes: ask for a few rows at a time.
+        """
+        pts, tt = self._points_and_times(x, t)
+        if bool((tt <= 0).any()):
+            raise ExplorerError(f"t must be above 0 for the conditional velocities (sigma(0) = 0); got {t!r}")
+        tt = tt.reshape(-1, 1, 1)  # (1 or n, 1, 1) against (n, N, 2)
+        sch = self.schedule
+        a, s, da, ds = sch.alpha(tt), sch.sigma(tt).clamp_min(_SIGMA_FLOOR), sch.d_alpha(tt), sch.d_sigma(tt)
+        eps = (pts[:, None, :] - a * self._p64[None]) / s
+        return (da * self._p64[None] + ds * eps).numpy()
+
+    def _points_and_times(self, x, t) -> tuple[torch.Tensor, torch.Tensor]:
+        """x as float64 (n, 2) and t as a float64 scalar or (n, 1) column, checked (one time, or one per row)."""
         from explorer.core.metrics import _as_points
 
         pts = torch.from_numpy(_as_points(x))
@@ -118,11 +145,7 @@ class OracleDenoiser(Denoiser):
         if tt.size not in (1, len(pts)) or not (np.isfinite(tt).all() and (tt >= 0).all() and (tt <= 1).all()):
             raise ExplorerError(f"t must be one time in [0, 1] (0 = data, 1 = noise), or one per row of x "
                                 f"({len(pts)}); got {t!r}")
-        tt = torch.from_numpy(tt.reshape(-1, 1) if tt.size > 1 else tt.reshape(()))
-        per_row = tt.ndim == 2
-        out = [torch.softmax(self._logits(pts[i: i + self.chunk], tt[i: i + self.chunk] if per_row else tt), 1)
-               for i in range(0, len(pts), self.chunk)]
-        return torch.cat(out).numpy()
+        return pts, torch.from_numpy(tt.reshape(-1, 1) if tt.size > 1 else tt.reshape(()))
 
     def _logits(self, x, t, lab=None):
         a = self.schedule.alpha(t).reshape(-1, 1).double()  # (1 or m, 1)

@@ -87,3 +87,38 @@ def test_tends_to_uniform_as_t_goes_to_one_on_a_centred_set():
 def test_bad_input_says_what_is_wrong(x, t, what):
     with pytest.raises(ExplorerError, match=what):
         OracleDenoiser(np.random.default_rng(0).normal(size=(10, 2))).posterior(x, t)
+
+
+@pytest.mark.parametrize("schedule", ["rectified", "cosine", "linear"])
+@pytest.mark.parametrize("t", [0.05, 0.4, 0.9])
+def test_conditional_velocities_average_to_the_oracles_velocity(schedule, t):
+    pts = np.random.default_rng(10).normal(size=(300, 2))
+    x = np.random.default_rng(11).normal(scale=1.3, size=(20, 2))
+    oracle = OracleDenoiser(pts, schedule)
+    u, w = oracle.conditional_velocities(x, t), oracle.posterior(x, t)
+    assert u.shape == (20, 300, 2) and u.dtype == np.float64
+    marginal = oracle.velocity(torch.from_numpy(x), t).numpy()  # alpha' x0_hat + sigma' eps_hat
+    np.testing.assert_allclose(np.einsum("nk,nkd->nd", w, u), marginal, atol=1e-6)
+    # Each one is the velocity of the path from p_i through x: alpha' p_i + sigma' (x - alpha p_i) / sigma.
+    sch, tt = get_schedule(schedule), torch.tensor(float(t), dtype=torch.float64)
+    a, s = _alpha_sigma(schedule, t)
+    da, ds = float(sch.d_alpha(tt)), float(sch.d_sigma(tt))
+    p7 = oracle.points[7].double().numpy()  # stored as float32
+    np.testing.assert_allclose(u[3, 7], da * p7 + ds * (x[3] - a * p7) / s, atol=1e-12)
+
+
+def test_on_the_straight_path_each_conditional_velocity_is_x_minus_p_over_t():
+    oracle = OracleDenoiser(np.random.default_rng(12).normal(size=(50, 2)), "rectified")
+    pts = oracle.points.double().numpy()  # stored as float32
+    x = np.array([[0.3, -0.2], [1.0, 1.0]])
+    u = oracle.conditional_velocities(x, [0.25, 0.6])  # one time per row
+    np.testing.assert_allclose(u[0], (x[0] - pts) / 0.25, atol=1e-12)
+    np.testing.assert_allclose(u[1], (x[1] - pts) / 0.6, atol=1e-12)
+
+
+def test_conditional_velocities_refuse_t_zero_and_bad_input():
+    oracle = OracleDenoiser(np.random.default_rng(0).normal(size=(10, 2)))
+    with pytest.raises(ExplorerError, match="above 0"):
+        oracle.conditional_velocities(np.zeros((2, 2)), 0.0)
+    with pytest.raises(ExplorerError, match="t must be"):
+        oracle.conditional_velocities(np.zeros((2, 2)), 1.5)

@@ -95,6 +95,41 @@ def test_curves_over_the_run_fall_from_all_the_points_to_a_few(inside):
     assert c["n_samples"] == ins.MAX_SAMPLES and (c["gap"] >= 0).all() and c["gap"].max() < 0.5
 
 
+def test_the_pairs_at_the_tap_are_the_heaviest_and_average_to_the_oracles_velocity(inside):
+    inside.t = 0.4
+    inside.tap(-1.2, -0.4)
+    r, oracle = inside.reading, inside.oracle()
+    w = oracle.posterior([[-1.2, -0.4]], 0.4)[0]
+    assert len(r["pairs"]) == ins.TOP_PAIRS and set(r["pairs"]) == set(np.argsort(w)[-ins.TOP_PAIRS:])
+    np.testing.assert_allclose(r["pair_weights"], w[r["pairs"]])
+    assert np.all(np.diff(r["pair_weights"]) <= 0)  # heaviest first
+    pts = oracle.points.double().numpy()
+    np.testing.assert_allclose(r["pair_velocities"], ([-1.2, -0.4] - pts[r["pairs"]]) / 0.4, atol=1e-9)  # rectified
+    marginal = oracle.velocity(torch.tensor([[-1.2, -0.4]], dtype=torch.float64), 0.4).numpy()[0]
+    np.testing.assert_allclose(r["velocity"], marginal, atol=1e-6)
+    # One Euler step of the mean to t = 0 lands on the oracle's x̂0 (x - t v = x̂0 on the straight path).
+    np.testing.assert_allclose([-1.2, -0.4] - 0.4 * r["velocity"], r["x0_oracle"], atol=1e-6)
+
+
+def test_flows_are_the_networks_paths_from_the_run_coloured_by_the_exact_divergence(inside, state):
+    fl = inside.flows
+    n, k = fl["n_paths"], fl["n_segments"]
+    assert n == ins.MAX_FLOWS and k == ins.PATH_STEPS and all(len(fl[c]) == n * k for c in ("x0", "y1", "div", "t"))
+    j = 5  # path 5: it starts at the run's start point 5 and its segments join end to start
+    seg = slice(j * k, (j + 1) * k)
+    np.testing.assert_allclose([fl["x0"][seg][0], fl["y0"][seg][0]], state.run.points[0, j], atol=1e-6)
+    np.testing.assert_allclose(fl["x1"][seg][:-1], fl["x0"][seg][1:])
+    a = np.stack([fl["x0"][seg], fl["y0"][seg]], 1)
+    b = np.stack([fl["x1"][seg], fl["y1"][seg]], 1)
+    t = np.linspace(1.0, 1e-3, k + 1)
+    np.testing.assert_allclose(fl["t"][seg], t[:-1])
+    for f in (0, k // 2, k - 1):  # each segment: the mean of the exact divergence at its two ends
+        ends = [density.divergence(state.model, a[f: f + 1], t[f])[0], density.divergence(state.model, b[f: f + 1],
+                                                                                            t[f + 1])[0]]
+        assert fl["div"][seg][f] == pytest.approx(np.mean(ends), abs=1e-5)
+    assert (fl["div"] > 0).any() and (fl["div"] < 0).any()  # the flow both gathers and spreads somewhere
+
+
 def test_effective_number():
     assert effective_number(np.full(10, 0.1)) == pytest.approx(10)
     assert effective_number(np.eye(3)).tolist() == [1.0, 1.0, 1.0]
@@ -110,8 +145,8 @@ def test_bad_tap_says_so_and_keeps_the_reading(inside, state):
 def test_a_hidden_tab_waits_and_no_model_says_so():
     st = ExplorerState()
     view = InsideState(state=st, active=False)
-    assert view.curves is None and view.reading is None  # nothing computed while hidden
+    assert view.curves is None and view.reading is None and view.flows is None  # nothing computed while hidden
     view.active = True
-    assert view.curves is not None and view.reading is not None
+    assert view.curves is not None and view.reading is not None and view.flows is not None
     st.model = None
-    assert view.reading is None and view.curves is None and "no model yet" in view.message
+    assert view.reading is None and view.curves is None and view.flows is None and "no model yet" in view.message

@@ -6,8 +6,13 @@ path through it. No Panel here.
   path of the network through that point (traced back to t = 1, then log p carried down it:
   dx.density.log_density_along) with the effective number of points 1/sum w² along it, and the divergence
   there, exact beside Hutchinson's estimate with 1, 4 and 16 probes (each drawn REPEATS times, for its spread).
+  At the tap too, the conditional velocities of the TOP_PAIRS heaviest training points (the paths from each
+  p_i that pass through (x, t)) and their posterior-weighted mean over all points, the oracle's velocity.
 * `curves`: over up to MAX_SAMPLES samples of the session's run, the mean effective number of points and the
   mean gap |x̂0_net - x̂0_oracle| against t: where the oracle commits to one point, and where the network does not.
+* `flows`: the network's probability-flow paths from MAX_FLOWS of the run's starting points, cut into segments,
+  each with the exact divergence div v (the mean of its two ends): where the flow gathers samples (div v > 0,
+  log p rises as t falls) or spreads them (div v < 0).
 """
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ MAX_FRAMES = 25  # times of the run in the averaged curves
 PATH_STEPS = 48  # Heun steps of the path through the tapped point, each way
 PROBES = (1, 4, 16)  # Hutchinson's estimator with this many probes...
 REPEATS = 64  # ...drawn this many times, for its spread
+TOP_PAIRS = 30  # conditional velocities drawn at the tap: the heaviest training points
+MAX_FLOWS = 64  # the run's paths coloured by divergence
 
 
 def effective_number(w: np.ndarray) -> np.ndarray:
@@ -53,6 +60,8 @@ class InsideState(param.Parameterized):
     point = param.Array(default=None, doc="The tapped point (2,), or None before the first tap.")
     reading = param.Dict(default=None, doc="What the tap shows (see `tap`), or None.")
     curves = param.Dict(default=None, doc="times, n_eff and gap averaged over samples of the run, or None.")
+    flows = param.Dict(default=None, doc="Segments x0, y0, x1, y1, t of the network's paths from the run's "
+                                         "start, each with its divergence `div`; or None.")
     message = param.String(default="", doc="Why there is nothing to show (no model yet), or ''.")
     active = param.Boolean(default=True, doc="Whether the tab is on screen: while False a new run or model "
                                              "only marks the readings stale.")
@@ -113,13 +122,16 @@ class InsideState(param.Parameterized):
             x0_net = model.denoise(torch.as_tensor(x, dtype=torch.float32), t)[0].double().numpy()[0]
         path = density.log_density_along(model, _to_noise(model, x, t, PATH_STEPS), steps=PATH_STEPS)
         n_eff = effective_number(oracle.posterior(path.points[:, 0], path.times))
+        u = oracle.conditional_velocities(x, t)[0]  # (N, 2)
+        top = np.argsort(w)[::-1][:TOP_PAIRS]
         exact = float(density.divergence(model, x, t)[0])
         many = np.repeat(x, REPEATS, axis=0)
         hutch = {k: density.divergence(model, many, t, probes=k, seed=k) for k in PROBES}
         return dict(t=t, point=point, weights=w, n_eff=float(effective_number(w)),
                     x0_oracle=w @ oracle.points.double().numpy(),
                     x0_net=x0_net, times=path.times, path=path.points[:, 0], log_p=path.log_p[:, 0],
-                    path_n_eff=n_eff, divergence=exact, hutchinson=hutch)
+                    path_n_eff=n_eff, divergence=exact, hutchinson=hutch,
+                    pairs=top, pair_weights=w[top], pair_velocities=u[top], velocity=w @ u)
 
     # --- curves over the run -------------------------------------------------------------------------
     def _on_model(self, *_):
@@ -128,6 +140,7 @@ class InsideState(param.Parameterized):
             return
         self._stale = False
         self.curves = self._curves()
+        self.flows = self._flows()
         st = self.state
         if self.point is None and st.run is not None:  # a first reading, so the tab is never empty
             f = int(np.abs(st.run.times - self.t).argmin())
@@ -158,3 +171,18 @@ class InsideState(param.Parameterized):
             gap.append(np.linalg.norm(net - w @ oracle.points.double().numpy(), axis=1).mean())
         return dict(times=run.times[frames].astype(np.float64), n_eff=np.array(n_eff), gap=np.array(gap),
                     n_points=len(oracle.points), n_samples=len(cols))
+
+    def _flows(self) -> dict | None:
+        st = self.state
+        if st.model is None or st.run is None:
+            return None
+        run = st.run
+        starts = run.points[0, :MAX_FLOWS].astype(np.float64)
+        if run.times[0] < 1.0 - 1e-9:  # a run started part-way: trace its starts back to the noise first
+            starts = _to_noise(st.model, starts, float(run.times[0]), PATH_STEPS)
+        path = density.log_density_along(st.model, starts, steps=PATH_STEPS)
+        p, d = path.points, path.divergence  # (F, n, 2), (F, n)
+        seg_t = np.broadcast_to(path.times[:-1, None], d[:-1].shape)
+        return dict(x0=p[:-1, :, 0].T.ravel(), y0=p[:-1, :, 1].T.ravel(), x1=p[1:, :, 0].T.ravel(),
+                    y1=p[1:, :, 1].T.ravel(), t=seg_t.T.ravel(), div=(0.5 * (d[:-1] + d[1:])).T.ravel(),
+                    n_paths=p.shape[1], n_segments=p.shape[0] - 1)

@@ -130,6 +130,35 @@ def test_the_sidebar_never_holds_a_pair_that_cannot_train(state):
     assert state.train_config().objective == "eps" and not state.error
 
 
+def test_a_line_about_the_pair_is_replaced_by_the_next_change_of_the_pair(state):
+    """v-prediction -> Rectified -> velocity (issue 24, item 4): the last change makes the sidebar describe the
+    shown flow-matching model again, so 'switched Objective to ε-prediction... press Train' must go."""
+    state.dataset = "moons"
+    if (state.model.objective, state.model.schedule.name) != ("velocity", "rectified"):
+        pytest.skip("the pretrained moons model is not flow matching on rectified")
+    state.objective = "v"
+    state.schedule = "rectified"
+    assert "switched Objective to ε-prediction" in state.status and "press Train" in state.status
+    state.objective = "velocity"
+    assert "switched" not in state.status and "press Train" not in state.status, state.status
+    assert state.status == "Objective and Schedule now describe the shown model: flow matching on rectified."
+    state.objective = "x0"  # a pair the shown model was not trained with: the line says so again
+    assert state.status.startswith("The shown model was trained with flow matching on rectified; press Train")
+    state.sampler = "ddim"  # another setting: the line about the pair is still true and stays
+    assert "press Train to train x0" in state.status
+
+
+def test_a_line_that_is_not_about_the_pair_stays(state):
+    state.dataset = "moons"
+    state.status = "trained 200 steps in 0.4 s"
+    state.objective, state.objective = "x0", "velocity"
+    assert state.status.startswith("Objective and Schedule now describe")  # x0 made a pair line; it was replaced
+    state.status = "Your drawing: 200 points. Press Train."
+    state.schedule = "rectified"  # no change: no event, and no line about it
+    state.coupling = "ot"
+    assert state.status == "Your drawing: 200 points. Press Train."
+
+
 def test_divergence_reports_and_keeps_the_previous_model(state):
     state.dataset = "three_dots"
     state.train_steps = 100

@@ -187,7 +187,7 @@ class ExplorerState(param.Parameterized):
 
     def _trained(self, news) -> None:
         """A training job ended: show its model (or keep the last good one) and say why."""
-        model, status, error = news.outcome()
+        model, status, error = news.outcome(previous=self.model is not None)
         if error:
             self.error = error
         if model is not None:

@@ -352,3 +352,17 @@ def test_a_teachers_training_cap_applies_to_every_session():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "EXPLORER_MAX_TRAIN_STEPS": "300"}).stdout.split()
     assert out == ["300", "300", "300"]
+
+
+def test_draw_with_nothing_drawn_has_no_training_points_and_keeps_the_model_said_so(state):
+    """Issue 24, item 5: an empty drawing still showed the last set's points (Explore, A/B) as training data."""
+    state.dataset = "moons"
+    model, run = state.model, state.run
+    state.dataset = DRAWN
+    assert state.data is None and state.labels is None and state.class_names == []
+    assert state.model is model and state.run is not None and state.run.samples.shape == run.samples.shape
+    assert state.status == ("Draw a shape on the canvas (or upload a CSV), then press Train. Until then the plot "
+                            "shows the last model's samples, with no training points.")
+    assert not state.start_training() and "no training data" in state.error
+    state.set_drawn(_line(50))
+    assert len(state.data) == 50 and state.model is model

@@ -84,8 +84,11 @@ class ExplorerState(param.Parameterized):
     def _load_dataset(self, *_events):
         setup = self.setup
         if setup.dataset == DRAWN:
-            if self._drawn is None:
-                self.status = "Draw a shape on the canvas (or upload a CSV), then press Train."
+            if self._drawn is None:  # no training points yet: the last set's go (the last model stays, said so)
+                self.param.update(data=None, labels=None, class_names=[])
+                self.status = "Draw a shape on the canvas (or upload a CSV), then press Train." + (
+                    " Until then the plot shows the last model's samples, with no training points."
+                    if self.model is not None else "")
                 return
             labels, names = self._drawn_classes
             self.param.update(data=self._drawn, labels=labels, class_names=list(names))

@@ -13,6 +13,7 @@ same run are measured once.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -67,6 +68,41 @@ def steps_for(sampler: str, budget: int) -> int:
     return (budget + per - 1) // per if per > 1 else budget  # k steps of a 2-call step make 2k - 1 calls
 
 
+def plan(samplers, grids, levels) -> list[tuple[str, str, int]]:
+    """The sweep's runs, (sampler, grid, steps): two budgets that give the same run are one run."""
+    jobs = []
+    for s in samplers:
+        steps = sorted({k for k in (steps_for(s, b) for b in levels) if k >= 1})
+        jobs += [(s, g, k) for g in grids for k in steps]
+    return jobs
+
+
+def _cpu_seconds(work: Callable[[], object], repeats: int = 3) -> float:
+    """The least CPU time of this thread `work` took in `repeats` tries (a busy machine's waits not counted)."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.thread_time()
+        work()
+        best = min(best, time.thread_time() - started)
+    return best
+
+
+def estimate_seconds(model: Denoiser, data, nfe=NFE_LEVELS, n: int = 1000, probe_steps: int = 4) -> float:
+    """How long `sweep(model, data, nfe=nfe, n=n)` takes on one free core of this machine: a short run of
+    `model` and one score are timed (CPU time: the machine's other work not counted) and scaled to the
+    sweep's denoiser calls and runs. So the denoiser's kind counts: the exact denoiser of 500 points costs
+    about as much per call as the network (measured in tests/core/test_sweeps.py)."""
+    data = np.asarray(data, np.float32)
+    probe = SamplingSettings.make("euler", probe_steps, None)
+    sample(model, n=n, seed=0, settings=SamplingSettings.make("euler", 1, None))  # warm up (the first call: ~2x)
+    per_call = _cpu_seconds(lambda: sample(model, n=n, seed=0, settings=probe)) / probe_steps
+    samples = sample(model, n=n, seed=0, settings=SamplingSettings.make("euler", 1, None)).samples
+    per_score = _cpu_seconds(lambda: energy_distance(samples, data))
+    jobs = plan(list(SAMPLERS), list(TIME_GRIDS), sorted({int(b) for b in nfe}))
+    calls = sum(k * SAMPLERS[s].evals_per_step for s, _g, k in jobs)
+    return calls * per_call + len(jobs) * per_score
+
+
 def sweep(model: Denoiser, data, samplers=None, grids=None, nfe=NFE_LEVELS, n: int = 1000, seed: int = 0,
           keep: int = 300, progress: Callable[[int, int], object] | None = None,
           stop: threading.Event | None = None, judge: Callable[[np.ndarray], dict] | None = None) -> SweepResult:
@@ -80,10 +116,7 @@ def sweep(model: Denoiser, data, samplers=None, grids=None, nfe=NFE_LEVELS, n: i
     if not levels:
         raise ExplorerError("nfe needs at least one budget")
     data = np.asarray(data, np.float32)
-    jobs = []
-    for s in samplers:
-        steps = sorted({k for k in (steps_for(s, b) for b in levels) if k >= 1})
-        jobs += [(s, g, k) for g in grids for k in steps]
+    jobs = plan(samplers, grids, levels)
     result = SweepResult()
     for i, (s, g, k) in enumerate(jobs):
         if stop is not None and stop.is_set():

@@ -168,6 +168,36 @@ def _stamp(canvas: np.ndarray, rows, cols, disk, colour: int) -> None:
     canvas[r[keep], c[keep]] = colour
 
 
+def _hex(colour) -> tuple[int, int, int]:
+    text = str(colour)
+    if len(text) != 7 or text[0] != "#":
+        raise ExplorerError(f"a class colour must be '#rrggbb'; got {colour!r}")
+    try:
+        return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16)
+    except ValueError:
+        raise ExplorerError(f"a class colour must be '#rrggbb'; got {colour!r}") from None
+
+
+def _sample_colours(labels, class_colors, n: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """(palette index of each of n samples, the class colours to add to the palette): a sample of class k
+    (0 <= k < len(class_colors)) in colour k, the others (no class) in the samples' blue."""
+    if labels is None:
+        return np.full(n, SAMPLE, np.uint8), []
+    colours = [_hex(c) for c in class_colors]
+    if not colours or len(colours) > 256 - len(_PALETTE):
+        raise ExplorerError(f"labels need class_colors: 1 to {256 - len(_PALETTE)} '#rrggbb' colours, one per class")
+    try:
+        lab = np.asarray(labels, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ExplorerError("labels must be one class number per sample") from None
+    if len(lab) != n:
+        raise ExplorerError(f"labels must give one class per sample: {n} samples, got {len(lab)} labels")
+    known = np.isfinite(lab) & (lab >= 0) & (lab < len(colours)) & (lab == np.round(lab))
+    index = np.full(n, SAMPLE, np.uint8)
+    index[known] = len(_PALETTE) + lab[known].astype(np.intp)
+    return index, colours
+
+
 def render_gif(
     run,
     path,
@@ -178,6 +208,8 @@ def render_gif(
     progress: Callable[[int, int], object] | None = None,
     *,
     max_frames: int = MAX_FRAMES,
+    labels=None,
+    class_colors=(),
 ) -> Path:
     """Animate a sampling run from noise to data as a looping GIF at `path`; returns the path.
 
@@ -186,14 +218,16 @@ def render_gif(
     The image is `size` x `size` pixels over `bounds` = (xmin, xmax, ymin, ymax); points outside are
     not drawn. A run with more than `max_frames` (at most 120) frames is shown at evenly spaced ones,
     first and last always included; the last frame is held for a second. ``progress(i, total)`` is
-    called after each frame is drawn, i = 1 ... total (for a progress bar). The same arguments give
-    the same bytes.
+    called after each frame is drawn, i = 1 ... total (for a progress bar). `labels` (one class number
+    per sample) with `class_colors` ('#rrggbb', one per class) draws each sample in its class's colour,
+    as the dashboard's plot does (a sample of no class stays blue). The same arguments give the same bytes.
     """
     size, fps, box, max_frames = _check_gif_args(size, fps, bounds, max_frames)
     points, times = _arrays(run)
     out = check_writable(path)
     if progress is not None and not callable(progress):
         raise ExplorerError(f"progress must be a function progress(i, total) or None; got {type(progress).__name__}")
+    colour_of, classes = _sample_colours(labels, class_colors, points.shape[1])
     radius = max(1, round(size / 240))  # 2 px at the default 480
     disk = _disk(radius)
     base = np.full((size, size), BACKGROUND, np.uint8)
@@ -202,12 +236,13 @@ def render_gif(
         _stamp(base, *_to_pixels(ghost, box, size), disk, GHOST)
     font = ImageFont.load_default(size=max(11, size // 28))
     margin, bar = max(4, size // 60), max(2, size // 160)
-    palette = [channel for rgb in _PALETTE for channel in rgb]
+    palette = [channel for rgb in (*_PALETTE, *classes) for channel in rgb]
     keep = frame_indices(len(points), max_frames)
     images = []
     for i, k in enumerate(keep):
         canvas = base.copy()
-        _stamp(canvas, *_to_pixels(points[k], box, size), disk, SAMPLE)
+        for colour in np.unique(colour_of):  # one stamp per colour (a class's dots over the ones before)
+            _stamp(canvas, *_to_pixels(points[k][colour_of == colour], box, size), disk, colour)
         # Timeline: frame i of n fills a distinct length (size >= 128 > 120 frames), so no two
         # frames are identical and Pillow never merges them.
         canvas[size - bar:, :] = TRACK

@@ -53,6 +53,9 @@ def test_the_sidebar_never_shows_a_pair_that_cannot_train(page, app_server):
     schedule.select_option("Rectified flow (straight paths)")
     wait_for(lambda: objective.input_value() == "ε-prediction (DDPM)", 10, "the objective to follow")
     assert "switched Objective" in _status(page)
+    objective.select_option("velocity (flow matching)")  # the shown model's pair again: the old news goes
+    wait_for(lambda: "switched" not in _status(page), 10, "the line about the switch to go")
+    assert "now describe the shown model" in _status(page) and "press Train" not in _status(page)
 
 
 def test_one_time_readout_and_a_new_model_clears_the_old_curve(page, app_server):

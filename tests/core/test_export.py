@@ -88,3 +88,33 @@ def test_bad_runs_and_paths_raise(run, tmp_path):
         render_gif(run, tmp_path / "missing" / "x.gif")
     with pytest.raises(ExplorerError, match="does not exist"):
         run_to_csv(run, tmp_path / "missing" / "x.csv")
+
+
+def test_gif_draws_each_sample_in_its_class_colour(run, tmp_path):
+    """Issue 24, item 10: the GIF drew every sample blue, where the page draws each in its class's colour."""
+    points, classes = dx.datasets.load_labelled("three_dots", n=300, seed=0)
+    nearest = np.linalg.norm(run.samples[:, None] - points[None], axis=2).argmin(axis=1)
+    labels = classes[nearest]  # each sample's dot: its class
+    colours = ["#d62728", "#2ca02c", "#9467bd"]
+    path = render_gif(run, tmp_path / "c.gif", size=200, labels=labels, class_colors=colours)
+    with Image.open(path) as im:
+        im.seek(im.n_frames - 1)
+        last = im.convert("RGB")
+    assert len(set(labels.tolist())) == 3
+    for point, k in zip(run.samples, labels, strict=True):
+        assert last.getpixel(pixel_of(point, size=200)) == tuple(int(colours[k][i:i + 2], 16) for i in (1, 3, 5))
+    no_class = np.full(len(labels), np.nan)  # samples of no class stay the samples' blue
+    with Image.open(render_gif(run, tmp_path / "n.gif", size=200, labels=no_class, class_colors=colours)) as im:
+        im.seek(im.n_frames - 1)
+        last = im.convert("RGB")
+    assert {last.getpixel(pixel_of(p, size=200)) for p in run.samples} == {(31, 78, 156)}
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"labels": [0] * 60}, "labels need class_colors"),
+    ({"labels": [0] * 59, "class_colors": ["#ff0000"]}, "one class per sample: 60 samples, got 59"),
+    ({"labels": [0] * 60, "class_colors": ["red"]}, "must be '#rrggbb'"),
+])
+def test_bad_gif_class_colours_raise(run, tmp_path, kwargs, message):
+    with pytest.raises(ExplorerError, match=message):
+        render_gif(run, tmp_path / "x.gif", size=128, **kwargs)

@@ -193,3 +193,30 @@ def test_model_zip_is_readable_by_checkpoints(tmp_path, view):
     with zipfile.ZipFile(io.BytesIO(model_zip(view.state.model))) as zf:
         zf.extractall(tmp_path)
     assert checkpoints.load(tmp_path).config == view.state.model.config
+
+
+def test_the_gif_draws_the_classes_in_the_plots_colours():
+    """Issue 24, item 10: with every class asked for, the page colours each sample by its class; the GIF did not."""
+    from explorer.tools.export import pixel_of
+    from explorer.ui.plot.frames import BOUNDS
+    from explorer.ui.plot.main_view_labels import class_palette
+
+    state = ExplorerState(dataset="three_dots", n_samples=200, sample_steps=10, train_steps=150, conditional=True)
+    assert state.start_training()
+    state.jobs.wait(120)
+    state.poll()
+    state.label = "every class"
+    view = ExportView(state=state)
+    labels, names = state.run_labels, state.model.class_names
+    assert labels is not None and len(set(labels.tolist())) == 3
+    view.start_gif()
+    view.gif_job.join(60)
+    assert view.poll_gif()
+    gif = Image.open(io.BytesIO(_download(view.gif_download)))
+    gif.seek(gif.n_frames - 1)
+    last = gif.convert("RGB")
+    palette = [tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in class_palette(names)]
+    seen = [last.getpixel(pixel_of(p, bounds=BOUNDS, size=480)) for p in state.run.samples
+            if np.all(np.abs(p) < 3.9)]
+    assert set(seen) <= set(palette) and len(set(seen)) == 3, set(seen)
+    state.shutdown()

@@ -195,9 +195,11 @@ def test_learning_rate_ten_diverges_and_the_last_model_survives(sessions):
     mine.param.update(lr=10.0, train_steps=400)
     assert mine.start_training()
     _finish(mine)
-    assert re.fullmatch(r"training diverged at step \d+ \(loss \S+\) with learning rate 10; kept the weights "
-                        r"from step 0\. Try a smaller learning rate \(1e-3 to 1e-2\)\.", mine.error), mine.error
-    assert mine.status == "Training diverged; the previous model is still shown. Try a smaller learning rate."
+    assert re.fullmatch(r"training diverged at step \d+ \(loss \S+\) with learning rate 10: its weights were "
+                        r"dropped and the previous model is still shown\. Try a smaller learning rate "
+                        r"\(1e-3 to 1e-2\)\.", mine.error), mine.error
+    assert mine.status == (f"Training diverged at step {mine.diverged_at}: its weights were dropped and the previous "
+                           "model is still shown. Try a smaller learning rate (1e-3 to 1e-2).")
     assert mine.diverged_at is not None and mine.model is before["mine"] and not mine.training
 
 

@@ -130,6 +130,35 @@ def test_the_sidebar_never_holds_a_pair_that_cannot_train(state):
     assert state.train_config().objective == "eps" and not state.error
 
 
+def test_a_line_about_the_pair_is_replaced_by_the_next_change_of_the_pair(state):
+    """v-prediction -> Rectified -> velocity (issue 24, item 4): the last change makes the sidebar describe the
+    shown flow-matching model again, so 'switched Objective to ε-prediction... press Train' must go."""
+    state.dataset = "moons"
+    if (state.model.objective, state.model.schedule.name) != ("velocity", "rectified"):
+        pytest.skip("the pretrained moons model is not flow matching on rectified")
+    state.objective = "v"
+    state.schedule = "rectified"
+    assert "switched Objective to ε-prediction" in state.status and "press Train" in state.status
+    state.objective = "velocity"
+    assert "switched" not in state.status and "press Train" not in state.status, state.status
+    assert state.status == "Objective and Schedule now describe the shown model: flow matching on rectified."
+    state.objective = "x0"  # a pair the shown model was not trained with: the line says so again
+    assert state.status.startswith("The shown model was trained with flow matching on rectified; press Train")
+    state.sampler = "ddim"  # another setting: the line about the pair is still true and stays
+    assert "press Train to train x0" in state.status
+
+
+def test_a_line_that_is_not_about_the_pair_stays(state):
+    state.dataset = "moons"
+    state.status = "trained 200 steps in 0.4 s"
+    state.objective, state.objective = "x0", "velocity"
+    assert state.status.startswith("Objective and Schedule now describe")  # x0 made a pair line; it was replaced
+    state.status = "Your drawing: 200 points. Press Train."
+    state.schedule = "rectified"  # no change: no event, and no line about it
+    state.coupling = "ot"
+    assert state.status == "Your drawing: 200 points. Press Train."
+
+
 def test_divergence_reports_and_keeps_the_previous_model(state):
     state.dataset = "three_dots"
     state.train_steps = 100
@@ -323,3 +352,17 @@ def test_a_teachers_training_cap_applies_to_every_session():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "EXPLORER_MAX_TRAIN_STEPS": "300"}).stdout.split()
     assert out == ["300", "300", "300"]
+
+
+def test_draw_with_nothing_drawn_has_no_training_points_and_keeps_the_model_said_so(state):
+    """Issue 24, item 5: an empty drawing still showed the last set's points (Explore, A/B) as training data."""
+    state.dataset = "moons"
+    model, run = state.model, state.run
+    state.dataset = DRAWN
+    assert state.data is None and state.labels is None and state.class_names == []
+    assert state.model is model and state.run is not None and state.run.samples.shape == run.samples.shape
+    assert state.status == ("Draw a shape on the canvas (or upload a CSV), then press Train. Until then the plot "
+                            "shows the last model's samples, with no training points.")
+    assert not state.start_training() and "no training data" in state.error
+    state.set_drawn(_line(50))
+    assert len(state.data) == 50 and state.model is model

@@ -102,3 +102,25 @@ def test_a_model_is_needed_and_a_failure_reaches_the_page(monkeypatch):
     _finish(sw)
     assert state.error == "The sweep failed: ZeroDivisionError: division by zero"
     assert sw.message == "The sweep failed." and sw.result is kept  # the last good sweep is still shown
+
+
+def test_the_estimate_counts_the_exact_denoiser_and_grids_keep_the_legends_spelling():
+    """Issue 24, item 10: "about 10 s" whether or not the exact denoiser is swept, and "log-snr" in the verdict
+    where the legend says "log-SNR"."""
+    import re
+
+    from explorer.studies.sweeps import SweepPoint, SweepResult
+
+    state = ExplorerState(dataset="moons")
+    sw = SweepState(state=state)
+    alone = re.search(r"\(about (\d+) s\)\.$", sw.message)
+    sw.include_oracle = True
+    both = re.search(r"and the exact denoiser at 1 to 32 \(about (\d+) s\)\.$", sw.message)
+    assert alone and both, sw.message
+    assert int(both[1]) > int(alone[1])  # the exact denoiser's runs take time too
+    point = SweepPoint("dpmpp2m", "logsnr", 2, 2, 0.01, np.zeros((1, 2), np.float32))
+    sw.result = {"network": SweepResult([point]), "oracle": None}
+    assert "**DPM++ 2M**" in sw.describe() and "Uniform in log-SNR (2 NFE)" in sw.describe()
+    assert "log-snr" not in sw.describe()
+    sw.include_oracle = False  # after a sweep: its verdict stays, and what another one would take
+    assert sw.message.startswith("Best at") and re.search(r"Another sweep takes about \d+ s\.$", sw.message)

@@ -122,13 +122,15 @@ def thinned(run, max_rows: int = MAX_TRAJECTORY_ROWS):
     return types.SimpleNamespace(points=run.points[keep], times=run.times[keep])
 
 
-def gif_work(run, data=None, size: int = GIF_SIZE, fps: float = GIF_FPS, bounds=BOUNDS):
-    """The job's work (runner.py): `render_gif` of `run` into a temporary file; its bytes are the result."""
+def gif_work(run, data=None, size: int = GIF_SIZE, fps: float = GIF_FPS, bounds=BOUNDS, labels=None, class_colors=()):
+    """The job's work (runner.py): `render_gif` of `run` into a temporary file; its bytes are the result.
+    `labels` and `class_colors`: each sample's class and the classes' colours, as the plot shows them."""
     def work(job) -> bytes:
         fd, path = tempfile.mkstemp(suffix=".gif", prefix="explorer-")
         os.close(fd)
         try:
-            render_gif(run, path, data=data, progress=job.progress, size=size, fps=fps, bounds=bounds)
+            render_gif(run, path, data=data, progress=job.progress, size=size, fps=fps, bounds=bounds,
+                       labels=labels, class_colors=class_colors)
             with open(path, "rb") as f:
                 return f.read()
         except ExplorerError:

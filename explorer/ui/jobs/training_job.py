@@ -54,19 +54,30 @@ class TrainingNews:
         line = f"{ahead} run{'s' if ahead != 1 else ''} ahead of yours" if ahead else "yours is next"
         return f"Waiting for a free training slot ({slots} train at once here): {line}."
 
-    def outcome(self) -> tuple[object | None, str, str]:
+    def outcome(self, previous: bool = True) -> tuple[object | None, str, str]:
         """For a finished job: (the model to show or None, a status line, an error message or '').
+        `previous`: whether a model from before this run is shown (it stays when this run gives none).
 
-        A diverged run's rolled-back weights are at best half trained, so its model is not shown."""
+        A diverged run's rolled-back weights are at best half trained, so its model is dropped: the status and
+        the message both say so, and which model the plot shows instead (never "kept the weights")."""
         if self.error:
             return None, "", self.error
         model = self.model
+        shown = "the previous model is still shown" if previous else "there is no model to show yet"
         if model is None or model.log.steps_done == 0:
-            return None, "Stopped before training started; the previous model is still shown.", ""
+            return None, f"Stopped before training started; {shown}.", ""
         if model.log.diverged:
-            return None, ("Training diverged; the previous model is still shown. Try a smaller learning rate."
-                          ), model.log.message
+            return None, *diverged_lines(model, shown)
         return model, model.log.message, ""
+
+
+def diverged_lines(model, shown: str) -> tuple[str, str]:
+    """(status, message) for a diverged run: where it blew up, that its weights are dropped, what is shown."""
+    what = model.log.message.split(";")[0]  # "training diverged at step k (loss 3e+16) with learning rate 10"
+    step = what.split(" (")[0]  # "training diverged at step k"
+    advice = "Try a smaller learning rate (1e-3 to 1e-2)."
+    return (f"{step[0].upper()}{step[1:]}: its weights were dropped and {shown}. {advice}",
+            f"{what}: its weights were dropped and {shown}. {advice}")
 
 
 class TrainingWork:

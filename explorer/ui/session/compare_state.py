@@ -226,7 +226,7 @@ class CompareState(param.Parameterized):
 
     def _finish(self, arm: Arm, news: TrainingNews) -> None:
         arm.seconds = time.perf_counter() - self._started
-        model, _status, error = news.outcome()
+        model, _status, error = news.outcome(previous=arm.model is not None)
         if error:
             self.state.error = f"{arm.label}: {error}"
         if model is None:

@@ -20,9 +20,7 @@ import param
 
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.errors import ExplorerError
-from explorer.core.objectives import OBJECTIVES
 from explorer.core.samplers import SamplingSettings, sample
-from explorer.core.schedules import SCHEDULES
 from explorer.data import datasets
 from explorer.data.labels import check_labels
 from explorer.studies.straight import straightness
@@ -31,6 +29,7 @@ from explorer.training.pretrained import available, load_pretrained
 from explorer.ui.jobs.runner import JobRunner
 from explorer.ui.plot.layers import bind_layers
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
+from explorer.ui.session.pair_notes import PairNotes, model_note
 from explorer.ui.session.part import compose, make_parts, mirror
 from explorer.ui.session.plot_options import PlotOptions
 from explorer.ui.session.sampling import MAX_SAMPLE_STEPS, MAX_SAMPLES, Sampling  # noqa: F401 (re-exported)
@@ -69,6 +68,7 @@ class ExplorerState(param.Parameterized):
         self._drawn_classes: tuple[np.ndarray | None, list[str]] = (None, [])  # a drawing in colours: its classes
         self._reference = Reference()  # a fresh draw of a built-in set, for the quality numbers
         self._link_names: tuple = ()  # the settings a link is setting now (url_state): kept as the link says
+        self._pair_notes = PairNotes()  # the status line about the objective/schedule pair
         setup, sampling = self.setup, self.sampling
         setup.param.watch(self._load_dataset, ["dataset", "train_points"])
         setup.param.watch(self._check_pair, ["objective", "schedule"])
@@ -84,8 +84,11 @@ class ExplorerState(param.Parameterized):
     def _load_dataset(self, *_events):
         setup = self.setup
         if setup.dataset == DRAWN:
-            if self._drawn is None:
-                self.status = "Draw a shape on the canvas (or upload a CSV), then press Train."
+            if self._drawn is None:  # no training points yet: the last set's go (the last model stays, said so)
+                self.param.update(data=None, labels=None, class_names=[])
+                self.status = "Draw a shape on the canvas (or upload a CSV), then press Train." + (
+                    " Until then the plot shows the last model's samples, with no training points."
+                    if self.model is not None else "")
                 return
             labels, names = self._drawn_classes
             self.param.update(data=self._drawn, labels=labels, class_names=list(names))
@@ -188,7 +191,7 @@ class ExplorerState(param.Parameterized):
 
     def _trained(self, news) -> None:
         """A training job ended: show its model (or keep the last good one) and say why."""
-        model, status, error = news.outcome()
+        model, status, error = news.outcome(previous=self.model is not None)
         if error:
             self.error = error
         if model is not None:
@@ -325,21 +328,14 @@ class ExplorerState(param.Parameterized):
 
     # --- objective / schedule pairs -----------------------------------------------------------
     def _check_pair(self, *events):
-        """Never show a pair that cannot train: the other choice follows, and the status says so."""
+        """Never show a pair that cannot train: the other choice follows, and the status says so (pair_notes.py:
+        the line about the pair is replaced at the next change, never left stale)."""
         changed = "objective" if any(e.name == "objective" for e in events) else "schedule"
-        note = fix_pair(self.setup, changed)
-        self.status = " ".join(filter(None, [note, self.model_note()])) or self.status
+        self.status = self._pair_notes.after_change(self.setup, self.model, changed, self.status)
 
     def model_note(self) -> str:
         """'' if the shown model is what the sidebar describes, else a line saying what it was trained with."""
-        model, setup = self.model, self.setup
-        if model is None or getattr(model, "objective", None) is None:
-            return ""
-        if (model.objective, model.schedule.name) == (setup.objective, setup.schedule):
-            return ""
-        return (f"The shown model was trained with {OBJECTIVES[model.objective].short} on "
-                f"{SCHEDULES[model.schedule.name].short}; press Train to train "
-                f"{OBJECTIVES[setup.objective].short} on {SCHEDULES[setup.schedule].short}.")
+        return model_note(self.model, self.setup)
 
 
 compose(ExplorerState, setup=Setup, sampling=Sampling, plot=PlotOptions, training_progress=TrainingProgress)

@@ -14,7 +14,7 @@ from explorer.core.denoisers import OracleDenoiser
 from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
 from explorer.core.verdict import Yardstick, describe
-from explorer.studies.sweeps import NFE_LEVELS, SweepResult, sweep
+from explorer.studies.sweeps import NFE_LEVELS, SweepResult, estimate_seconds, sweep
 from explorer.ui.jobs.background_job import BackgroundJob
 
 N_SAMPLES = 1000  # samples per run: the full sweep takes ~7 s on one core (bench/bench_sweep.py)
@@ -30,9 +30,42 @@ class SweepState(BackgroundJob):
     noise = param.Number(default=None, allow_None=True, doc="The ratio's noise for a perfect model (one sample "
                                                              "size, one reference: the same for every run).")
     message = param.String(default="Press Run sweep: every sampler on every time grid at 1 to 128 network "
-                                   "evaluations (about 10 s).")
+                                   "evaluations.")
 
     what = "sweep"
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.message = self.intro()
+        self.param.watch(self._on_oracle, "include_oracle")
+
+    def _on_oracle(self, _event) -> None:
+        if not self.running:  # the time it will take changes with the denoisers swept
+            self.message = self.intro() if self.result is None else f"{self.describe()} {self.intro(again=True)}"
+
+    def seconds(self) -> float | None:
+        """How long a sweep of the shown model (and the exact denoiser, if ticked) takes here, timed now on a
+        short run of each (studies/sweeps.py estimate_seconds); None without a model."""
+        st = self.state
+        if st.model is None or st.data is None:
+            return None
+        fresh = st.reference()
+        target = st.data if fresh is None else fresh
+        total = estimate_seconds(st.model, target, nfe=self.levels, n=N_SAMPLES)
+        if self.include_oracle:
+            exact = OracleDenoiser(st.data[:ORACLE_POINTS], st.model.schedule)
+            total += estimate_seconds(exact, target, nfe=[b for b in self.levels if b <= ORACLE_MAX_NFE], n=N_SAMPLES)
+        return total
+
+    def intro(self, again: bool = False) -> str:
+        """'Press Run sweep: ... (about 25 s).', the time for the denoisers that will be swept."""
+        secs = self.seconds()
+        about = "" if secs is None else f"about {secs:.0f} s" if secs < 10 else f"about {5 * round(secs / 5):.0f} s"
+        oracle = ", and the exact denoiser at 1 to 32" if self.include_oracle else ""
+        if again:
+            return f"Another sweep{' with the exact denoiser' if oracle else ''} takes {about}." if about else ""
+        return (f"Press Run sweep: every sampler on every time grid at 1 to 128 network evaluations{oracle}"
+                + (f" ({about})." if about else "."))
 
     def start(self) -> bool:
         st = self.state
@@ -73,6 +106,6 @@ class SweepState(BackgroundJob):
             if best is not None:
                 said = describe(best.quality) if best.quality else f"energy distance {best.distance:.4f}."
                 lines.append(f"≤ {budget} evaluations: **{SAMPLERS[best.sampler].short}**, "
-                             f"{TIME_GRIDS[best.grid].label.lower()} ({best.nfe} NFE): {said}")
+                             f"{TIME_GRIDS[best.grid].label} ({best.nfe} NFE): {said}")  # as the legend spells it
         stopped = " (stopped early)" if res.stopped else ""
         return f"Best{stopped}:\n\n" + "\n".join(f"- {line}" for line in lines)

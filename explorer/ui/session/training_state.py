@@ -47,11 +47,13 @@ class TrainingProgress(Part):
         def done(job_news) -> None:
             news = TrainingNews.of(job_news, work.ticket)
             log = getattr(news.model, "log", None)
-            if log is not None and log.diverged:  # the model goes, its curve up to the blow-up stays
-                self._keep_diverged_curve(log)
-            self.training = False
-            if on_done is not None:
-                on_done(news)
+            if log is not None:
+                self._finish_curve(log, config.steps)
+            try:  # the model to show first, then the end of the run: a view never sees the old model "trained"
+                if on_done is not None:
+                    on_done(news)
+            finally:
+                self.training = False
 
         runner.start("training", work, on_progress=progress, on_done=done)
         self.training = True
@@ -61,9 +63,16 @@ class TrainingProgress(Part):
         """Forget the last run's curve and preview (they belong to a model that is no longer shown)."""
         self.param.update(losses=[], preview=None, progress=0.0, diverged_at=None)
 
-    def _keep_diverged_curve(self, log) -> None:
-        """Add the finite per-step losses the job had not reported yet (it reports every 10 steps; a run often
-        blows up before the first report) and mark the step where the loss blew up."""
+    def _finish_curve(self, log, steps: int) -> None:
+        """The curve up to the last step the run made (it reports every 10 steps, so a stopped run's curve ended
+        up to 9 steps short of "stopped after k"): the mean of the unreported losses at that step. A diverged
+        run (it often blows up before the first report) adds its finite per-step losses and marks the step
+        where the loss blew up (its model goes, its curve stays)."""
         last = self.losses[-1][0] if self.losses else 0
-        tail = [(step, loss) for step, loss in enumerate(log.losses[last:log.steps_done], start=last + 1)]
-        self.param.update(losses=self.losses + tail, diverged_at=log.steps_done + 1)
+        tail = log.losses[last:log.steps_done]
+        if log.diverged:
+            tail = [(step, loss) for step, loss in enumerate(tail, start=last + 1)]
+            self.param.update(losses=self.losses + tail, diverged_at=log.steps_done + 1)
+        elif tail:
+            self.param.update(losses=self.losses + [(log.steps_done, float(sum(tail) / len(tail)))],
+                              progress=min(100.0, 100.0 * log.steps_done / steps))

@@ -16,6 +16,7 @@ from explorer.data.dataset_specs import DATASETS
 from explorer.ui.base import StateView
 from explorer.ui.lazy import lazy_card, lazy_visible
 from explorer.ui.session.state import DRAWN, GAUSSIAN
+from explorer.ui.views.draw_view import SCROLL_TO_CANVAS_JS
 from explorer.ui.views.knob_widgets import knob_sliders, select, show_knobs
 
 DRAWN_LABEL = "Your drawing"
@@ -75,6 +76,8 @@ class Controls(StateView):
         self.draw = pn.widgets.Button(label="Draw", color="default", width=80, margin=(27, 10, 5, 0),
                                       description="Draw your own training set with the mouse.")
         self.draw.on_click(self._on_draw)
+        self.draw.js_on_click(code=SCROLL_TO_CANVAS_JS)  # the canvas into view (draw_view.py)
+        self.dataset.jscallback(value=f"if (cb_obj.value === {DRAWN_LABEL!r}) {{ {SCROLL_TO_CANVAS_JS} }}")
         self.train_points = pn.widgets.IntSlider.from_param(s.param.train_points, label="Training points",
                                                             throttled=True)
         self._points_row = _with_help(self.train_points, s.param.train_points.doc)

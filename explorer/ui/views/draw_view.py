@@ -33,6 +33,27 @@ CANVAS_RANGE = (-4.0, 4.0)
 HINT = "Draw with the mouse: the dots are your training set. Draw in two colours or more for classes."
 INK = dict(zip(DRAW_CLASSES, CLASS_COLORS, strict=False))  # a class's colour on the canvas and in the plots
 UPLOAD_DOTS = INK["orange"]  # the dots of an upload without classes
+# Choosing Draw brings the canvas into view: it opens beside the plot, under the training panel, which after a
+# run pushes it below a laptop's screen. The page waits for the canvas (made on first use, lazy.py) to be laid out,
+# then scrolls it to the middle of the window, unless it is fully in view already (under the 64 px header).
+SCROLL_TO_CANVAS_JS = """
+let tries = 0, last = null;
+const look = () => {
+  const docs = Bokeh.documents.filter((d) => d.get_model_by_name('draw_canvas') != null);
+  const fig = docs.length ? docs[docs.length - 1].get_model_by_name('draw_canvas') : null;
+  const view = fig == null ? null : Bokeh.index.find_one(fig);
+  const box = view == null ? null : view.canvas_view.el.getBoundingClientRect();
+  const now = box == null || box.height == 0 ? null : `${box.top},${box.height}`;
+  if (now != null && now == last) {
+    if (box.top < 64 || box.bottom > window.innerHeight)
+      view.canvas_view.el.scrollIntoView({block: 'center', behavior: 'instant'});
+    return;
+  }
+  last = now;
+  if (++tries < 80) setTimeout(look, 100);
+};
+setTimeout(look, 100);
+"""
 UNDO_TIP = "Remove the last stroke and its points."
 CLEAR_TIP = "Remove every stroke and point (an upload too)."
 

@@ -23,6 +23,7 @@ from explorer.ui.base import StateView
 from explorer.ui.jobs.export_files import gif_work, model_zip, plain_name, read_model_upload, safe_name, thinned
 from explorer.ui.jobs.polling import serve_jobs
 from explorer.ui.jobs.runner import Job
+from explorer.ui.plot.main_view_labels import CLASS_COLORS, class_palette
 from explorer.ui.session.url_state import HINT as URL_HINT
 
 PNG_HINT = "PNG of the plot: the save tool in the main plot's toolbar."
@@ -108,8 +109,11 @@ class ExportView(StateView):
         self.gif_download.disabled, self.gif_download.label = True, "Download GIF"
         self.render.disabled, self.progress.value, self.progress.visible = True, 0, True
         self.gif_download.filename = f"{self.state.dataset}_{self.state.sampler}.gif"
-        run = self.state.run
-        self.gif_job = self.state.jobs.start("gif", gif_work(run, self.state.data), on_progress=self._on_gif_news,
+        run, labels = self.state.run, self.state.run_labels
+        names = list(getattr(self.state.model, "class_names", None) or [])[:len(CLASS_COLORS)]
+        colours = [*class_palette(names), *CLASS_COLORS[len(names):]]  # the plot's (main_view.py)
+        work = gif_work(run, self.state.data, labels=labels, class_colors=colours if labels is not None else ())
+        self.gif_job = self.state.jobs.start("gif", work, on_progress=self._on_gif_news,
                                              on_done=lambda news: self._on_gif_done(news, run))
         return self.gif_job
 

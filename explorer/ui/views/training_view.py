@@ -173,19 +173,33 @@ class TrainingView(StateView):
 
     # --- the training timeline --------------------------------------------------------------
     def _on_model(self, *_events) -> None:
+        """After a run: its model's timeline, and the preview shows the final model (a title that is not "now").
+        A diverged run's model was dropped: no timeline (the shown model's steps beside the diverged curve would
+        mix two models), and its last preview says it was dropped."""
         model, st = self.state.model, self.state
+        ended = not st.training and bool(st.losses)
         steps = sorted(getattr(model, "snapshots", {}) or {})
-        show = bool(steps) and not st.training and bool(st.losses)
+        show = ended and st.diverged_at is None and model is not None and bool(steps)
+        self.timeline.visible = show
         if show:
             final = int(model.log.steps_done)
             options = {f"{k}": k for k in steps} | {f"{final} (final)": final}
+            again = self.timeline.value == final  # no event: show the final model here
             self.timeline.param.update(options=options, value=final)
-        self.timeline.visible = show
+            if again:
+                self._show_step(final)
+        elif ended and st.diverged_at is not None:
+            self._set_preview("Dropped run: last preview", self._preview[1])
+        elif ended and model is not None:
+            self._show_step(None)
 
     def _on_timeline(self, event) -> None:
-        """Show what the model drew at the chosen step: a snapshot's samples (the final model at the end)."""
-        model, step = self.state.model, event.new
-        if model is None or step is None:
+        self._show_step(event.new)
+
+    def _show_step(self, step: int | None) -> None:
+        """Show what the model drew at `step`: a snapshot's samples (the final model at the end, or None)."""
+        model = self.state.model
+        if model is None:
             return
         final = step not in getattr(model, "snapshots", {})
         shown = model if final else model.snapshot(step)
@@ -237,8 +251,9 @@ class TrainingView(StateView):
         step, loss = losses[-1] if losses else (0, float("nan"))
         parts = [f"steps: <b>{step}</b>", f"loss: <b>{loss:.4g}</b>"]
         if k is not None:
-            parts.append(f"<span style='color:{DIVERGED}'>diverged at step <b>{k}</b>: try a smaller learning "
-                         "rate</span>")
+            shown = "the previous model is still shown" if self.state.model is not None else "no model is shown"
+            parts.append(f"<span style='color:{DIVERGED}'>diverged at step <b>{k}</b>: its weights were dropped "
+                         f"and {shown}; try a smaller learning rate</span>")
         if self._distance is not None:
             parts.append(f"energy distance of the preview to the data: <b>{self._distance:.4f}</b> "
                          "(0 = indistinguishable; lower is better)")

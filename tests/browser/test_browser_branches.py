@@ -104,7 +104,7 @@ def test_branches_deterministic_fix_promote_and_oracle(page, app_server, artifac
     page.get_by_text("Each colour starts from the trunk").wait_for(state="visible", timeout=15_000)
     wait_for(lambda: _n_lines(page) == 4, 15, "four branch times drawn")
     assert _column(page, "branch_lines", "label")[0] == "branch at t = 0.80"
-    assert len(_column(page, "branch_trunk", "x")) == 51  # 50 DDPM steps from noise to data
+    assert len(_column(page, "branch_trunk", "x")) == 101  # DDPM's own default, 100 steps from noise to data
     spread = _spreads(page)
     assert len(spread) == 4 and spread[0] > 2 * spread[-1], spread  # early choices decide more
     page.screenshot(path=artifacts_dir / "branches_ddpm.png")

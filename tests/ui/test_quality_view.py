@@ -33,3 +33,14 @@ def test_view_follows_the_oracle_toggle():
     s.use_oracle = True
     assert "<b>Exact denoiser (oracle)</b>: memorises" in view._pane.object
     assert s.quality["verdict"] == "memorises"
+
+
+def test_an_empty_drawing_says_there_is_nothing_to_score_against_not_no_samples():
+    from explorer.ui.session.choices import DRAWN
+
+    s = ExplorerState(n_samples=200, sample_steps=20, train_points=100)
+    view = QualityView(state=s)
+    s.dataset = DRAWN  # nothing drawn yet: the last model's samples stay on the plot
+    assert s.run is not None
+    assert "no samples yet" not in view._pane.object
+    assert "no verdict: there are no training points to compare the samples with" in view._pane.object

@@ -27,10 +27,14 @@ def _num(v: float) -> str:
     return f"{v:.4f}" if abs(v) >= 1e-3 else f"{v:.2g}"
 
 
-def quality_text(quality: dict, use_oracle: bool, stochastic: bool = False) -> str:
+NO_DATA = "no verdict: there are no training points to compare the samples with (draw a shape, or pick a dataset)."
+
+
+def quality_text(quality: dict, use_oracle: bool, stochastic: bool = False, no_data: bool = False) -> str:
     """The line as HTML: 'energy distance to a fresh draw: 0.0031 · to the training points: 0.0012 · path
     straightness: ...', then what made the samples and the library's verdict in words. Straightness is left
-    out for a stochastic sampler, whose paths jitter by design (its number measures the noise, not the flow)."""
+    out for a stochastic sampler, whose paths jitter by design (its number measures the noise, not the flow).
+    `no_data`: samples are shown but there is nothing to score them against (an empty drawing)."""
     parts = []
     if "to_fresh" in quality:
         parts.append(f"energy distance to a fresh draw: <b>{_num(quality['to_fresh'])}</b>")
@@ -39,8 +43,8 @@ def quality_text(quality: dict, use_oracle: bool, stochastic: bool = False) -> s
         parts.append(f"{label}: <b>{_num(quality['to_training'])}</b>")
     if "straightness" in quality and not stochastic:
         parts.append(f"path straightness: <b>{_num(quality['straightness'])}</b> (0 = straight lines)")
-    numbers = " · ".join(parts) if parts else "no samples yet"
-    said = describe(quality) if quality else "no samples yet."
+    numbers = " · ".join(parts) if parts else ("no training points" if no_data else "no samples yet")
+    said = describe(quality) if quality else (NO_DATA if no_data else "no samples yet.")
     return f"{numbers}<br><b>{SOURCE[bool(use_oracle)]}</b>: {said}"
 
 
@@ -52,12 +56,13 @@ class QualityView(StateView):
         self._pane = pn.pane.HTML("", width=440, margin=(0, 4, 0, 10), css_classes=["quality-line"],
                                   styles={"color": "var(--panel-on-background-color, #3c4043)", "font-size": "13px"})
         self._help = pn.widgets.TooltipIcon(value=EXPLAIN, margin=(4, 0))
-        self.state.param.watch(self._update, ["quality", "use_oracle"])
+        self.state.param.watch(self._update, ["quality", "use_oracle", "data"])
         self._update()
 
     def _update(self, *_):
         st = self.state
-        self._pane.object = quality_text(st.quality or {}, st.use_oracle, st.stochastic)
+        no_data = st.run is not None and (st.data is None or len(st.data) == 0)
+        self._pane.object = quality_text(st.quality or {}, st.use_oracle, st.stochastic, no_data=no_data)
 
     def __panel__(self):
         return pn.Row(self._pane, self._help)

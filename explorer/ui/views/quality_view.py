@@ -44,7 +44,7 @@ def quality_text(quality: dict, use_oracle: bool, stochastic: bool = False, no_d
     if "straightness" in quality and not stochastic:
         parts.append(f"path straightness: <b>{_num(quality['straightness'])}</b> (0 = straight lines)")
     numbers = " · ".join(parts) if parts else ("no training points" if no_data else "no samples yet")
-    said = describe(quality) if quality else (NO_DATA if no_data else "no samples yet.")
+    said = NO_DATA if no_data else describe(quality) if quality else "no samples yet."
     return f"{numbers}<br><b>{SOURCE[bool(use_oracle)]}</b>: {said}"
 
 

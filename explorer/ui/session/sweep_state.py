@@ -8,6 +8,8 @@ or take the noise the verdict states). For a drawing there is no fresh draw: the
 """
 from __future__ import annotations
 
+import weakref
+
 import param
 
 from explorer.core.denoisers import OracleDenoiser
@@ -17,6 +19,8 @@ from explorer.core.verdict import Yardstick, describe
 from explorer.studies.sweeps import NFE_LEVELS, SweepResult, estimate_seconds, sweep
 from explorer.ui.jobs.background_job import BackgroundJob
 
+# The sweep's time, as timed for a model: {model: {(id of the data, exact denoiser too, budgets): seconds}}.
+_TIMED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 N_SAMPLES = 1000  # samples per run: the full sweep takes ~7 s on one core (bench/bench_sweep.py)
 ORACLE_POINTS = 500  # the exact denoiser runs on this many training points (its cost grows with them)
 ORACLE_MAX_NFE = 32  # ... and up to this budget: its evaluations cost ~10x the network's
@@ -49,13 +53,19 @@ class SweepState(BackgroundJob):
         st = self.state
         if st.model is None or st.data is None:
             return None
-        fresh = st.reference()
-        target = st.data if fresh is None else fresh
-        total = estimate_seconds(st.model, target, nfe=self.levels, n=N_SAMPLES)
-        if self.include_oracle:
-            exact = OracleDenoiser(st.data[:ORACLE_POINTS], st.model.schedule)
-            total += estimate_seconds(exact, target, nfe=[b for b in self.levels if b <= ORACLE_MAX_NFE], n=N_SAMPLES)
-        return total
+        # Timed once per model, data and choice: a page says the same time each time (a rebuilt view too).
+        timed = _TIMED.setdefault(st.model, {})
+        key = (id(st.data), bool(self.include_oracle), tuple(self.levels))
+        if key not in timed:
+            fresh = st.reference()
+            target = st.data if fresh is None else fresh
+            total = estimate_seconds(st.model, target, nfe=self.levels, n=N_SAMPLES)
+            if self.include_oracle:
+                exact = OracleDenoiser(st.data[:ORACLE_POINTS], st.model.schedule)
+                levels = [b for b in self.levels if b <= ORACLE_MAX_NFE]
+                total += estimate_seconds(exact, target, nfe=levels, n=N_SAMPLES)
+            timed[key] = total
+        return timed[key]
 
     def intro(self, again: bool = False) -> str:
         """'Press Run sweep: ... (about 25 s).', the time for the denoisers that will be swept."""

@@ -6,7 +6,7 @@ files come from the local server) and, for each viewport (1280x720 and 1400x900)
     open_<w>.png          the page as it opens (the pretrained smiley, playing)
     open_dark_<w>.png     the same after the theme switch (no reload)
     tab_<name>_<w>.png    each tab: explore, paths (and paths_ddim: DDIM eta = 1), densities, compare, sweep,
-                          schedule, pairings
+                          schedule, pairings, inside (and inside_tap: after a tap)
     lesson_<w>.png        lesson 1's question step (its choices, before Reveal)
     draw_train_<w>.png    a drawing in two colours (a green circle, a purple line), trained with classes
     guided_tap_<w>.png    then asked for purple at w = 3, a tap showing the three guidance arrows
@@ -33,7 +33,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 VIEWPORTS = ((1280, 720), (1400, 900))
 TABS = (("Explore", "explore"), ("Paths not taken", "paths"), ("Densities", "densities"),
         ("A/B compare", "compare"), ("Steps vs quality", "sweep"), ("Guidance", "guidance"), ("Pairings", "pairings"),
-        ("Schedule", "schedule"))
+        ("Schedule", "schedule"), ("Inside", "inside"))
 
 
 def _port() -> int:
@@ -127,6 +127,17 @@ def shoot(browser, url: str, out: Path, width: int, height: int) -> list[str]:
             page.get_by_role("button", name="Use DDIM η = 1").click()
             page.wait_for_timeout(2500)
             snap("tab_paths_ddim")
+        if slug == "inside":  # a tap on the smiley's left cheek: the weights, the pairs' velocities, the curves
+            page.wait_for_timeout(2500)
+            x, y = page.evaluate("""() => {
+                const fig = Bokeh.documents[0].get_model_by_name('inside_figure');
+                const view = Bokeh.index.find_one(fig);
+                const r = view.canvas_view.el.getBoundingClientRect();
+                return [r.left + view.frame.x_scale.compute(-1.5), r.top + view.frame.y_scale.compute(-0.5)];
+            }""")
+            page.mouse.click(x, y)
+            page.wait_for_timeout(5000)
+            snap("tab_inside_tap")
     page.locator(".bk-tab", has_text="Explore").click()
     page.get_by_text("Lessons", exact=True).click()
     page.locator("select").filter(has_text="Choose a lesson").select_option(index=1)

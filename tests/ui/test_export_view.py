@@ -220,3 +220,28 @@ def test_the_gif_draws_the_classes_in_the_plots_colours():
             if np.all(np.abs(p) < 3.9)]
     assert set(seen) <= set(palette) and len(set(seen)) == 3, set(seen)
     state.shutdown()
+
+
+def test_interactive_page_download_carries_the_shown_run_and_its_classes():
+    """Issue 28: "Interactive page (.html)" gives the shown run as one page, the samples in the plot's class colours."""
+    from run_page_support import embedded_run_file
+
+    from explorer.tools.look import class_colours_of
+
+    state = ExplorerState(dataset="three_dots", n_samples=200, sample_steps=10, train_steps=150, conditional=True)
+    view = ExportView(state=state)
+    page = _download(view.page_html).decode("utf-8")
+    assert view.page_html.filename == "three_dots_heun.html"
+    packed = embedded_run_file(page)
+    np.testing.assert_array_equal(packed.arrays["x"], state.run.points[..., 0])
+    np.testing.assert_array_equal(np.c_[packed.arrays["data_x"], packed.arrays["data_y"]], state.data)
+    assert "c" not in packed.arrays  # no class asked for: every sample in the samples' blue
+    assert state.start_training()
+    state.jobs.wait(120)
+    state.poll()
+    state.label = "every class"
+    packed = embedded_run_file(_download(view.page_html).decode("utf-8"))
+    np.testing.assert_array_equal(packed.arrays["c"], state.run_labels.astype(np.float32))
+    assert packed.meta["class_colors"] == class_colours_of(state.model)
+    assert packed.meta["class_names"][:3] == list(state.model.class_names)
+    state.shutdown()

@@ -1,8 +1,9 @@
-"""Export & share: the session's data, samples, trajectories, model and an animated GIF as downloads,
-and a model upload. For a sidebar card: `ExportView(state=state)`.
+"""Export & share: the session's data, samples, trajectories, model, an interactive page of the run and an
+animated GIF as downloads, and a model upload. For a sidebar card: `ExportView(state=state)`.
 
 Every download is made when its button is pressed (a FileDownload callback), from what the page shows
-at that moment. The GIF is drawn by `export.render_gif` as a job of the session's runner
+at that moment; the interactive page is `html_page.page_html` of the shown run (explorer/tools/). The GIF
+is drawn by `export.render_gif` as a job of the session's runner
 (explorer/ui/jobs/runner.py): its thread never touches Panel or Bokeh, and the runner's poller moves its
 progress into the progress bar, then offers the file. A model travels as one zip holding
 `model.safetensors` and `config.json` (what `checkpoints.save` writes to a folder); an upload is
@@ -18,12 +19,13 @@ import panel as pn
 from explorer.core.errors import ExplorerError
 from explorer.data.labelled_points import write_labelled_csv
 from explorer.tools.export import run_to_csv
+from explorer.tools.html_page import page_html
+from explorer.tools.look import class_colours_of
 from explorer.training.model import DiffusionModel
 from explorer.ui.base import StateView
 from explorer.ui.jobs.export_files import gif_work, model_zip, plain_name, read_model_upload, safe_name, thinned
 from explorer.ui.jobs.polling import serve_jobs
 from explorer.ui.jobs.runner import Job
-from explorer.ui.plot.main_view_labels import CLASS_COLORS, class_palette
 from explorer.ui.session.url_state import HINT as URL_HINT
 
 PNG_HINT = "PNG of the plot: the save tool in the main plot's toolbar."
@@ -50,6 +52,9 @@ class ExportView(StateView):
         self.model_zip = button("Model (.zip)", self._model_zip, "model.zip",
                                 "model.safetensors + config.json in one zip; load it back with Upload model, "
                                 "or unzip it for explorer.training.checkpoints.load.")
+        self.page_html = button("Interactive page (.html)", self._page_html, "run.html",
+                                "The run as one file that plays offline: plot, time slider, play, trajectories, "
+                                "density and the training data. Post it on a course page or open it from disk.")
         self.render = pn.widgets.Button(label="Render GIF", sizing_mode="stretch_width",
                                         description="Animate the current run from noise to data.")
         self.gif_download = pn.widgets.FileDownload(label="Download GIF", callback=self._gif_file, filename="run.gif",
@@ -87,6 +92,16 @@ class ExportView(StateView):
         self.model_zip.filename = f"{self.state.dataset}_{cfg.objective}_{cfg.schedule}.zip"
         return io.BytesIO(model_zip(self.state.model))
 
+    def _page_html(self):
+        s = self.state
+        self.page_html.filename = f"{s.dataset}_{s.sampler}.html"
+        labels = s.run_labels
+        names = list(getattr(s.model, "class_names", None) or []) if labels is not None else []
+        text = page_html(s.run, s.data, title=f"Diffusion Explorer: {s.dataset}, {s.run.settings.describe()}",
+                         labels=labels, class_names=names,
+                         class_colors=class_colours_of(s.model) if labels is not None else None)
+        return io.StringIO(text)
+
     def _gif_file(self):
         return io.BytesIO(self._gif or b"")
 
@@ -94,6 +109,7 @@ class ExportView(StateView):
         s = self.state
         self.dataset_csv.disabled = s.data is None
         self.samples_csv.disabled = self.trajectories_csv.disabled = self.render.disabled = s.run is None
+        self.page_html.disabled = s.run is None
         self.model_zip.disabled = not isinstance(s.model, DiffusionModel)
         if self._gif is not None:  # a new run: the rendered GIF no longer shows it
             self._gif = None
@@ -110,8 +126,7 @@ class ExportView(StateView):
         self.render.disabled, self.progress.value, self.progress.visible = True, 0, True
         self.gif_download.filename = f"{self.state.dataset}_{self.state.sampler}.gif"
         run, labels = self.state.run, self.state.run_labels
-        names = list(getattr(self.state.model, "class_names", None) or [])[:len(CLASS_COLORS)]
-        colours = [*class_palette(names), *CLASS_COLORS[len(names):]]  # the plot's (main_view.py)
+        colours = class_colours_of(self.state.model)  # the plot's (main_view.py)
         work = gif_work(run, self.state.data, labels=labels, class_colors=colours if labels is not None else ())
         self.gif_job = self.state.jobs.start("gif", work, on_progress=self._on_gif_news,
                                              on_done=lambda news: self._on_gif_done(news, run))
@@ -183,7 +198,8 @@ class ExportView(StateView):
             md("**Download**", margin=(0, 10)),
             pn.Row(self.dataset_csv, self.samples_csv, sizing_mode="stretch_width"),
             pn.Row(self.trajectories_csv, self.model_zip, sizing_mode="stretch_width"),
-            md("**Animated GIF** of the run", margin=(5, 10, 0, 10)),
+            md("**Share the run**: a page that plays offline, or an animation", margin=(5, 10, 0, 10)),
+            self.page_html,
             pn.Row(self.render, self.gif_download, sizing_mode="stretch_width"),
             self.progress,
             md("**Load a model** (.zip)", margin=(5, 10, 0, 10)),

@@ -1,6 +1,7 @@
-"""The run's interactive HTML page (explorer/tools/html_page.py) opened from file:// in headless Chromium with every
-request that is not a file:// one aborted: it draws the plot, the time slider and Play move it, the toggles show the
-density, each sample has its class's colour, and dx.show's notebook output (an iframe) works the same way."""
+"""Sharing a run, in headless Chromium. The run's interactive HTML page (explorer/tools/html_page.py) opened from
+file:// with every request that is not a file:// one aborted: it draws the plot, the time slider and Play move it,
+the toggles show the density, each sample has its class's colour, and dx.show's notebook output (an iframe) works
+the same way. In the served app, Export & share downloads that page and renders the video."""
 from __future__ import annotations
 
 import io
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from browser_support import drag_slider, open_app, wait_for
 from PIL import Image
+from playwright.sync_api import expect
 
 import explorer as dx
 
@@ -180,3 +182,22 @@ def test_the_apps_export_card_downloads_the_shown_run_as_a_page(page, app_server
     assert drawn["end"] == 10 and drawn["n"] == 300 and drawn["ghost"] > 0
     np.testing.assert_allclose(np.c_[drawn["x"], drawn["y"]], np.array(shown).T, atol=1e-6)  # the app's samples
     assert blocked == [] and page_errors == [], (blocked, page_errors)
+
+
+def test_the_apps_render_video_button_gives_an_mp4_of_the_shown_run(page, app_server):
+    import av
+
+    errors = open_app(page, app_server + "?n_samples=300&sample_steps=10", height=1300)
+    page.wait_for_function("() => { const m = Bokeh.documents[0].get_model_by_name('main_view_store');"
+                           " return m && m.data.t.length && m.data.t[0].length == 11; }", timeout=30_000)
+    page.get_by_text("Export & share", exact=True).click()
+    page.get_by_role("button", name="Render video").click()
+    download = page.get_by_role("button", name="Download MP4")
+    expect(download).to_contain_text("kB)", timeout=30_000)  # the label gets the size once it is drawn
+    with page.expect_download(timeout=15_000) as saved:
+        download.click()
+    assert saved.value.suggested_filename == "smiley_heun.mp4"
+    with av.open(saved.value.path()) as container:
+        frames = list(container.decode(video=0))
+    assert len(frames) == 11 and (frames[0].width, frames[0].height) == (480, 480)  # one per shown frame
+    assert not errors, errors

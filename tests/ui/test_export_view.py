@@ -189,6 +189,27 @@ def test_gif_render_job(view):
     assert view.gif_download.disabled
 
 
+def test_video_render_job_beside_the_gif(view):
+    """Issue 28: Render video draws the GIF's frames as an H.264 .mp4, one video frame per shown frame."""
+    import av
+
+    video = view.video
+    assert video.download.disabled and not video.render.disabled
+    job = video.start()
+    assert job is not None and video.render.disabled and video.progress.visible
+    assert video.start() is None and not view.render.disabled  # one video at a time; the GIF stays free
+    job.join(timeout=60)
+    assert video.poll() and video.progress.value == 100 and not video.download.disabled
+    assert video.download.filename == "smiley_heun.mp4" and video.download.label.endswith("kB)")
+    with av.open(io.BytesIO(_download(video.download))) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+        assert stream.codec_context.name == "h264"
+    assert len(frames) == min(MAX_FRAMES, len(view.state.run.times)) and frames[0].width == 480
+    view.state.sample_seed = 7  # a new run: the old video is withdrawn
+    assert video.download.disabled and video.download.label == "Download MP4"
+
+
 def test_model_zip_is_readable_by_checkpoints(tmp_path, view):
     with zipfile.ZipFile(io.BytesIO(model_zip(view.state.model))) as zf:
         zf.extractall(tmp_path)

@@ -4,7 +4,9 @@
     data = dx.datasets.load("smiley", n=2000, seed=0)
     model = dx.train(data, dx.TrainConfig(objective="velocity", schedule="rectified"))
     run = dx.sample(model, n=2000, sampler="heun", steps=50, seed=1)
-    fast = dx.distil(model, method="meanflow")          # a flow map: dx.sample(fast, steps=1) is one jump
+    fast = dx.distil(model, method="meanflow")               # a flow map: dx.sample(fast, steps=1) is one jump
+    dx.show(run, data=data)                                   # in a notebook: the run as an interactive page
+    dx.export.render_html(run, "run.html", data=data)        # ... as one file; also render_gif, render_video
 
 Time runs from t = 0 (data) to t = 1 (noise): x_t = alpha(t) x0 + sigma(t) eps.
 """
@@ -50,6 +52,10 @@ def __getattr__(name):
         from explorer.ui.explorer import Explorer
 
         return Explorer
+    if name == "show":  # a run as an interactive page in a notebook (Bokeh, imported only when asked for)
+        from explorer.tools.html_page import show
+
+        return show
     if name in _moved.MOVED:  # `explorer.timegrids`, as before the split into subpackages
         import importlib
 

@@ -5,6 +5,7 @@
     diffusion-explorer sample smiley_fm --sampler heun --steps 50 --n 2000 --gif run.gif --csv run.csv
     diffusion-explorer distil smiley_fm --method meanflow --out smiley_mf
     diffusion-explorer sample smiley_mf --steps 1
+    diffusion-explorer sample smiley --data smiley --html run.html --video run.mp4
 
 Each command raises ExplorerError (or OSError) for bad input; cli.main turns that into a one-line
 message on stderr and exit code 2.
@@ -28,7 +29,9 @@ from explorer.core.timegrids import TIME_GRIDS
 from explorer.data import datasets
 from explorer.data.dataset_specs import DATASETS
 from explorer.serve.runtime import use_thread_policy
-from explorer.tools.export import check_writable, render_gif, run_to_csv
+from explorer.tools.export import check_output, check_writable, render_gif, render_html, render_video, run_to_csv
+from explorer.tools.html_page import SUFFIXES as HTML_SUFFIXES
+from explorer.tools.video import SUFFIXES as VIDEO_SUFFIXES
 from explorer.training.config import TrainConfig
 from explorer.training.distillation import distil, flow_map_methods
 from explorer.training.model import DiffusionModel
@@ -95,9 +98,9 @@ def add_train_parser(sub) -> None:
 
 def add_sample_parser(sub) -> None:
     p = sub.add_parser(
-        "sample", help="sample a saved model; write a GIF of the run and/or a CSV",
-        description="Sample a model saved by `train` (or a pretrained one, by dataset name). With neither "
-                    "--gif nor --csv the samples are printed to stdout as x,y CSV.")
+        "sample", help="sample a saved model; write the run as a GIF, a video, an interactive page and/or a CSV",
+        description="Sample a model saved by `train` (or a pretrained one, by dataset name). With none of "
+                    "--gif, --video, --html and --csv the samples are printed to stdout as x,y CSV.")
     p.add_argument("model", metavar="DIR", help="a folder written by `train`, or a pretrained model's name: "
                                                 f"{', '.join(available())}")
     p.add_argument("--sampler", help="how to walk from noise to data (default: the model's own, heun, or jump for a "
@@ -113,14 +116,18 @@ def add_sample_parser(sub) -> None:
                        metavar=knob.name.upper(),
                        help=f"{knob.doc} ({owners}; {lo:g} to {hi:g}, default {knob.default:g})")
     p.add_argument("--gif", metavar="FILE", help="write an animation of the run, noise to data")
+    p.add_argument("--video", metavar="FILE", help="write the GIF's frames as a video: FILE.mp4 (H.264) or "
+                                                   "FILE.webm (VP9); --size and --fps apply")
+    p.add_argument("--html", metavar="FILE", help="write the run as one interactive page (plot, time slider, play) "
+                                                  "that opens offline, from file://")
     p.add_argument("--csv", metavar="FILE", help="write the samples as x,y CSV")
     p.add_argument("--trajectories", action="store_true",
                    help="with --csv: write every frame, as frame,t,sample,x,y")
     p.add_argument("--data", metavar="NAME|FILE",
-                   help="a built-in dataset or CSV: drawn as a grey ghost in the GIF, and the samples' "
-                        "energy distance to it is printed")
-    p.add_argument("--size", type=int, default=480, help="GIF side in pixels (default 480, at most 1024)")
-    p.add_argument("--fps", type=float, default=20, help="GIF frames per second (default 20)")
+                   help="a built-in dataset or CSV: drawn as a grey ghost in the GIF, the video and the page, and "
+                        "the samples' energy distance to it is printed")
+    p.add_argument("--size", type=int, default=480, help="GIF and video side in pixels (default 480, at most 1024)")
+    p.add_argument("--fps", type=float, default=20, help="GIF and video frames per second (default 20)")
     p.set_defaults(func=cmd_sample)
 
 
@@ -200,6 +207,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
     for path in (args.csv, args.gif):
         if path:
             check_writable(path)  # before sampling, not after
+    if args.html:
+        check_output(args.html, HTML_SUFFIXES, "an interactive page")
+    if args.video:
+        check_output(args.video, VIDEO_SUFFIXES, "a video")
+        if args.size % 2:
+            raise ExplorerError(f"a video's side must be an even number of pixels; got --size {args.size}")
     model = _load_model(args.model)
     data = _points_from(args.data) if args.data else None
     knobs = {k[len("knob_"):]: v for k, v in vars(args).items() if k.startswith("knob_") and v is not None}
@@ -215,6 +228,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
         bar = ProgressBar("gif")
         render_gif(run, args.gif, data=data, size=args.size, fps=args.fps, progress=bar.update)
         print(f"wrote {args.gif}", file=sys.stderr)
-    if not args.csv and not args.gif:
+    if args.video:
+        bar = ProgressBar("video")
+        render_video(run, args.video, data=data, size=args.size, fps=args.fps, progress=bar.update)
+        print(f"wrote {args.video}", file=sys.stderr)
+    if args.html:
+        out = render_html(run, args.html, data=data, title=f"Diffusion Explorer: {Path(args.model).name}")
+        print(f"wrote {args.html} ({out.stat().st_size / 1e6:.1f} MB)", file=sys.stderr)
+    if not (args.csv or args.gif or args.video or args.html):
         sys.stdout.write(run_to_csv(run, trajectories=args.trajectories))
     return 0

@@ -1,4 +1,5 @@
-"""Take a sampling run out of the explorer: its samples or trajectories as CSV, its animation as a GIF.
+"""Take a sampling run out of the explorer: its samples or trajectories as CSV, its animation as a GIF, a video
+or one self-contained interactive HTML page.
 
     import explorer as dx
     from explorer.tools.export import render_gif, run_to_csv
@@ -6,47 +7,37 @@
     run_to_csv(run, "samples.csv")                                   # x,y: read back by datasets.read_csv
     run_to_csv(run, "paths.csv", trajectories=True)                  # frame,t,sample,x,y (long format)
     render_gif(run, "run.gif", data=dx.datasets.load("smiley"))      # noise -> data, the data as a ghost
+    render_video(run, "run.mp4", data=dx.datasets.load("smiley"))    # the GIF's frames as H.264 (or .webm: VP9)
+    render_html(run, "run.html", data=dx.datasets.load("smiley"))    # plot, time slider, play: works offline
 
 No Panel here: the dashboard's download buttons, the command line and notebooks all call these.
-The GIF is drawn with numpy and Pillow on a fixed palette, so the same run gives the same bytes.
+The GIF is drawn with numpy and Pillow on a fixed palette (raster.py), so the same run gives the same bytes;
+the video (video.py, PyAV) encodes the same frames, and the page (html_page.py) is Bokeh's, imported only
+when asked for.
 """
 from __future__ import annotations
 
 import io
-import numbers
+import os
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 from explorer.core.errors import ExplorerError
-from explorer.data.datasets import validate
+from explorer.tools.raster import MAX_FPS, MAX_FRAMES, MAX_SIZE, MIN_SIZE, check_frame_args, paint_frames, pixel_of
 
-# A GIF longer than this is a slideshow, not an animation, and its size grows with every frame.
-MAX_FRAMES = 120
-# Side lengths in pixels. Below 128 the caption crowds the plot (and the timeline bar at the
-# bottom could no longer give each of 120 frames its own length, which keeps frames distinct).
-MIN_SIZE, MAX_SIZE = 128, 1024
-# Browsers show GIF delays under 20 ms as 100 ms, so 50 frames per second is the real ceiling.
-MAX_FPS = 50.0
+__all__ = ["HOLD_LAST_MS", "MAX_CSV_ROWS", "MAX_FPS", "MAX_FRAMES", "MAX_SIZE", "MIN_SIZE", "check_output",
+           "check_writable", "frame_indices", "pixel_of", "render_gif", "render_html", "render_video", "run_arrays",
+           "run_to_csv"]
+
 # The last frame stays up this long before the loop restarts, so the result can be seen.
 HOLD_LAST_MS = 1000
 # A trajectories CSV beyond this many rows (~60 MB) is a mistake: fewer points or steps will do.
 MAX_CSV_ROWS = 2_000_000
 
-# The fixed palette (index: colour). Drawing with indices, not RGB, needs no quantisation step.
-BACKGROUND, GHOST, SAMPLE, TEXT, TRACK = range(5)
-_PALETTE = [
-    (255, 255, 255),  # background: white
-    (214, 214, 214),  # the training data: a faint grey ghost
-    (31, 78, 156),    # the samples: dark blue (luminance ~75 of 255)
-    (60, 60, 60),     # caption
-    (236, 236, 236),  # timeline track
-]
 
-
-def _arrays(run) -> tuple[np.ndarray, np.ndarray]:
+def run_arrays(run) -> tuple[np.ndarray, np.ndarray]:
     """(points (F, n, 2), times (F,)) of a SampleRun, or any object with those two arrays."""
     try:
         points = np.asarray(run.points, dtype=np.float64)
@@ -66,7 +57,18 @@ def check_writable(path) -> Path:
         raise ExplorerError(f"cannot write {str(out)!r}: the folder {str(out.parent)!r} does not exist")
     if out.is_dir():
         raise ExplorerError(f"cannot write {str(out)!r}: it is a folder")
+    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise ExplorerError(f"cannot write {str(out)!r}: permission denied")
     return out
+
+
+def check_output(path, suffixes: tuple[str, ...], what: str) -> Path:
+    """`path` checked as check_writable does, and to end in one of `suffixes` (what it will be written as)."""
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        raise ExplorerError(f"{what} is written as {' or '.join(suffixes)}: {str(out)!r} ends in "
+                            f"{out.suffix or 'no extension'}")
+    return check_writable(out)
 
 
 def _write(text: str, path) -> None:
@@ -86,7 +88,7 @@ def run_to_csv(run, path=None, trajectories: bool = False) -> str:
     With ``trajectories=True`` every frame in long format, header ``frame,t,sample,x,y``: frames
     x samples rows, frame 0 being the noise at t = 1 and the last frame the samples at t = 0.
     """
-    points, times = _arrays(run)
+    points, times = run_arrays(run)
     buf = io.StringIO()
     if not trajectories:
         buf.write("x,y\n")
@@ -114,90 +116,6 @@ def frame_indices(frames: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     return np.unique(np.round(np.linspace(0, frames - 1, max_frames)).astype(int))
 
 
-def _check_gif_args(size, fps, bounds, max_frames) -> tuple[int, float, tuple, int]:
-    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or not MIN_SIZE <= size <= MAX_SIZE:
-        raise ExplorerError(f"size (the GIF's side in pixels) must be a whole number from {MIN_SIZE} to "
-                            f"{MAX_SIZE}; got {size!r}")
-    if isinstance(fps, bool) or not isinstance(fps, numbers.Real) or not 0 < fps <= MAX_FPS:
-        raise ExplorerError(f"fps (frames per second) must be a number in (0, {MAX_FPS:g}]; got {fps!r}")
-    try:
-        box = tuple(float(b) for b in bounds)
-    except (TypeError, ValueError):
-        box = ()
-    if len(box) != 4 or not np.all(np.isfinite(box)) or not (box[0] < box[1] and box[2] < box[3]):
-        raise ExplorerError(f"bounds must be 4 finite numbers (xmin, xmax, ymin, ymax) with xmin < xmax and "
-                            f"ymin < ymax; got {bounds!r}")
-    if isinstance(max_frames, bool) or not isinstance(max_frames, numbers.Integral) \
-            or not 2 <= max_frames <= MAX_FRAMES:
-        raise ExplorerError(f"max_frames must be a whole number from 2 to {MAX_FRAMES}; got {max_frames!r}")
-    return int(size), float(fps), box, int(max_frames)
-
-
-def _disk(radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel offsets (dy, dx) of a filled dot of the given radius."""
-    r = np.arange(-radius, radius + 1)
-    dy, dx = np.meshgrid(r, r, indexing="ij")
-    keep = dy**2 + dx**2 <= radius * (radius + 1)
-    return dy[keep], dx[keep]
-
-
-def _to_pixels(xy: np.ndarray, box: tuple, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(row, col) integer pixels of points (n, 2); y points up. Points outside the box are dropped."""
-    xmin, xmax, ymin, ymax = box
-    col = np.floor((xy[:, 0] - xmin) / (xmax - xmin) * size)
-    row = np.floor((ymax - xy[:, 1]) / (ymax - ymin) * size)
-    keep = np.isfinite(col) & np.isfinite(row) & (col >= 0) & (col < size) & (row >= 0) & (row < size)
-    return row[keep].astype(np.intp), col[keep].astype(np.intp)
-
-
-def pixel_of(point, bounds=(-4, 4, -4, 4), size: int = 480) -> tuple[int, int]:
-    """The (column, row) pixel where :func:`render_gif` draws the centre of `point` (x, y): Pillow's
-    ``image.getpixel`` order. Raises ExplorerError if the point lies outside `bounds`."""
-    row, col = _to_pixels(np.asarray(point, dtype=np.float64).reshape(1, 2), tuple(map(float, bounds)), size)
-    if len(row) == 0:
-        raise ExplorerError(f"the point {tuple(point)} lies outside the bounds {tuple(bounds)}")
-    return int(col[0]), int(row[0])
-
-
-def _stamp(canvas: np.ndarray, rows, cols, disk, colour: int) -> None:
-    """Paint a dot of palette index `colour` at every (row, col), clipped at the edges."""
-    size = canvas.shape[0]
-    r = (rows[:, None] + disk[0][None]).ravel()
-    c = (cols[:, None] + disk[1][None]).ravel()
-    keep = (r >= 0) & (r < size) & (c >= 0) & (c < size)
-    canvas[r[keep], c[keep]] = colour
-
-
-def _hex(colour) -> tuple[int, int, int]:
-    text = str(colour)
-    if len(text) != 7 or text[0] != "#":
-        raise ExplorerError(f"a class colour must be '#rrggbb'; got {colour!r}")
-    try:
-        return int(text[1:3], 16), int(text[3:5], 16), int(text[5:7], 16)
-    except ValueError:
-        raise ExplorerError(f"a class colour must be '#rrggbb'; got {colour!r}") from None
-
-
-def _sample_colours(labels, class_colors, n: int) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
-    """(palette index of each of n samples, the class colours to add to the palette): a sample of class k
-    (0 <= k < len(class_colors)) in colour k, the others (no class) in the samples' blue."""
-    if labels is None:
-        return np.full(n, SAMPLE, np.uint8), []
-    colours = [_hex(c) for c in class_colors]
-    if not colours or len(colours) > 256 - len(_PALETTE):
-        raise ExplorerError(f"labels need class_colors: 1 to {256 - len(_PALETTE)} '#rrggbb' colours, one per class")
-    try:
-        lab = np.asarray(labels, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise ExplorerError("labels must be one class number per sample") from None
-    if len(lab) != n:
-        raise ExplorerError(f"labels must give one class per sample: {n} samples, got {len(lab)} labels")
-    known = np.isfinite(lab) & (lab >= 0) & (lab < len(colours)) & (lab == np.round(lab))
-    index = np.full(n, SAMPLE, np.uint8)
-    index[known] = len(_PALETTE) + lab[known].astype(np.intp)
-    return index, colours
-
-
 def render_gif(
     run,
     path,
@@ -222,36 +140,14 @@ def render_gif(
     per sample) with `class_colors` ('#rrggbb', one per class) draws each sample in its class's colour,
     as the dashboard's plot does (a sample of no class stays blue). The same arguments give the same bytes.
     """
-    size, fps, box, max_frames = _check_gif_args(size, fps, bounds, max_frames)
-    points, times = _arrays(run)
+    size, fps, box, max_frames = check_frame_args(size, fps, bounds, max_frames)
+    points, times = run_arrays(run)
     out = check_writable(path)
     if progress is not None and not callable(progress):
         raise ExplorerError(f"progress must be a function progress(i, total) or None; got {type(progress).__name__}")
-    colour_of, classes = _sample_colours(labels, class_colors, points.shape[1])
-    radius = max(1, round(size / 240))  # 2 px at the default 480
-    disk = _disk(radius)
-    base = np.full((size, size), BACKGROUND, np.uint8)
-    if data is not None:
-        ghost = validate(data, max_abs=None).astype(np.float64)
-        _stamp(base, *_to_pixels(ghost, box, size), disk, GHOST)
-    font = ImageFont.load_default(size=max(11, size // 28))
-    margin, bar = max(4, size // 60), max(2, size // 160)
-    palette = [channel for rgb in (*_PALETTE, *classes) for channel in rgb]
     keep = frame_indices(len(points), max_frames)
     images = []
-    for i, k in enumerate(keep):
-        canvas = base.copy()
-        for colour in np.unique(colour_of):  # one stamp per colour (a class's dots over the ones before)
-            _stamp(canvas, *_to_pixels(points[k][colour_of == colour], box, size), disk, colour)
-        # Timeline: frame i of n fills a distinct length (size >= 128 > 120 frames), so no two
-        # frames are identical and Pillow never merges them.
-        canvas[size - bar:, :] = TRACK
-        canvas[size - bar:, : round((i + 1) / len(keep) * size)] = SAMPLE
-        image = Image.frombytes("P", (size, size), canvas.tobytes())
-        image.putpalette(palette)
-        draw = ImageDraw.Draw(image)
-        draw.fontmode = "1"  # crisp text in palette colours: no antialiasing blends to look up
-        draw.text((margin, margin), f"t = {times[k]:.2f}", fill=TEXT, font=font)
+    for i, image in enumerate(paint_frames(points, times, keep, data, size, box, labels, class_colors)):
         images.append(image)
         if progress is not None:
             progress(i + 1, len(keep))
@@ -263,3 +159,17 @@ def render_gif(
     except OSError as err:
         raise ExplorerError(f"could not write {str(out)!r}: {err.strerror or err}") from None
     return out
+
+
+def render_video(run, path, data=None, **options) -> Path:
+    """The run's animation as an .mp4 (H.264) or .webm (VP9) video: see :func:`explorer.tools.video.render_video`."""
+    from explorer.tools.video import render_video as _render_video
+
+    return _render_video(run, path, data, **options)
+
+
+def render_html(run, path, data=None, **options) -> Path:
+    """The run as one self-contained interactive page: see :func:`explorer.tools.html_page.render_html`."""
+    from explorer.tools.html_page import render_html as _render_html
+
+    return _render_html(run, path, data, **options)

@@ -73,7 +73,8 @@ def test_the_export_buttons_show_their_whole_names(app):
                                      has_text=name).last) == [], name
     page.get_by_text("Export & share", exact=True).click()
     page.get_by_text("Dataset CSV").first.wait_for(state="visible", timeout=10_000)
-    for name in ("Dataset CSV", "Samples CSV", "Trajectories CSV", "Model (.zip)", "Render GIF", "Download GIF"):
+    for name in ("Dataset CSV", "Samples CSV", "Trajectories CSV", "Model (.zip)", "Interactive page (.html)",
+                 "Render GIF", "Render video", "Download GIF", "Download MP4"):
         button = page.locator(".bk-panel-models-widgets-FileDownload, .bk-panel-models-widgets-Button",
                               has_text=name)
         assert _clipped(button) == [], name

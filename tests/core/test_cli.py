@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 from PIL import Image
+from run_page_support import embedded_run_file
 
 import explorer as dx
 from explorer.tools.cli import main
@@ -51,6 +52,31 @@ def test_sample_writes_gif_and_csvs(trained, tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[0] == "x,y"
 
 
+def test_sample_writes_an_interactive_page(trained, tmp_path, capsys):
+    page = tmp_path / "run.html"
+    args = ["sample", str(trained), "--sampler", "euler", "--steps", "8", "--n", "50", "--data", "smiley"]
+    assert main([*args, "--html", str(page)]) == 0
+    assert f"wrote {page} (" in capsys.readouterr().err
+    packed = embedded_run_file(page.read_text(encoding="utf-8"))
+    expected = dx.sample(dx.load(trained), n=50, sampler="euler", steps=8, seed=0)
+    np.testing.assert_array_equal(packed.arrays["x"], expected.points[..., 0])
+    assert len(packed.arrays["data_x"]) == 2000 and packed.meta["settings"].startswith("Euler, 8 steps")
+
+
+def test_sample_writes_a_video_with_one_frame_per_shown_frame(trained, tmp_path, capsys):
+    import av
+
+    video = tmp_path / "run.webm"
+    args = ["sample", str(trained), "--sampler", "euler", "--steps", "8", "--n", "50", "--data", "smiley"]
+    assert main([*args, "--video", str(video), "--size", "160", "--fps", "10"]) == 0
+    assert f"wrote {video}" in capsys.readouterr().err
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+        assert stream.codec_context.name == "vp9" and float(stream.average_rate) == 10
+    assert len(frames) == 9 and (frames[0].width, frames[0].height) == (160, 160)
+
+
 PROG = "diffusion-explorer"
 
 
@@ -74,6 +100,16 @@ PROG = "diffusion-explorer"
      f"{PROG}: error: unknown time grid 'cubic'; choose one of uniform, logsnr, karras"),
     (["sample", "smiley", "--gif", "{tmp}/missing/run.gif"],
      f"{PROG}: error: cannot write '{{tmp}}/missing/run.gif': the folder '{{tmp}}/missing' does not exist"),
+    (["sample", "smiley", "--html", "{tmp}/run.pdf"],
+     f"{PROG}: error: an interactive page is written as .html or .htm: '{{tmp}}/run.pdf' ends in .pdf"),
+    (["sample", "smiley", "--html", "{tmp}/missing/run.html"],
+     f"{PROG}: error: cannot write '{{tmp}}/missing/run.html': the folder '{{tmp}}/missing' does not exist"),
+    (["sample", "smiley", "--video", "{tmp}/run.avi"],
+     f"{PROG}: error: a video is written as .mp4 or .webm: '{{tmp}}/run.avi' ends in .avi"),
+    (["sample", "smiley", "--video", "{tmp}/missing/run.mp4"],
+     f"{PROG}: error: cannot write '{{tmp}}/missing/run.mp4': the folder '{{tmp}}/missing' does not exist"),
+    (["sample", "smiley", "--video", "{tmp}/run.mp4", "--size", "201"],
+     f"{PROG}: error: a video's side must be an even number of pixels; got --size 201"),
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, argv, message):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]

@@ -14,7 +14,9 @@ import server_probe
 from browser_support import APP_PATH, serve_process, wait_for
 from load_scenario import LoadFigures, churn, class_load, run_in_own_loop
 
-pytestmark = pytest.mark.slow
+# serial: each loads a whole server to its limits and asserts how it copes, so .ci/run runs them after the
+# parallel part, alone on the machine (README "Tests").
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 # Bokeh discards a closed tab's session after --unused-session-lifetime (15 s by default), checked every
 # --check-unused-sessions (17 s); shorter for the tabs closed below, so the test waits seconds, not half a minute.

@@ -189,6 +189,27 @@ def test_gif_render_job(view):
     assert view.gif_download.disabled
 
 
+def test_video_render_job_beside_the_gif(view):
+    """Issue 28: Render video draws the GIF's frames as an H.264 .mp4, one video frame per shown frame."""
+    import av
+
+    video = view.video
+    assert video.download.disabled and not video.render.disabled
+    job = video.start()
+    assert job is not None and video.render.disabled and video.progress.visible
+    assert video.start() is None and not view.render.disabled  # one video at a time; the GIF stays free
+    job.join(timeout=60)
+    assert video.poll() and video.progress.value == 100 and not video.download.disabled
+    assert video.download.filename == "smiley_heun.mp4" and video.download.label.endswith("kB)")
+    with av.open(io.BytesIO(_download(video.download))) as container:
+        stream = container.streams.video[0]
+        frames = list(container.decode(stream))
+        assert stream.codec_context.name == "h264"
+    assert len(frames) == min(MAX_FRAMES, len(view.state.run.times)) and frames[0].width == 480
+    view.state.sample_seed = 7  # a new run: the old video is withdrawn
+    assert video.download.disabled and video.download.label == "Download MP4"
+
+
 def test_model_zip_is_readable_by_checkpoints(tmp_path, view):
     with zipfile.ZipFile(io.BytesIO(model_zip(view.state.model))) as zf:
         zf.extractall(tmp_path)
@@ -219,4 +240,29 @@ def test_the_gif_draws_the_classes_in_the_plots_colours():
     seen = [last.getpixel(pixel_of(p, bounds=BOUNDS, size=480)) for p in state.run.samples
             if np.all(np.abs(p) < 3.9)]
     assert set(seen) <= set(palette) and len(set(seen)) == 3, set(seen)
+    state.shutdown()
+
+
+def test_interactive_page_download_carries_the_shown_run_and_its_classes():
+    """Issue 28: "Interactive page (.html)" gives the shown run as one page, the samples in the plot's class colours."""
+    from run_page_support import embedded_run_file
+
+    from explorer.tools.look import class_colours_of
+
+    state = ExplorerState(dataset="three_dots", n_samples=200, sample_steps=10, train_steps=150, conditional=True)
+    view = ExportView(state=state)
+    page = _download(view.page_html).decode("utf-8")
+    assert view.page_html.filename == "three_dots_heun.html"
+    packed = embedded_run_file(page)
+    np.testing.assert_array_equal(packed.arrays["x"], state.run.points[..., 0])
+    np.testing.assert_array_equal(np.c_[packed.arrays["data_x"], packed.arrays["data_y"]], state.data)
+    assert "c" not in packed.arrays  # no class asked for: every sample in the samples' blue
+    assert state.start_training()
+    state.jobs.wait(120)
+    state.poll()
+    state.label = "every class"
+    packed = embedded_run_file(_download(view.page_html).decode("utf-8"))
+    np.testing.assert_array_equal(packed.arrays["c"], state.run_labels.astype(np.float32))
+    assert packed.meta["class_colors"] == class_colours_of(state.model)
+    assert packed.meta["class_names"][:3] == list(state.model.class_names)
     state.shutdown()

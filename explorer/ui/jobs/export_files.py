@@ -1,6 +1,7 @@
 """The files behind the dashboard's Export & share card, with no Panel: a model as one zip and back
 (size-checked before anything is unpacked, validated by `checkpoints.from_bytes`, never unpickled),
-a trajectories run thinned to fit a download, and `gif_work`, the job (runner.py) that draws a run's GIF.
+a trajectories run thinned to fit a download, and `gif_work` and `video_work`, the jobs (runner.py) that draw a
+run's GIF and its video.
 """
 from __future__ import annotations
 
@@ -125,18 +126,31 @@ def thinned(run, max_rows: int = MAX_TRAJECTORY_ROWS):
 def gif_work(run, data=None, size: int = GIF_SIZE, fps: float = GIF_FPS, bounds=BOUNDS, labels=None, class_colors=()):
     """The job's work (runner.py): `render_gif` of `run` into a temporary file; its bytes are the result.
     `labels` and `class_colors`: each sample's class and the classes' colours, as the plot shows them."""
+    return _file_work(render_gif, ".gif", "GIF", run, data=data, size=size, fps=fps, bounds=bounds, labels=labels,
+                      class_colors=class_colors)
+
+
+def video_work(run, data=None, size: int = GIF_SIZE, fps: float = GIF_FPS, bounds=BOUNDS, labels=None,
+               class_colors=(), suffix: str = ".mp4"):
+    """The job's work: `render_video` of `run` (the GIF's frames, as H.264 in an .mp4 by default)."""
+    from explorer.tools.video import render_video
+
+    return _file_work(render_video, suffix, "video", run, data=data, size=size, fps=fps, bounds=bounds,
+                      labels=labels, class_colors=class_colors)
+
+
+def _file_work(render, suffix: str, what: str, run, **options):
     def work(job) -> bytes:
-        fd, path = tempfile.mkstemp(suffix=".gif", prefix="explorer-")
+        fd, path = tempfile.mkstemp(suffix=suffix, prefix="explorer-")
         os.close(fd)
         try:
-            render_gif(run, path, data=data, progress=job.progress, size=size, fps=fps, bounds=bounds,
-                       labels=labels, class_colors=class_colors)
+            render(run, path, progress=job.progress, **options)
             with open(path, "rb") as f:
                 return f.read()
         except ExplorerError:
             raise
         except Exception as err:  # a bug, not bad input: one line on the page
-            raise ExplorerError(f"the GIF could not be made: {type(err).__name__}: {err}") from err
+            raise ExplorerError(f"the {what} could not be made: {type(err).__name__}: {err}") from err
         finally:
             os.unlink(path)
 

@@ -1,8 +1,7 @@
 """The main view's words and looks: colours, the player buttons' names and tooltips,
 and the small styles and page scripts that place them (kept apart from main_view.py's logic)."""
-import numpy as np
-
-from explorer.data.labelled_points import DRAW_CLASSES
+from explorer.tools.look import CLASS_COLORS, COLORS, class_palette  # noqa: F401 (shared with the exports)
+from explorer.tools.look import density_palette as _density_palette  # noqa: F401
 
 # The layers' names, labels, legends and colours are their specs' (layers.py, layer_specs.py).
 # The legend wraps rather than cutting its last names with "…" (two lines with every layer on, at 1280x720)
@@ -35,21 +34,6 @@ PLAYER_CSS = "\n".join([
 ])
 LOOP_TIP = "Loop on: play again from the noise after the data. Off: stop at the data."
 # Secondary text, readable in the light and the dark theme (Panel's theme variable, a grey where there is none)
-
-# One colour per class of a conditional model (Bokeh's Category10 without its first, the samples' blue)
-CLASS_COLORS = ("#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f",
-                "#1f77b4")
-
-
-def class_palette(names) -> list[str]:
-    """A colour per class: a drawn class keeps the colour it was drawn in (its name), others go in order."""
-    return [CLASS_COLORS[DRAW_CLASSES.index(n)] if n in DRAW_CLASSES else CLASS_COLORS[k % len(CLASS_COLORS)]
-            for k, n in enumerate(names)]
-
-
-COLORS = dict(ghost="#9aa0a6", samples="#1f4e9c", tails="#3b6fc9", density="#e8590c", field="#455a64",
-              stream="#0f766e",
-              mesh="#8e44ad", traces=("#d62828", "#2a9d8f", "#f77f00", "#6a4c93", "#3a86ff"))
 MUTED = {"color": "var(--panel-on-background-color, #3c4043)", "opacity": "0.8"}
 CAPTION = ("**t = 1 is {start}, t = 0 the data.** Grey: training data; blue: the model's samples at time t, "
            "with short tails. Tap the plot to trace the ODE path through that point at the current t "
@@ -66,13 +50,3 @@ def start_words(model) -> tuple[str, list[str]]:
     name = getattr(model, "source_name", None)
     start = f"the {name} set" if name else "the set it was trained to start from"
     return CAPTION.format(start=f"{start} (where sampling starts)"), [f"{start} (start)", "of the way"]
-
-
-def _density_palette(n: int = 64) -> list[str]:
-    """Near-white to the density colour, alpha rising with the value (below the colour range: invisible)."""
-    r, g, b = (int(COLORS["density"][i:i + 2], 16) for i in (1, 3, 5))
-    out = []
-    for s in np.linspace(0, 1, n):
-        mix = [round(255 + (c - 255) * (0.3 + 0.7 * s)) for c in (r, g, b)]
-        out.append("#{:02x}{:02x}{:02x}{:02x}".format(*mix, round(255 * (0.06 + 0.5 * s))))
-    return out

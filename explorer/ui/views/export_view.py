@@ -1,10 +1,10 @@
-"""Export & share: the session's data, samples, trajectories, model and an animated GIF as downloads,
-and a model upload. For a sidebar card: `ExportView(state=state)`.
+"""Export & share: the session's data, samples, trajectories, model, an interactive page of the run, an
+animated GIF and a video as downloads, and a model upload. For a sidebar card: `ExportView(state=state)`.
 
 Every download is made when its button is pressed (a FileDownload callback), from what the page shows
-at that moment. The GIF is drawn by `export.render_gif` as a job of the session's runner
-(explorer/ui/jobs/runner.py): its thread never touches Panel or Bokeh, and the runner's poller moves its
-progress into the progress bar, then offers the file. A model travels as one zip holding
+at that moment; the interactive page is `html_page.page_html` of the shown run (explorer/tools/). The GIF
+and the video are drawn by `export.render_gif` and `video.render_video` as jobs of the session's runner,
+each with its Render button, progress bar and Download button (animation_export.py). A model travels as one zip holding
 `model.safetensors` and `config.json` (what `checkpoints.save` writes to a folder); an upload is
 size-checked before anything is unpacked and validated by `checkpoints.from_bytes` (never unpickled).
 """
@@ -18,24 +18,39 @@ import panel as pn
 from explorer.core.errors import ExplorerError
 from explorer.data.labelled_points import write_labelled_csv
 from explorer.tools.export import run_to_csv
+from explorer.tools.html_page import page_html
+from explorer.tools.look import class_colours_of
 from explorer.training.model import DiffusionModel
 from explorer.ui.base import StateView
-from explorer.ui.jobs.export_files import gif_work, model_zip, plain_name, read_model_upload, safe_name, thinned
+from explorer.ui.jobs.export_files import (
+    gif_work,
+    model_zip,
+    plain_name,
+    read_model_upload,
+    safe_name,
+    thinned,
+    video_work,
+)
 from explorer.ui.jobs.polling import serve_jobs
 from explorer.ui.jobs.runner import Job
-from explorer.ui.plot.main_view_labels import CLASS_COLORS, class_palette
 from explorer.ui.session.url_state import HINT as URL_HINT
+from explorer.ui.views.animation_export import AnimationExport
 
 PNG_HINT = "PNG of the plot: the save tool in the main plot's toolbar."
 
 
 class ExportView(StateView):
-    """Downloads, the GIF renderer and the model upload of one session."""
+    """Downloads, the GIF and video renderers and the model upload of one session."""
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.gif_job: Job | None = None  # the GIF being rendered
-        self._gif: bytes | None = None
+        self.gif = AnimationExport(self.state, "GIF", ".gif", gif_work, "Render GIF",
+                                   "Animate the current run from noise to data.")
+        self.video = AnimationExport(self.state, "MP4", ".mp4", video_work, "Render video",
+                                     "The GIF's frames as an H.264 video (.mp4): for slides, or sites that take "
+                                     "video but not GIF.")
+        # the GIF's parts by their names from before the video (the tests and older code use them)
+        self.render, self.gif_download, self.progress = self.gif.render, self.gif.download, self.gif.progress
 
         def button(label, callback, filename, description):
             return pn.widgets.FileDownload(label=label, callback=callback, filename=filename, color="default",
@@ -50,18 +65,13 @@ class ExportView(StateView):
         self.model_zip = button("Model (.zip)", self._model_zip, "model.zip",
                                 "model.safetensors + config.json in one zip; load it back with Upload model, "
                                 "or unzip it for explorer.training.checkpoints.load.")
-        self.render = pn.widgets.Button(label="Render GIF", sizing_mode="stretch_width",
-                                        description="Animate the current run from noise to data.")
-        self.gif_download = pn.widgets.FileDownload(label="Download GIF", callback=self._gif_file, filename="run.gif",
-                                                    disabled=True, color="primary", sizing_mode="stretch_width",
-                                                    description="Render the GIF first.")
-        self.progress = pn.indicators.Progress(value=0, max=100, visible=False, sizing_mode="stretch_width",
-                                               height=12, margin=(0, 10))
+        self.page_html = button("Interactive page (.html)", self._page_html, "run.html",
+                                "The run as one file that plays offline: plot, time slider, play, trajectories, "
+                                "density and the training data. Post it on a course page or open it from disk.")
         self.upload = pn.widgets.FileInput(label="Upload model", accept=".zip,.safetensors,.json", multiple=True,
                                            sizing_mode="stretch_width",
                                            description="A model .zip from Model (.zip), or its two files "
                                                        "model.safetensors and config.json selected together.")
-        self.render.on_click(self._on_render)
         self.upload.param.watch(self._on_upload, "value")
         self.state.param.watch(self._on_run, ["run", "model", "data"])
         self._on_run()
@@ -87,59 +97,36 @@ class ExportView(StateView):
         self.model_zip.filename = f"{self.state.dataset}_{cfg.objective}_{cfg.schedule}.zip"
         return io.BytesIO(model_zip(self.state.model))
 
-    def _gif_file(self):
-        return io.BytesIO(self._gif or b"")
+    def _page_html(self):
+        s = self.state
+        self.page_html.filename = f"{s.dataset}_{s.sampler}.html"
+        labels = s.run_labels
+        names = list(getattr(s.model, "class_names", None) or []) if labels is not None else []
+        text = page_html(s.run, s.data, title=f"Diffusion Explorer: {s.dataset}, {s.run.settings.describe()}",
+                         labels=labels, class_names=names,
+                         class_colors=class_colours_of(s.model) if labels is not None else None)
+        return io.StringIO(text)
 
     def _on_run(self, *_events) -> None:
         s = self.state
         self.dataset_csv.disabled = s.data is None
-        self.samples_csv.disabled = self.trajectories_csv.disabled = self.render.disabled = s.run is None
+        self.samples_csv.disabled = self.trajectories_csv.disabled = self.page_html.disabled = s.run is None
         self.model_zip.disabled = not isinstance(s.model, DiffusionModel)
-        if self._gif is not None:  # a new run: the rendered GIF no longer shows it
-            self._gif = None
-            self.gif_download.disabled, self.gif_download.label = True, "Download GIF"
-            self.progress.visible = False
+        self.gif.on_run()
+        self.video.on_run()
 
-    # --- GIF ------------------------------------------------------------------------------------
+    # --- GIF and video (animation_export.py) ------------------------------------------------------------
+    @property
+    def gif_job(self) -> Job | None:
+        return self.gif.job
+
     def start_gif(self) -> Job | None:
-        """Start rendering the current run (None if there is none, or a render is under way)."""
-        if self.state.run is None or self.gif_job is not None:
-            return None
-        self._gif = None
-        self.gif_download.disabled, self.gif_download.label = True, "Download GIF"
-        self.render.disabled, self.progress.value, self.progress.visible = True, 0, True
-        self.gif_download.filename = f"{self.state.dataset}_{self.state.sampler}.gif"
-        run, labels = self.state.run, self.state.run_labels
-        names = list(getattr(self.state.model, "class_names", None) or [])[:len(CLASS_COLORS)]
-        colours = [*class_palette(names), *CLASS_COLORS[len(names):]]  # the plot's (main_view.py)
-        work = gif_work(run, self.state.data, labels=labels, class_colors=colours if labels is not None else ())
-        self.gif_job = self.state.jobs.start("gif", work, on_progress=self._on_gif_news,
-                                             on_done=lambda news: self._on_gif_done(news, run))
-        return self.gif_job
+        """Start rendering the current run's GIF (None if there is no run, or a render is under way)."""
+        return self.gif.start()
 
     def poll_gif(self) -> bool:
         """Drain the session's jobs now (a served page's poller does it on its own). True once no GIF renders."""
-        self.state.jobs.poll()
-        return self.gif_job is None
-
-    def _on_gif_news(self, news) -> None:
-        self.progress.value = round(100 * news.progress)
-
-    def _on_gif_done(self, news, run) -> None:
-        self.gif_job, self.render.disabled = None, self.state.run is None
-        if news.error:
-            self.progress.visible = False
-            self.state.error = news.error
-        elif run is not self.state.run:
-            self.progress.visible = False
-            self.state.status = "The run changed while the GIF was drawn: press Render GIF again."
-        else:
-            self._gif = news.result
-            self.gif_download.disabled = False
-            self.gif_download.label = f"Download GIF ({len(self._gif) / 1e3:.0f} kB)"
-
-    def _on_render(self, _event=None) -> None:
-        self.start_gif()
+        return self.gif.poll()
 
     # --- model upload ---------------------------------------------------------------------------
     def load_model(self, files: dict[str, bytes]) -> bool:
@@ -176,16 +163,18 @@ class ExportView(StateView):
         self.upload.clear()  # the same file chosen again must count as a new upload
 
     def __panel__(self):
-        serve_jobs(self.state.jobs)  # the session's poller moves the GIF's progress here
+        serve_jobs(self.state.jobs)  # the session's poller moves the GIF's and the video's progress here
         md = pn.pane.Markdown
         small = {"font-size": "12px", "color": "#5f6368"}
         return pn.Column(
             md("**Download**", margin=(0, 10)),
             pn.Row(self.dataset_csv, self.samples_csv, sizing_mode="stretch_width"),
             pn.Row(self.trajectories_csv, self.model_zip, sizing_mode="stretch_width"),
-            md("**Animated GIF** of the run", margin=(5, 10, 0, 10)),
-            pn.Row(self.render, self.gif_download, sizing_mode="stretch_width"),
-            self.progress,
+            md("**Share the run**: a page that plays offline, or an animation", margin=(5, 10, 0, 10)),
+            self.page_html,
+            pn.Row(self.gif.render, self.video.render, sizing_mode="stretch_width"),
+            self.gif.progress, self.video.progress,
+            self.gif.download, self.video.download,  # a row each: with their sizes, two would not fit side by side
             md("**Load a model** (.zip)", margin=(5, 10, 0, 10)),
             self.upload,
             md(f"{PNG_HINT}<br>{URL_HINT}", styles=small, margin=(5, 10)),

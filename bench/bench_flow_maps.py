@@ -37,17 +37,19 @@ import explorer as dx  # noqa: E402
 from explorer.training.flow_recipes import FLOW_MAP_RECIPES  # noqa: E402
 
 CALLS = (1, 2, 4)
+W = 19  # column width
 QUICK = ("smiley", "moons", "ring_with_blobs", "thin_stroke")
 MODELS = ("distilled", "meanflow", "shortcut", "consistency", "reflow", "dpmpp2m")
 
 
 def shapes(names):
-    """(name, training set, fresh draw) for built-in names and held-out families (shape seed `seed + index`)."""
-    for i, name in enumerate(names):
+    """(name, training set, fresh draw) for built-in names and held-out families (the shape bench_heldout.py draws
+    for the family: seed `--seed` + the family's index)."""
+    for name in names:
         if name in dx.datasets.names():
             yield name, dx.datasets.load(name, n=2000, seed=0), dx.datasets.load(name, n=2000, seed=12345)
         else:
-            yield (name, *problem(name, SEED + i))
+            yield (name, *problem(name, SEED + list(FAMILIES).index(name)))
 
 
 def timed(make):
@@ -88,23 +90,25 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help=f"{', '.join(QUICK)} only")
     parser.add_argument("--seed", type=int, default=20261201, help="the first held-out shape's seed")
     parser.add_argument("--only", help=f"comma-separated models among {', '.join(MODELS)}")
+    parser.add_argument("--shapes", help="comma-separated shapes (built-in names or held-out families) instead")
     args = parser.parse_args(argv)
     SEED = args.seed
     names = QUICK if args.quick else (*dx.datasets.names(), *FAMILIES)
+    names = tuple(args.shapes.split(",")) if args.shapes else names
     models = MODELS if not args.only else tuple(m for m in MODELS if m in args.only.split(","))
     print("recipes: " + "; ".join(f"{k}: {v}" for k, v in FLOW_MAP_RECIPES.items()))
-    head = "".join(f"{m[:11]:>17s}" for m in models)
-    print(f"\n{'shape':17s}{head}\n{'':17s}" + "".join(f"{'1 / 2 / 4 calls':>17s}" for _ in models))
+    head = "".join(f"{m[:11]:>{W}s}" for m in models)
+    print(f"\n{'shape':17s}{head}\n{'':17s}" + "".join(f"{'1 / 2 / 4 calls':>{W}s}" for _ in models))
     started, every, clocks = time.perf_counter(), {}, {}
     for name, data, fresh in shapes(names):
         cells, times = one_shape(data, fresh, models)
         every[name] = cells
         for k, v in times.items():
             clocks.setdefault(k, []).append(v)
-        row = "".join(f"{' / '.join(f'{cells[m, k]:.1f}' for k in CALLS):>17s}" for m in models)
+        row = "".join(f"{' / '.join(f'{cells[m, k]:.1f}' for k in CALLS):>{W}s}" for m in models)
         print(f"{name:17s}{row}", flush=True)
     for label, pick in (("mean", np.mean), ("median", np.median), ("worst", np.max)):
-        row = "".join(f"{' / '.join(f'{pick([c[m, k] for c in every.values()]):.1f}' for k in CALLS):>17s}"
+        row = "".join(f"{' / '.join(f'{pick([c[m, k] for c in every.values()]):.1f}' for k in CALLS):>{W}s}"
                       for m in models)
         print(f"{label:17s}{row}")
     print("\ntraining time / the default recipe's (median over shapes; the teacher's own in seconds): " +

@@ -13,6 +13,7 @@ model and run in place. The views still read the parts' settings through the sta
 """
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -20,6 +21,7 @@ import param
 
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.errors import ExplorerError
+from explorer.core.objectives import OBJECTIVES
 from explorer.core.samplers import SamplingSettings, sample
 from explorer.data import datasets
 from explorer.data.labels import check_labels
@@ -27,8 +29,10 @@ from explorer.studies.straight import straightness
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available, load_pretrained
 from explorer.ui.jobs.runner import JobRunner
+from explorer.ui.jobs.training_job import DistilWork
 from explorer.ui.plot.layers import bind_layers
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
+from explorer.ui.session.flow_maps import DISTIL_METHOD, distil_problem, flow_map_refusal, sampler_switch, switch_note
 from explorer.ui.session.pair_notes import PairNotes, model_note
 from explorer.ui.session.part import compose, make_parts, mirror
 from explorer.ui.session.plot_options import PlotOptions
@@ -74,6 +78,10 @@ class ExplorerState(param.Parameterized):
         setup.param.watch(self._check_pair, ["objective", "schedule"])
         sampling.param.watch(self._on_sampling, [*RUN_INPUTS, *knob_names()])
         self.param.watch(lambda *_: sampling.follow(self.class_names, self.model), ["model", "class_names"])
+        self._switching, self._switch_note = False, ""  # the sampler follows a flow map (flow_maps.py)
+        self._teachers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # distilled model -> its teacher
+        self._pending_teacher = None  # the teacher of the distillation running now
+        self.param.watch(self._follow_model_kind, "model")  # before recompute: the new model's run, once
         self.param.watch(self.recompute, ["model", "data"])
         self._load_dataset()
         sampling.follow(self.class_names, self.model)
@@ -148,6 +156,10 @@ class ExplorerState(param.Parameterized):
         if self.data is None or (setup.dataset == DRAWN and self._drawn is None):
             self.error = "There is no training data yet: draw a shape (or upload a CSV), or pick a dataset."
             return False
+        refusal = flow_map_refusal(setup)
+        if refusal:
+            self.error = refusal
+            return False
         try:
             config = setup.train_config()
         except ExplorerError as err:
@@ -181,9 +193,31 @@ class ExplorerState(param.Parameterized):
                                   "Reflow: training on the model's own (noise, sample) pairs")
         return True
 
-    def _train(self, points, config, extra, what: str = "") -> str:
+    def start_distil(self) -> bool:
+        """Distil the shown model into a flow map with MeanFlow (dx.distil), in the background as a training run:
+        the sidebar's network and training settings, the teacher's velocity as the target. The shown model stays
+        until the student is trained; a model that cannot be distilled is refused with the reason."""
+        problem = distil_problem(self.model, self.training_progress.training)
+        if problem:
+            self.error = problem
+            return False
+        teacher = self.model
+        config = self.setup.train_config(objective=DISTIL_METHOD, schedule="rectified", coupling="independent")
+        work = DistilWork(teacher, DISTIL_METHOD, config)
+        what = f"Distil: {OBJECTIVES[DISTIL_METHOD].short} learns the shown model's ODE map"
+        self.status = self._train(None, config, {}, what, work=work)
+        self._pending_teacher = teacher  # after _train: a new run forgets the last one's
+        return True
+
+    def teacher(self, model=None):
+        """The model `model` (default: the shown one) was distilled from in this session, or None."""
+        model = self.model if model is None else model
+        return None if model is None else self._teachers.get(model)
+
+    def _train(self, points, config, extra, what: str = "", work=None) -> str:
+        self._pending_teacher = None
         return self.training_progress.start(self.jobs, points, config, extra, what, on_status=self._say,
-                                            on_done=self._trained)
+                                            on_done=self._trained, work=work)
 
     def _say(self, line: str) -> None:
         if line != self.status:
@@ -197,10 +231,12 @@ class ExplorerState(param.Parameterized):
         if model is not None:
             if model.source is not None and model.source_name is None:  # the page says where sampling starts
                 model.source_name = getattr(self, "_source_name", None)
+            if self._pending_teacher is not None:  # a distilled model: its teacher's ODE map is its reference
+                self._teachers[model] = self._pending_teacher
             self.model_dataset = None
             self.model = model  # triggers recompute
         if status:
-            self.status = status
+            self.status = " ".join(filter(None, [status, self._switch_note]))
 
     def stop_training(self) -> None:
         job = self.jobs.get("training")
@@ -245,7 +281,21 @@ class ExplorerState(param.Parameterized):
         """The weaker model the sidebar guides with (autoguidance: a snapshot), or None (the model's no class)."""
         return self.sampling.guide_model(self.model)
 
+    def _follow_model_kind(self, event) -> None:
+        """A flow map is shown with the jump sampler; a velocity model never keeps "jump" (flow_maps.py)."""
+        change = sampler_switch(self.sampling.sampler, event.old, event.new)
+        self._switch_note = switch_note(change, event.new)
+        if change:
+            self._switching = True
+            try:
+                self.sampling.param.update(**change)
+            finally:
+                self._switching = False
+            self.status = self._switch_note
+
     def _on_sampling(self, *events) -> None:
+        if self._switching:
+            return  # the model's change samples once, with the new sampler
         if self.sampling.take_defaults(events, self._link_names):
             return  # the new sampler's own steps / grid: their change re-sampled already
         knobs = {k.name for k in self.settings().spec.knobs}
@@ -261,6 +311,10 @@ class ExplorerState(param.Parameterized):
             return
         self.run_labels = asked  # the class each sample asked for (colours), or None
         settings = sampling.settings()
+        if settings.spec.supports(denoiser) and denoiser is not self.model:  # the exact denoiser cannot jump
+            settings = SamplingSettings.make(denoiser.default_sampler)
+            self.status = (f"The exact denoiser has no jumps: it is sampled with {settings.spec.short}, "
+                           f"{settings.steps} steps.")
         # A pretrained model's runs are the same in every session: made once per process (the page opens on one).
         pretrained = self.model_dataset is not None and self.setup.dataset == self.model_dataset \
             and self.data is not None

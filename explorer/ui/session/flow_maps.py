@@ -9,6 +9,8 @@ sidebar's note about a flow-map objective, and why a model can or cannot be dist
 """
 from __future__ import annotations
 
+import weakref
+
 from explorer.core.denoisers import Denoiser
 from explorer.core.objectives import OBJECTIVES
 from explorer.core.solvers import SAMPLERS
@@ -98,3 +100,40 @@ def flow_map_refusal(setup) -> str:
         return (f"{spec.short} learns a flow map from Gaussian noise: set 'Start from' (Advanced) back to Gaussian "
                 "noise, or choose velocity to flow from another set.")
     return ""
+
+
+class Lineage:
+    """Where a session's models came from: the teacher of each model distilled here (its map's reference), and the
+    latest flow map and reflowed model trained here on each data set (the sweep draws them beside the shown model).
+
+    `started(kind, data, teacher)` when a run starts ("train", "reflow" or "distil"), `finished(model)` when it
+    gives a model; `teacher(model)` and `companions(shown, data)` read it."""
+
+    def __init__(self):
+        self._teachers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # distilled model -> teacher
+        self._latest: dict[str, tuple] = {}  # "flow map" / "reflowed" -> (model, the data it learned)
+        self._running: tuple | None = None  # (kind, data, teacher) of the run going now
+
+    def started(self, kind: str, data, teacher=None) -> None:
+        self._running = (kind, data, teacher)
+
+    def finished(self, model) -> None:
+        if self._running is None or model is None:
+            return
+        kind, data, teacher = self._running
+        self._running = None
+        if teacher is not None:
+            self._teachers[model] = teacher
+        if is_flow_map(model):
+            self._latest["flow map"] = (model, data)
+        elif kind == "reflow":
+            self._latest["reflowed"] = (model, data)
+
+    def teacher(self, model):
+        """The model `model` was distilled from in this session, or None."""
+        return None if model is None else self._teachers.get(model)
+
+    def companions(self, shown, data) -> dict:
+        """{"flow map": model, "reflowed": model}: the latest of each trained here on `data`, but the shown one."""
+        return {role: model for role, (model, learned) in self._latest.items()
+                if model is not shown and learned is data}

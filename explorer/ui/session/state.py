@@ -13,7 +13,6 @@ model and run in place. The views still read the parts' settings through the sta
 """
 from __future__ import annotations
 
-import weakref
 from collections import OrderedDict
 
 import numpy as np
@@ -31,8 +30,9 @@ from explorer.training.pretrained import available, load_pretrained
 from explorer.ui.jobs.runner import JobRunner
 from explorer.ui.jobs.training_job import DistilWork
 from explorer.ui.plot.layers import bind_layers
+from explorer.ui.session import flow_maps
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
-from explorer.ui.session.flow_maps import DISTIL_METHOD, distil_problem, flow_map_refusal, sampler_switch, switch_note
+from explorer.ui.session.flow_maps import DISTIL_METHOD, Lineage, distil_problem, flow_map_refusal
 from explorer.ui.session.pair_notes import PairNotes, model_note
 from explorer.ui.session.part import compose, make_parts, mirror
 from explorer.ui.session.plot_options import PlotOptions
@@ -79,8 +79,7 @@ class ExplorerState(param.Parameterized):
         sampling.param.watch(self._on_sampling, [*RUN_INPUTS, *knob_names()])
         self.param.watch(lambda *_: sampling.follow(self.class_names, self.model), ["model", "class_names"])
         self._switching, self._switch_note = False, ""  # the sampler follows a flow map (flow_maps.py)
-        self._teachers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # distilled model -> its teacher
-        self._pending_teacher = None  # the teacher of the distillation running now
+        self.lineage = Lineage()  # where this session's models came from: teachers, the latest flow map and reflow
         self.param.watch(self._follow_model_kind, "model")  # before recompute: the new model's run, once
         self.param.watch(self.recompute, ["model", "data"])
         self._load_dataset()
@@ -176,6 +175,7 @@ class ExplorerState(param.Parameterized):
             extra["source"] = datasets.load(setup.source, n=len(self.data), seed=1)
         self._source_name = setup.source if setup.source != GAUSSIAN else None  # named on the model it makes
         self.status = self._train(self.data, config, extra)
+        self.lineage.started("train", self.data)
         return True
 
     def start_reflow(self) -> bool:
@@ -191,6 +191,7 @@ class ExplorerState(param.Parameterized):
         config = self.setup.train_config(objective="velocity", schedule="rectified", coupling="independent")
         self.status = self._train(run.samples, config, {"pairs": run.points[0]},
                                   "Reflow: training on the model's own (noise, sample) pairs")
+        self.lineage.started("reflow", self.data)
         return True
 
     def start_distil(self) -> bool:
@@ -206,16 +207,14 @@ class ExplorerState(param.Parameterized):
         work = DistilWork(teacher, DISTIL_METHOD, config)
         what = f"Distil: {OBJECTIVES[DISTIL_METHOD].short} learns the shown model's ODE map"
         self.status = self._train(None, config, {}, what, work=work)
-        self._pending_teacher = teacher  # after _train: a new run forgets the last one's
+        self.lineage.started("distil", self.data, teacher)
         return True
 
     def teacher(self, model=None):
         """The model `model` (default: the shown one) was distilled from in this session, or None."""
-        model = self.model if model is None else model
-        return None if model is None else self._teachers.get(model)
+        return self.lineage.teacher(self.model if model is None else model)
 
     def _train(self, points, config, extra, what: str = "", work=None) -> str:
-        self._pending_teacher = None
         return self.training_progress.start(self.jobs, points, config, extra, what, on_status=self._say,
                                             on_done=self._trained, work=work)
 
@@ -231,8 +230,7 @@ class ExplorerState(param.Parameterized):
         if model is not None:
             if model.source is not None and model.source_name is None:  # the page says where sampling starts
                 model.source_name = getattr(self, "_source_name", None)
-            if self._pending_teacher is not None:  # a distilled model: its teacher's ODE map is its reference
-                self._teachers[model] = self._pending_teacher
+            self.lineage.finished(model)
             self.model_dataset = None
             self.model = model  # triggers recompute
         if status:
@@ -283,8 +281,8 @@ class ExplorerState(param.Parameterized):
 
     def _follow_model_kind(self, event) -> None:
         """A flow map is shown with the jump sampler; a velocity model never keeps "jump" (flow_maps.py)."""
-        change = sampler_switch(self.sampling.sampler, event.old, event.new)
-        self._switch_note = switch_note(change, event.new)
+        change = flow_maps.sampler_switch(self.sampling.sampler, event.old, event.new)
+        self._switch_note = flow_maps.switch_note(change, event.new)
         if change:
             self._switching = True
             try:

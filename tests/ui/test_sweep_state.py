@@ -139,7 +139,7 @@ def test_the_sessions_flow_map_and_reflowed_model_are_swept_beside_it_on_the_sam
     assert state.start_distil()
     state.jobs.wait(120)
     flow = state.model
-    assert flow.flow_map and state.lineage.companions(flow, state.data) == {"reflowed": reflowed}
+    assert flow.flow_map and state.lineage.companions(flow, state.data) == {"teacher": teacher, "reflowed": reflowed}
     state.model = teacher
     assert state.lineage.companions(teacher, state.data) == {"flow map": flow, "reflowed": reflowed}
     view = SweepView(state=state)

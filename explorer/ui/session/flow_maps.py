@@ -39,6 +39,13 @@ def objective_note(objective: str) -> str:
             f"({SAMPLERS['jump'].default_steps} jumps to start with).*")
 
 
+def unusable_samplers(model) -> dict[str, str]:
+    """{sampler: why it cannot run `model`}, from the registry (SamplerSpec.supports); {} without a model."""
+    if model is None:
+        return {}
+    return {name: why for name in SAMPLERS if (why := SAMPLERS[name].supports(model))}
+
+
 def sampler_switch(sampler: str, old_model, new_model) -> dict:
     """The Sampling settings to change when the shown model goes from `old_model` to `new_model` ({} for none):
     the jump sampler for a new flow map, the model's own sampler when "jump" cannot run the new one."""
@@ -134,6 +141,9 @@ class Lineage:
         return None if model is None else self._teachers.get(model)
 
     def companions(self, shown, data) -> dict:
-        """{"flow map": model, "reflowed": model}: the latest of each trained here on `data`, but the shown one."""
-        return {role: model for role, (model, learned) in self._latest.items()
-                if model is not shown and learned is data}
+        """{"teacher": model, "flow map": model, "reflowed": model}: the shown model's teacher (if it was distilled
+        here), and the latest flow map and reflowed model trained here on `data`, but the shown one."""
+        teacher = self.teacher(shown)
+        return {**({"teacher": teacher} if teacher is not None else {}),
+                **{role: model for role, (model, learned) in self._latest.items()
+                   if model is not shown and learned is data}}

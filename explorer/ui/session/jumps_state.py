@@ -85,8 +85,10 @@ class JumpsState(param.Parameterized):
 
     def _on_model(self, *_):
         run = self.state.run
-        if self.point is None and run is not None:  # a first reading, so the tab is never empty
-            self.point = np.asarray(run.points[0, 0], np.float64)
+        if self.point is None and run is not None:  # a first reading, so the tab is never empty: the start of
+            starts = run.points[0, :64].astype(np.float64)  # a long path (far out, yet on the plot)
+            norms = np.linalg.norm(starts, axis=1)
+            self.point = starts[int(np.argmax(np.where(norms < 2.5, norms, 0.0)))]
         self.refresh()
 
     def refresh(self) -> bool:

@@ -61,6 +61,8 @@ class ExplorerState(param.Parameterized):
                                          "were scored against (None: every point).")
     status = param.String(default="", doc="One line about what just happened.")
     error = param.String(default="", doc="The last error, for a notification; cleared by the view.")
+    unusable_samplers = param.Dict(default={}, doc="{sampler: why it cannot run the shown model} (the registry's "
+                                                   "SamplerSpec.supports: 'jump' for a velocity model).")
 
     def __init__(self, **params):
         parts = make_parts(type(self), params)
@@ -234,7 +236,8 @@ class ExplorerState(param.Parameterized):
             self.model_dataset = None
             self.model = model  # triggers recompute
         if status:
-            self.status = " ".join(filter(None, [status, self._switch_note]))
+            self.status = status + (f". {self._switch_note}" if self._switch_note and status[-1:] != "." else
+                                    f" {self._switch_note}" if self._switch_note else "")
 
     def stop_training(self) -> None:
         job = self.jobs.get("training")
@@ -281,6 +284,7 @@ class ExplorerState(param.Parameterized):
 
     def _follow_model_kind(self, event) -> None:
         """A flow map is shown with the jump sampler; a velocity model never keeps "jump" (flow_maps.py)."""
+        self.unusable_samplers = flow_maps.unusable_samplers(event.new)  # first: the menu greys them out
         change = flow_maps.sampler_switch(self.sampling.sampler, event.old, event.new)
         self._switch_note = flow_maps.switch_note(change, event.new)
         if change:

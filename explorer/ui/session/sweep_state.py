@@ -25,9 +25,10 @@ N_SAMPLES = 1000  # samples per run: the full sweep takes ~7 s on one core (benc
 ORACLE_POINTS = 500  # the exact denoiser runs on this many training points (its cost grows with them)
 ORACLE_MAX_NFE = 32  # ... and up to this budget: its evaluations cost ~10x the network's
 KEEP = 300  # samples kept per run, for the hover preview
-# The session's other models swept beside the shown one, on the same noise (flow_maps.Lineage): the latest flow map
-# with its jumps, the latest reflowed model with Euler steps, at these few evaluations.
-COMPANIONS = {"flow map": "jump", "reflowed": "euler"}
+# The session's other models swept beside the shown one, on the same noise (flow_maps.Lineage): a distilled model's
+# teacher with DPM-Solver++ (on its own grid), the latest flow map with its jumps, the latest reflowed model with
+# Euler steps, at these few evaluations.
+COMPANIONS = {"teacher": "dpmpp2m", "flow map": "jump", "reflowed": "euler"}
 COMPANION_NFE = (1, 2, 4, 8)
 
 
@@ -109,7 +110,8 @@ class SweepState(BackgroundJob):
                                       keep=KEEP, progress=report(1), stop=stop, judge=yardstick.judge)
             for part, (role, other) in enumerate(others.items(), start=1 + bool(oracle)):
                 if not stop.is_set():  # the same noise (seed 0) as every run above
-                    out[role] = sweep(other, target, samplers=[COMPANIONS[role]], grids=["uniform"],
+                    sampler = COMPANIONS[role]
+                    out[role] = sweep(other, target, samplers=[sampler], grids=[SAMPLERS[sampler].default_grid],
                                       nfe=COMPANION_NFE, n=N_SAMPLES, keep=KEEP, progress=report(part), stop=stop,
                                       judge=yardstick.judge)
             return out

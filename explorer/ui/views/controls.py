@@ -48,6 +48,9 @@ GUIDANCE_HELP = {
             "and turn up the guidance.*",
 }
 
+JUMP_HELP = ("the shown model learned a velocity, and only a flow map jumps: choose objective MeanFlow, shortcut or "
+             "consistency and press Train, or press Distil.")
+
 ORACLE_HELP = ("Sample with the exact denoiser of the training points, E[x0 | x_t], instead of the network. "
                "It memorises: every sample lands on a training point. The network's failure to do so is "
                "generalisation.")
@@ -136,7 +139,7 @@ class Controls(StateView):
         s.param.watch(self._on_sampler, "sampler")
         self._on_sampler()
         self._sampler_help = self.sampler.description
-        s.param.watch(self._on_model_kind, "model")
+        s.param.watch(self._on_model_kind, "unusable_samplers")
         self._on_model_kind()
         self._on_objective()
         self._build_guidance()
@@ -217,15 +220,17 @@ class Controls(StateView):
     def _on_model_kind(self, *_events) -> None:
         """The samplers that cannot run the shown model (the jump sampler, for a velocity model) are greyed out,
         and the menu's help says why (the registry's own reason, SamplerSpec.supports)."""
-        model = self.state.model
-        blocked = {n: SAMPLERS[n].supports(model) for n in SAMPLERS} if model is not None else {}
-        blocked = {n: why for n, why in blocked.items() if why}
-        self.sampler.disabled_options = list(blocked)
-        why = " ".join(f"{SAMPLERS[n].short} is greyed out: {why[0].lower()}{why[1:]}." for n, why in blocked.items())
+        blocked = self.state.unusable_samplers  # set before the sampler moves off one of them (state.py)
+        # never the chosen one (Panel refuses it): the sampler leaves "jump" first, then it greys out
+        self.sampler.disabled_options = [n for n in blocked if n != self.state.sampler]
+        why = " ".join(f"{SAMPLERS[n].short} is greyed out: " + (JUMP_HELP if n == "jump" else f"{why}.")
+                       for n, why in blocked.items())
         self.sampler.description = f"{self._sampler_help} {why}".strip()
 
     def _on_sampler(self, *_events) -> None:
         show_knobs(self._knob_rows, self.state.sampler)
+        if hasattr(self, "_sampler_help"):
+            self._on_model_kind()
 
     def __panel__(self):
         heading = pn.pane.Markdown

@@ -13,17 +13,17 @@ from bokeh.models import Arrow, BasicTicker, ColorBar, ColumnDataSource, Legend,
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 
-from explorer.ui.style import BOUNDS, empty_columns, style_figure
+from explorer.ui.style import empty_columns, style_figure
 
-FRAME_PX = 320  # two of these side by side fit the tab beside the sidebar at 1280x720
+FRAME_PX = 300  # two of these side by side, and the tap's readout under them, fit a 1280x720 screen
+VIEW = (-3.2, 3.2)  # the data and most of the noise at t = 1 (the main plot's BOUNDS reach the noise's tails)
 R_COLORS = ("#08306b", "#2171b5", "#6baed6", "#a6cbe3")  # r = 0 (the data) darkest, then r = t/4, t/2, 3t/4
 GHOST, PATH, TAP = "#9aa0a6", "#d95f02", "#202124"
 ERROR_PALETTE = list(Viridis256)
 
 
 def _square(name: str):
-    b = BOUNDS
-    fig = figure(name=name, x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=FRAME_PX, frame_height=FRAME_PX,
+    fig = figure(name=name, x_range=VIEW, y_range=VIEW, frame_width=FRAME_PX, frame_height=FRAME_PX,
                  match_aspect=True, tools="pan,wheel_zoom,reset,save", toolbar_location="right", min_border=4)
     style_figure(fig)
     return fig
@@ -43,12 +43,12 @@ class JumpsPlot:
         self.data = ColumnDataSource(empty_columns("x", "y"), name="jumps_data")
         fig.scatter("x", "y", source=self.data, size=3, color=GHOST, alpha=0.3)
         self.path = ColumnDataSource(empty_columns("x", "y"), name="jumps_path")
-        r_path = fig.line("x", "y", source=self.path, color=PATH, line_width=2.5, alpha=0.9)
+        r_path = fig.line("x", "y", source=self.path, color=PATH, line_width=3, alpha=0.9)
         self.gaps = ColumnDataSource(empty_columns("x0", "y0", "x1", "y1"), name="jumps_gaps")
         fig.segment("x0", "y0", "x1", "y1", source=self.gaps, color="#5f6368", line_dash="dashed", line_width=1.5)
         self.arrows = ColumnDataSource({**empty_columns("x0", "y0", "x1", "y1", "r"), "color": []},
                                        name="jumps_arrows")
-        r_jump = fig.segment("x0", "y0", "x1", "y1", source=self.arrows, color="color", line_width=3)
+        r_jump = fig.segment("x0", "y0", "x1", "y1", source=self.arrows, color="color", line_width=2.5, alpha=0.85)
         fig.add_layout(Arrow(end=VeeHead(size=10, line_color="color", fill_color="color", line_width=1),
                              source=self.arrows, x_start="x0", y_start="y0", x_end="x1", y_end="y1",
                              line_color="color", line_width=3, line_alpha=0.0))

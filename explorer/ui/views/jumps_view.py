@@ -12,11 +12,9 @@ from explorer.ui.session.jumps_state import REFERENCES, RS, JumpsState, MapError
 from explorer.ui.views.job_controls import JobControls
 from explorer.ui.views.jumps_plots import R_COLORS, JumpsPlot, MapErrorPlot
 
-INTRO = ("**One network, every jump.** A flow map X(x, t → r) moves a point from time t straight to r: one network "
-         "call instead of many small steps. Tap the left plot: the arrows are the model's jumps from there to "
-         "r = t·(0, ¼, ½, ¾), drawn over the curved path the ODE takes from the same point; a dashed line joins each "
-         "jump to where the ODE is at the same r. On the right, **Measure** scores one jump from noise against a "
-         "finely integrated ODE map, point by point.")
+INTRO = ("**One network, every jump.** A flow map X(x, t → r) moves a point from time t to r in one network call. "
+         "Tap the left plot: arrows are its jumps to r = t·(0, ¼, ½, ¾), over the ODE's curved path from the same "
+         "point (dashed: the gap at the same r). **Measure** scores one jump from noise against a fine ODE map.")
 SMALL = "<div style='font-size:12px;line-height:1.4'>{}</div>"
 
 

@@ -26,7 +26,8 @@ from explorer.ui.views.job_controls import JobControls
 DASHES = ("solid", "dashed", "dotted", "dashdot")
 FLOOR_Y = 0.05  # the lowest ratio drawn (log axis); a perfect model reads 1 give or take its noise
 # The session's other models (sweep_state.COMPANIONS), drawn bold over the shown model's thin lines.
-COMPANION_STYLE = {"flow map": ("#202124", "flow map, jumps"), "reflowed": ("#17becf", "reflowed, Euler")}
+COMPANION_STYLE = {"teacher": ("#bcbd22", "teacher, DPM++ 2M"), "flow map": ("#202124", "flow map, jumps"),
+                   "reflowed": ("#17becf", "reflowed, Euler")}
 INTRO = ("**How few steps can you get away with, and with what?** Each line is one sampler on one time grid, run "
          "from the same noise at 1, 2, 4, … 128 network evaluations (NFE). Lower is better; **1 = as close as "
          "another draw of the data**, give or take the shaded noise band; below the dashed line the library says "

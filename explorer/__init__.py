@@ -4,6 +4,7 @@
     data = dx.datasets.load("smiley", n=2000, seed=0)
     model = dx.train(data, dx.TrainConfig(objective="velocity", schedule="rectified"))
     run = dx.sample(model, n=2000, sampler="heun", steps=50, seed=1)
+    fast = dx.distil(model, method="meanflow")               # a flow map: dx.sample(fast, steps=1) is one jump
     dx.show(run, data=data)                                   # in a notebook: the run as an interactive page
     dx.export.render_html(run, "run.html", data=data)        # ... as one file; also render_gif, render_video
 
@@ -13,6 +14,7 @@ from explorer import _moved
 from explorer.core import density, metrics
 from explorer.core.denoisers import Denoiser, GaussianDenoiser, OracleDenoiser
 from explorer.core.errors import ExplorerError
+from explorer.core.flow_maps import GaussianFlowMap, map_error, ode_map
 from explorer.core.objectives import OBJECTIVES, ObjectiveSpec
 from explorer.core.registry import Knob
 from explorer.core.samplers import SampleRun, SamplingSettings, sample
@@ -25,6 +27,7 @@ from explorer.studies.straight import Straightness, reflow, straightness
 from explorer.studies.sweeps import SweepResult, sweep
 from explorer.training.checkpoints import load, save
 from explorer.training.config import TrainConfig
+from explorer.training.distillation import distil
 from explorer.training.model import DiffusionModel
 from explorer.training.pretrained import load_pretrained
 from explorer.training.training import train
@@ -34,7 +37,8 @@ _moved.install()  # old module paths (explorer.samplers, explorer.ui.state, ...)
 __version__ = "0.1.0"
 
 __all__ = [
-    "BranchRun", "Denoiser", "DiffusionModel", "ExplorerError", "GaussianDenoiser", "Knob", "OBJECTIVES",
+    "BranchRun", "Denoiser", "DiffusionModel", "ExplorerError", "GaussianDenoiser", "GaussianFlowMap", "Knob",
+    "OBJECTIVES", "distil", "map_error", "ode_map",
     "ObjectiveSpec", "OracleDenoiser", "SAMPLERS", "SCHEDULES", "SampleRun", "SamplerSpec", "SamplingSettings",
     "Schedule", "SweepResult", "TIME_GRIDS", "TimeGridSpec", "TrainConfig", "branch", "datasets", "density",
     "get_schedule", "load", "load_pretrained", "metrics", "reflow", "sample", "save", "straightness", "sweep",

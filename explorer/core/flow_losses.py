@@ -27,8 +27,9 @@ import torch
 T_MIN = 1e-3  # as in training: keep t off 0, where sigma = 0
 # Share of each MeanFlow batch with r = t (plain flow matching, which anchors u(x, t, t) = v); the rest has r < t.
 DIAGONAL_SHARE = 0.5
+PAIRS = "sorted"
 # MeanFlow's adaptive weight 1 / (loss + c)^p (the paper's p = 1): each row's loss counts about the same.
-ADAPTIVE_POWER, ADAPTIVE_C = 1.0, 1e-3
+ADAPTIVE_POWER, ADAPTIVE_C = 0.5, 1e-3
 # Shortcut: share of the batch spent on self-consistency, and the jump sizes 2d = 1, 1/2, ..., 1/128.
 SHORTCUT_SHARE = 0.25
 SHORTCUT_LEVELS = 8
@@ -76,8 +77,12 @@ def meanflow_target(u: UFn, x_t, r, t, v) -> tuple[torch.Tensor, torch.Tensor]:
 def meanflow_loss(u: UFn, batch: FlowBatch) -> torch.Tensor:
     n = len(batch)
     k = int(round(n * DIAGONAL_SHARE))  # rows 0..k-1: r = t; the rest: r < t
-    a, b = batch.uniform(n, T_MIN, 1.0), batch.uniform(n)
-    t, r = torch.maximum(a, b), torch.minimum(a, b)  # (r, t): a uniform pair with r <= t
+    if PAIRS == "sorted":
+        a, b = batch.uniform(n, T_MIN, 1.0), batch.uniform(n)
+        t, r = torch.maximum(a, b), torch.minimum(a, b)  # (r, t): a uniform pair with r <= t
+    else:  # t uniform, r uniform in [0, t]: more long jumps
+        t = batch.uniform(n, T_MIN, 1.0)
+        r = t * batch.uniform(n)
     r = torch.cat([t[:k], r[k:]])
     x_t = batch.at(t)
     v = batch.v(x_t, t)

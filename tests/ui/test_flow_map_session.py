@@ -130,7 +130,7 @@ def test_distil_is_refused_with_the_reason_and_loses_nothing():
 
 
 def test_distil_refuses_a_conditional_model_and_a_flow_map():
-    s = ExplorerState(**FAST, conditional=True, train_steps=20)
+    s = ExplorerState(**{**FAST, "train_steps": 20}, conditional=True)
     assert s.start_training()
     _finish(s)
     assert s.model.classes and not s.start_distil() and "without classes" in s.error

@@ -16,7 +16,6 @@ import numpy as np
 from explorer.core.errors import ExplorerError
 from explorer.serve.runtime import use_thread_policy
 from explorer.training.config import TrainConfig
-from explorer.training.distillation import distil
 from explorer.training.training import train
 from explorer.ui.jobs.runner import Job, JobNews
 from explorer.ui.jobs.training_slots import Ticket
@@ -127,5 +126,7 @@ class DistilWork(TrainingWork):
         self.teacher, self.method = teacher, method
 
     def fit(self, job: Job):
+        from explorer.training.distillation import distil  # torch: imported when first used
+
         return distil(self.teacher, method=self.method, config=self.config, seed=self.config.seed,
                       callback=lambda *report: self.on_progress(job, *report), stop=job.stop_event)

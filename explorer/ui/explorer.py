@@ -33,7 +33,7 @@ from explorer.ui.views.training_view import TrainingView
 TITLE = "2D Diffusion Explorer"
 _TIGHT = "p { margin: 2px 0; }"  # the status line: one line, no paragraph margins
 # Ten tab heads on one line beside the sidebar at 1280 px (Bokeh's default padding left the last one off-screen).
-_TAB_HEADS = ".bk-tab { padding: 4px 9px; }"
+_TAB_HEADS = ".bk-tab { padding-left: 9px !important; padding-right: 9px !important; }"
 TRIM_AFTER_S = 2.0  # after a session closes, when to hand its freed memory back to the system
 
 

@@ -15,6 +15,7 @@ from explorer.core.timegrids import TIME_GRIDS
 from explorer.data.dataset_specs import DATASETS
 from explorer.ui.base import StateView
 from explorer.ui.lazy import lazy_card, lazy_visible
+from explorer.ui.session.choices import options as options_of
 from explorer.ui.session.flow_maps import objective_note
 from explorer.ui.session.state import DRAWN, GAUSSIAN
 from explorer.ui.views.draw_view import SCROLL_TO_CANVAS_JS
@@ -49,7 +50,7 @@ GUIDANCE_HELP = {
 }
 
 JUMP_HELP = ("the shown model learned a velocity, and only a flow map jumps: choose objective MeanFlow, shortcut or "
-             "consistency and press Train, or press Distil.")
+             "consistency and press Train, or press Distil; then Jump is offered.")
 
 ORACLE_HELP = ("Sample with the exact denoiser of the training points, E[x0 | x_t], instead of the network. "
                "It memorises: every sample lands on a training point. The network's failure to do so is "
@@ -218,12 +219,16 @@ class Controls(StateView):
         self._flow_note.object, self._flow_note.visible = note, bool(note)
 
     def _on_model_kind(self, *_events) -> None:
-        """The samplers that cannot run the shown model (the jump sampler, for a velocity model) are greyed out,
-        and the menu's help says why (the registry's own reason, SamplerSpec.supports)."""
-        blocked = self.state.unusable_samplers  # set before the sampler moves off one of them (state.py)
-        # never the chosen one (Panel refuses it): the sampler leaves "jump" first, then it greys out
-        self.sampler.disabled_options = [n for n in blocked if n != self.state.sampler]
-        why = " ".join(f"{SAMPLERS[n].short} is greyed out: " + (JUMP_HELP if n == "jump" else f"{why}.")
+        """The samplers that cannot run the shown model (the jump sampler, for a velocity model) leave the menu, and
+        the menu's help says why (the registry's own reason, SamplerSpec.supports). Left out, not greyed out: Panel
+        1.9's disabled_options compare values with Bokeh 3.9's option labels, and grey nothing."""
+        blocked, chosen = self.state.unusable_samplers, self.state.sampler  # set before the sampler moves off one
+        # never the chosen one (the menu would jump to its first entry): the sampler leaves "jump" first, then it goes
+        offered = [n for n in self.state.param.sampler.objects if n not in blocked or n == chosen]
+        options = options_of(SAMPLERS, offered)
+        if options != self.sampler.options:
+            self.sampler.options = options
+        why = " ".join(f"{SAMPLERS[n].short} is not offered: " + (JUMP_HELP if n == "jump" else f"{why}.")
                        for n, why in blocked.items())
         self.sampler.description = f"{self._sampler_help} {why}".strip()
 

@@ -15,7 +15,7 @@ from bokeh.plotting import figure
 
 from explorer.ui.style import empty_columns, style_figure
 
-FRAME_PX = 300  # two of these side by side, and the tap's readout under them, fit a 1280x720 screen
+FRAME_PX = 280  # two of these side by side, and the tap's readout under them, fit a 1280x720 screen
 VIEW = (-3.2, 3.2)  # the data and most of the noise at t = 1 (the main plot's BOUNDS reach the noise's tails)
 R_COLORS = ("#08306b", "#2171b5", "#6baed6", "#a6cbe3")  # r = 0 (the data) darkest, then r = t/4, t/2, 3t/4
 GHOST, PATH, TAP = "#9aa0a6", "#d95f02", "#202124"
@@ -58,8 +58,8 @@ class JumpsPlot:
         self.tap = ColumnDataSource(empty_columns("x", "y"), name="jumps_tap")
         r_tap = fig.scatter("x", "y", source=self.tap, marker="x", size=12, line_color=TAP, line_width=2.5,
                             level="overlay")
-        fig.add_layout(_legend([("tap", [r_tap]), ("the ODE from the tap", [r_path]),
-                                ("jumps X(x, t → r)", [r_jump]), ("the ODE at the same r", [r_ode])]), "below")
+        fig.add_layout(_legend([("tap", [r_tap]), ("ODE path", [r_path]), ("jumps X(x, t → r)", [r_jump]),
+                                ("ODE at the same r", [r_ode])]), "below")
         self.fig = fig
 
     def on_tap(self, callback) -> None:
@@ -99,7 +99,7 @@ class MapErrorPlot:
                     fill_color={"field": "error", "transform": self.mapper})
         fig.add_layout(ColorBar(color_mapper=self.mapper, orientation="horizontal", height=7, width=FRAME_PX - 60,
                                 ticker=BasicTicker(desired_num_ticks=5), major_label_text_font_size="9px", padding=2,
-                                title="error of one jump: |X(ε, 1 → 0) − the reference's map|",
+                                title="one jump's miss |X(ε, 1 → 0) − reference|",
                                 title_text_font_size="10px", title_text_font_style="normal", title_standoff=2,
                                 margin=0), "below")
         self.fig = fig

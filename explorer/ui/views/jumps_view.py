@@ -12,9 +12,9 @@ from explorer.ui.session.jumps_state import REFERENCES, RS, JumpsState, MapError
 from explorer.ui.views.job_controls import JobControls
 from explorer.ui.views.jumps_plots import R_COLORS, JumpsPlot, MapErrorPlot
 
-INTRO = ("**One network, every jump.** A flow map X(x, t → r) moves a point from time t to r in one network call. "
-         "Tap the left plot: arrows are its jumps to r = t·(0, ¼, ½, ¾), over the ODE's curved path from the same "
-         "point (dashed: the gap at the same r). **Measure** scores one jump from noise against a fine ODE map.")
+INTRO = ("**One network, every jump:** a flow map X(x, t → r) moves a point from t to r in one call. Tap the left "
+         "plot: arrows are its jumps to r = t·(0, ¼, ½, ¾) over the ODE's path from there (dashed: each miss). "
+         "**Measure** scores one jump from noise against a fine ODE map.")
 SMALL = "<div style='font-size:12px;line-height:1.4'>{}</div>"
 
 
@@ -30,7 +30,7 @@ class JumpsView(StateView):
         self._t = pn.widgets.FloatSlider(label="t of the tap (1 = noise)", start=0.05, end=1.0, step=0.05,
                                          value=self.jumps.t, width=200, margin=(0, 10))
         self._t.param.watch(lambda e: setattr(self.jumps, "t", e.new), "value_throttled")
-        self.readout = pn.pane.HTML("", name="jumps_readout", width=360, margin=(0, 10))
+        self.readout = pn.pane.HTML("", name="jumps_readout", width=400, margin=(0, 10))
         self._reference = pn.widgets.Select(label="Against", width=230, margin=(0, 10))
         self._reference.param.watch(lambda e: setattr(self.error, "reference", e.new), "value")
         self._controls = JobControls(self.error, "Measure", run_width=100, progress_width=120,
@@ -71,13 +71,12 @@ class JumpsView(StateView):
     @staticmethod
     def _readout_html(r: dict) -> str:
         ref = REFERENCES[r["reference"]]
-        rows = [f"t = {r['t']:.2f}, tap ({r['point'][0]:.2f}, {r['point'][1]:.2f}); the path is {ref}."]
-        for i, (rr, err) in enumerate(zip(r["rs"], r["errors"], strict=True)):
-            rows.append(f"<span style='color:{R_COLORS[i % len(R_COLORS)]}'>■</span> jump to r = {rr:.2f}: "
-                        f"<b class='jumps-error'>{err:.3f}</b> from the ODE")
-        if len(r["rs"]) < len(RS):
-            rows.append("A consistency model learned the jump to the data only.")
-        return SMALL.format("<br>".join(rows))
+        head = f"t = {r['t']:.2f}, tap ({r['point'][0]:.2f}, {r['point'][1]:.2f}); the path is {ref}. Misses:"
+        misses = " · ".join(f"<span style='color:{R_COLORS[i % len(R_COLORS)]}'>■</span> r = {rr:.2f}: "
+                            f"<b class='jumps-error'>{err:.3f}</b>"
+                            for i, (rr, err) in enumerate(zip(r["rs"], r["errors"], strict=True)))
+        only = " (a consistency model learned the jump to the data only)" if len(r["rs"]) < len(RS) else ""
+        return SMALL.format(f"{head}<br>{misses}{only}")
 
     def _on_error(self, *_):
         self.error_plot.show(self.error.result)

@@ -67,8 +67,7 @@ def switch_note(change: dict, model) -> str:
     if not change:
         return ""
     if change["sampler"] == "jump":
-        return (f"A flow map: sampled with Jump, {change['sample_steps']} jumps (the Sampler steps slider sets "
-                "how many; Euler and Heun still run it through u(x, t, t)).")
+        return f"A flow map: sampled with Jump, {change['sample_steps']} jumps (Sampler steps sets how many)."
     return (f"This model learned a velocity, not a flow map, so it cannot jump: sampled with "
             f"{SAMPLERS[change['sampler']].short} instead.")
 

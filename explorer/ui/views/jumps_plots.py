@@ -43,7 +43,6 @@ class JumpsPlot:
         self.data = ColumnDataSource(empty_columns("x", "y"), name="jumps_data")
         fig.scatter("x", "y", source=self.data, size=3, color=GHOST, alpha=0.3)
         self.path = ColumnDataSource(empty_columns("x", "y"), name="jumps_path")
-        r_path = fig.line("x", "y", source=self.path, color=PATH, line_width=3, alpha=0.9)
         self.gaps = ColumnDataSource(empty_columns("x0", "y0", "x1", "y1"), name="jumps_gaps")
         fig.segment("x0", "y0", "x1", "y1", source=self.gaps, color="#5f6368", line_dash="dashed", line_width=1.5)
         self.arrows = ColumnDataSource({**empty_columns("x0", "y0", "x1", "y1", "r"), "color": []},
@@ -52,6 +51,8 @@ class JumpsPlot:
         fig.add_layout(Arrow(end=VeeHead(size=10, line_color="color", fill_color="color", line_width=1),
                              source=self.arrows, x_start="x0", y_start="y0", x_end="x1", y_end="y1",
                              line_color="color", line_width=3, line_alpha=0.0))
+        # the path over the arrows (they often run along it), under the rings and the tap
+        r_path = fig.line("x", "y", source=self.path, color=PATH, line_width=2, alpha=0.95)
         self.ode = ColumnDataSource({**empty_columns("x", "y"), "color": []}, name="jumps_ode_points")
         r_ode = fig.scatter("x", "y", source=self.ode, size=11, fill_color="white", line_color="color",
                             line_width=2.5, level="overlay")

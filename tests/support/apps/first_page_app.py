@@ -15,22 +15,22 @@ from explorer.ui.session import first_run
 
 APP = Path(__file__).resolve().parents[3] / "explorer" / "serve" / "app.py"
 DELAY_S = float(os.environ.get("FIRST_PAINT_MODEL_DELAY", "0"))
+PROBE = os.environ.get("FIRST_PAINT_PROBE")
 
 
-def _record() -> None:
-    with open(os.environ["FIRST_PAINT_PROBE"], "a", encoding="utf-8") as f:
-        f.write(json.dumps({"torch": "torch" in sys.modules, "scipy": "scipy" in sys.modules}) + "\n")
+# The server clears this script's namespace once its session ends: what the callbacks use is bound as defaults.
+def _record(path=PROBE, modules=sys.modules, dumps=json.dumps) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(dumps({"torch": "torch" in modules, "scipy": "scipy" in modules}) + "\n")
 
 
-if DELAY_S and not getattr(first_run, "_delayed", False):
-    _load = first_run.load_pretrained
-
-    def _slow_load(name):
-        time.sleep(DELAY_S)
-        return _load(name)
+if DELAY_S and not getattr(first_run, "_delayed", False):  # once per process, for every session after
+    def _slow_load(name, load=first_run.load_pretrained, delay=DELAY_S, sleep=time.sleep):
+        sleep(delay)
+        return load(name)
 
     first_run.load_pretrained, first_run._delayed = _slow_load, True
 
-if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+if PROBE and pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
     pn.state.onload(_record)
 runpy.run_path(str(APP), run_name="__main__")

@@ -66,6 +66,7 @@ def test_the_first_run_is_the_file_and_a_sampler_change_waits_for_the_model():
     assert st.quality == shipped.meta["quality"] and st.frame == 50
     assert st.status == "Loaded the pretrained smiley model. Press Train to learn it yourself."
     first = st.run
+    st.first_run.fetch()  # the page is drawn: the model is on its way
     st.sampler = "euler"
     assert st.status == WAITING and st.run is first and st.jobs.running("model")  # nothing lost, nothing wrong
     assert st.jobs.wait(300)
@@ -110,6 +111,14 @@ def test_training_before_the_model_is_in_keeps_the_trained_model():
     assert st.jobs.wait(300)
     assert isinstance(st.model, DiffusionModel) and st.model_dataset is None  # the trained one, not the pretrained
     assert st.model.config.steps == 30 and not st.training
+    st.shutdown()
+
+
+def test_a_link_that_asks_for_another_run_before_the_page_is_drawn_loads_the_model_at_once():
+    st = ExplorerState(model_later=True)
+    st.param.update(sampler="ddim", sample_steps=20)  # what url_state does with ?sampler=ddim&sample_steps=20
+    assert isinstance(st.model, DiffusionModel) and st.first_run.awaiting is None
+    assert st.run.settings.sampler == "ddim" and len(st.run.times) == 21 and st.status != WAITING
     st.shutdown()
 
 

@@ -8,8 +8,10 @@ process (torch imported), a session opening on a built-in set shows `default_run
 pretrained model: the run and quality figures the session would have computed, bit for bit (the file's frames
 are the run's float32 points; its times and figures are JSON numbers). The page asks for the model once it is
 drawn (`FirstRun.fetch`): a job of the session's runner imports torch and loads it. Anything that needs the
-model before then (another sampler, the exact denoiser, a tap) says "Loading the model…" and happens once it
-is in; Train needs no pretrained model and starts at once. Once any session's model has loaded, later sessions
+model after that and before it is in (another sampler, the exact denoiser, a tap) says "Loading the model…" and
+happens once it is in; Train needs no pretrained model and starts at once. Before the page is drawn, a need for
+the model (a link or a lesson that asks for another run) loads it at once, as before: the page opens on the
+setup its link describes. Once any session's model has loaded, later sessions
 load theirs at once, as before (it costs milliseconds then).
 
 A file that does not match (another recipe, a regenerated model: the file names the model's SHA-256) is not
@@ -118,6 +120,7 @@ class FirstRun:
     def __init__(self, state):
         self.state = state
         self.awaiting: str | None = None
+        self.drawn = False  # the page is drawn (fetch was called): from then on the model loads in the background
         self._said = False
 
     def show(self, name: str) -> bool:
@@ -138,6 +141,7 @@ class FirstRun:
 
     def fetch(self) -> None:
         """Start loading the awaited model in the background (a job of the session's runner), once."""
+        self.drawn = True
         state, name = self.state, self.awaiting
         if name is None or state.jobs.running("model"):
             return
@@ -150,15 +154,20 @@ class FirstRun:
         state.jobs.start("model", work, on_done=self._arrived)
 
     def wait(self) -> None:
-        """Something needs the model before it is in: say so, and make sure it is coming."""
+        """Something needs the model before it is in: before the page is drawn, load it now; after, say so and make
+        sure it is coming."""
+        if not self.drawn:
+            name = self.awaiting
+            model = load_pretrained(name)
+            MODEL_READY.set()
+            self._use(name, model)
+            return
         self._said = True
         if self.state.status != WAITING:
             self.state.status = WAITING
         self.fetch()
 
     def _arrived(self, news) -> None:
-        from explorer.serve.runtime import use_thread_policy
-
         state = self.state
         if news.error:
             state.error = f"Could not load the pretrained model: {news.error}"
@@ -170,6 +179,12 @@ class FirstRun:
         if self.awaiting != name:  # another set's model is awaited now
             self.fetch()
             return
+        self._use(name, model)
+
+    def _use(self, name: str, model) -> None:
+        from explorer.serve.runtime import use_thread_policy
+
+        state = self.state
         self.awaiting = None
         use_thread_policy(if_imported=True)  # the session's thread, now that torch is in (serve/runtime.py)
         state.model = model  # recompute: the shipped run (shared) or, if the settings changed meanwhile, a new one

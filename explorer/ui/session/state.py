@@ -228,11 +228,12 @@ class ExplorerState(param.Parameterized):
 
     def awaiting_model(self) -> bool:
         """True while the shown pretrained model is still loading (first_run.py): then also says so on the status
-        line and makes sure it is coming; what needs it happens when it is in."""
+        line and makes sure it is coming; what needs it happens when it is in. (Before the page is drawn it is
+        loaded now: False.)"""
         if self.first_run is None or self.first_run.awaiting is None:
             return False
         self.first_run.wait()
-        return True
+        return self.first_run.awaiting is not None
 
     def shutdown(self) -> None:
         """Stop every job of the session and join its thread (session closed)."""

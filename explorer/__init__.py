@@ -4,6 +4,7 @@
     data = dx.datasets.load("smiley", n=2000, seed=0)
     model = dx.train(data, dx.TrainConfig(objective="velocity", schedule="rectified"))
     run = dx.sample(model, n=2000, sampler="heun", steps=50, seed=1)
+    fast = dx.distil(model, method="meanflow")               # a flow map: dx.sample(fast, steps=1) is one jump
     dx.show(run, data=data)                                   # in a notebook: the run as an interactive page
     dx.export.render_html(run, "run.html", data=data)        # ... as one file; also render_gif, render_video
 
@@ -30,6 +31,8 @@ _LAZY = {
     **dict.fromkeys(("load", "save"), "explorer.training.checkpoints"),
     "TrainConfig": "explorer.training.config",
     "DiffusionModel": "explorer.training.model",
+    "distil": "explorer.training.distillation",
+    **dict.fromkeys(("GaussianFlowMap", "map_error", "ode_map"), "explorer.core.flow_maps"),
     "load_pretrained": "explorer.training.pretrained",
     "train": "explorer.training.training",
     "Explorer": "explorer.ui.explorer",  # the dashboard (Panel)
@@ -42,7 +45,8 @@ _moved.install()  # old module paths (explorer.samplers, explorer.ui.state, ...)
 __version__ = "0.1.0"
 
 __all__ = [
-    "BranchRun", "Denoiser", "DiffusionModel", "ExplorerError", "GaussianDenoiser", "Knob", "OBJECTIVES",
+    "BranchRun", "Denoiser", "DiffusionModel", "ExplorerError", "GaussianDenoiser", "GaussianFlowMap", "Knob",
+    "OBJECTIVES", "distil", "map_error", "ode_map",
     "ObjectiveSpec", "OracleDenoiser", "SAMPLERS", "SCHEDULES", "SampleRun", "SamplerSpec", "SamplingSettings",
     "Schedule", "SweepResult", "TIME_GRIDS", "TimeGridSpec", "TrainConfig", "branch", "datasets", "density",
     "get_schedule", "load", "load_pretrained", "metrics", "reflow", "sample", "save", "straightness", "sweep",

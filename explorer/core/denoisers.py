@@ -28,6 +28,9 @@ class Denoiser:
 
     schedule: Schedule
     classes: int = 0  # > 0: `denoise` also takes `label`, a class (or one per row) to condition on
+    # A flow map (docs/flow_maps.md) also has `jump(x, t, r, gen) -> (X(x, t -> r), X(x, t -> 0))`.
+    flow_map: bool = False
+    default_sampler: str = "heun"  # what `sample` uses when no sampler is named
 
     def denoise(self, x: torch.Tensor, t, label=None) -> tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from explorer.core import flow_losses
 from explorer.core.errors import ExplorerError
 from explorer.core.lazy_import import lazy_module
 from explorer.core.registry import Registry
@@ -43,9 +44,19 @@ class ObjectiveSpec:
     to_x0_eps: Callable[..., Pair]
     requires: Callable[[Schedule], str] = lambda schedule: ""
     doc: str = ""
+    # Flow maps (docs/flow_maps.md): `loss(u, batch)` trains a two-time network u(x, r, t) (core/flow_losses.py)
+    # in place of the regression on `target`; `reaches` says which jumps it learns: "any" r <= t, or only "zero"
+    # (a consistency model: the map to the data). Its prediction at (x, t) is then u(x, t, t) ("any") or
+    # u(x, 0, t) ("zero"), read by `to_x0_eps` as a velocity, so every sampler runs on a flow map too.
+    loss: Callable | None = None
+    reaches: str = "any"
 
     def supports(self, schedule: str | Schedule) -> bool:
         return not self.requires(get_schedule(schedule))
+
+    @property
+    def flow_map(self) -> bool:
+        return self.loss is not None
 
 
 def _eps_to_pair(pred, x_t, t, sch: Schedule) -> Pair:
@@ -92,6 +103,34 @@ OBJECTIVES.register(ObjectiveSpec(
     "velocity", "velocity (flow matching)", "flow matching",
     lambda x0, eps, t, sch: sch.d_alpha(t) * x0 + sch.d_sigma(t) * eps, _velocity_to_pair,
     doc="the velocity dx_t/dt = α'·x0 + σ'·ε (flow matching)"))
+
+
+def _needs_rectified(schedule: Schedule) -> str:
+    if schedule.name == "rectified":
+        return ""
+    return (f"flow-map objectives learn jumps along the straight path: use the 'rectified' schedule, not "
+            f"{schedule.name!r}")
+
+
+def _flow_map(name, label, short, loss, doc, reaches="any") -> ObjectiveSpec:
+    return ObjectiveSpec(name, label, short, OBJECTIVES["velocity"].target, _velocity_to_pair,
+                         requires=_needs_rectified, doc=doc, loss=loss, reaches=reaches)
+
+
+OBJECTIVES.register(_flow_map(
+    "meanflow", "MeanFlow (flow map)", "MeanFlow", flow_losses.meanflow_loss,
+    "the average velocity u(x, r, t) from the MeanFlow identity: one network, any jump"))
+OBJECTIVES.register(_flow_map(
+    "shortcut", "shortcut model (flow map)", "shortcut", flow_losses.shortcut_loss,
+    "the average velocity u(x, r, t): flow matching plus 'one jump of 2d = two jumps of d'"))
+OBJECTIVES.register(_flow_map(
+    "consistency", "consistency model (flow map to t = 0)", "consistency", flow_losses.consistency_loss,
+    "the map to the data f(x, t) = x − t·u(x, 0, t), by consistency training", reaches="zero"))
+
+
+def is_flow_map(objective: str) -> bool:
+    """Whether `objective` trains a two-time flow-map network (an unknown name is an ExplorerError)."""
+    return OBJECTIVES[objective].flow_map
 
 
 def pair_problem(objective: str, schedule: str | Schedule) -> str:

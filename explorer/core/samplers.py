@@ -131,14 +131,15 @@ class SampleRun:
         return self.settings.knob_values
 
 
-def sample(model: Denoiser, n: int = 2000, sampler: str = "heun", steps: int | None = None, seed: int = 0,
+def sample(model: Denoiser, n: int = 2000, sampler: str | None = None, steps: int | None = None, seed: int = 0,
            grid: str | None = None, x_init=None, t_start: float | None = None, times=None,
            settings: SamplingSettings | None = None, label=None, guidance: float = 1.0, guide=None,
            **knobs) -> SampleRun:
     """Run a sampler and keep every frame.
 
     `sampler`, `steps`, `grid` and the sampler's knobs (`eta=` for DDIM, `noise=` for the SDE, ...) may
-    come as one `settings` value instead; anything left out takes the sampler's own default.
+    come as one `settings` value instead; anything left out takes the sampler's own default, and no sampler the
+    model's own (`model.default_sampler`: Heun, or "jump" for a flow map).
     `x_init` (m, 2) are start points at time `t_start` (default 1: pure noise, then n = m); starting at
     t_start < 1 needs `x_init`. `times` overrides the grid: any decreasing sequence in [0, 1].
     `label` (a class, or one per sample) asks a conditional model for that class; `guidance` is the scale w
@@ -152,9 +153,13 @@ def sample(model: Denoiser, n: int = 2000, sampler: str = "heun", steps: int | N
 
         model = Guided(model, label, guidance, guide)
     if settings is None:
+        sampler = getattr(model, "default_sampler", "heun") if sampler is None else sampler
         settings = SamplingSettings.make(sampler, steps, grid, **knobs)
     elif not isinstance(settings, SamplingSettings):
         raise ExplorerError(f"settings must be a SamplingSettings, got {type(settings).__name__}")
+    problem = settings.spec.supports(model)
+    if problem:
+        raise ExplorerError(problem)
     grid_t = _grid(settings, model, t_start, times)
     gen = torch.Generator().manual_seed(check_int("seed", seed, 0, 2**63 - 1))
     x = _start(x_init, n, grid_t[0], gen, source)

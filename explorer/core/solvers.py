@@ -12,6 +12,8 @@ any grid (strided grids use the exact t -> s coefficients). The maths: docs/para
          score = -eps/sigma, g² = 2 sigma sigma' - 2 (alpha'/alpha) sigma²; lam = `noise` (0 = the ODE)
   dpmpp2m  DPM-Solver++(2M) (Lu et al. 2022): the exact exponential integrator of the ODE in x0_hat,
          with x0_hat extrapolated linearly in log-SNR from the previous step (multistep, one call a step)
+  jump   a flow map's own jumps X(x, t -> s) = x - (t - s) u(x, s, t), one network call each (flow maps only;
+         a consistency model jumps to the data and noises again to s: docs/flow_maps.md)
   pc     predictor-corrector (Song et al. 2021): an ancestral step, then a Langevin step at the new time,
          x <- x + d score + sqrt(2 d) z with d = 2 (snr |z| / |score|)²
 
@@ -68,6 +70,8 @@ class SamplerSpec:
     default_steps: int = 50
     default_grid: str = "uniform"
     doc: str = ""
+    # Why this sampler cannot run `model` ('' if it can): the jump sampler needs a flow map.
+    supports: Callable[[Denoiser], str] = lambda model: ""
 
     def knob(self, name: str) -> Knob | None:
         return next((k for k in self.knobs if k.name == name), None)
@@ -165,6 +169,20 @@ def _pc(ctx, x, t, s):
     return x + delta * score + torch.sqrt(2 * delta) * z, x0
 
 
+def _jump(ctx, x, t, s):
+    """One jump of a flow map, X(x, t -> s) = x - (t - s) u(x, s, t) (docs/flow_maps.md): exact for the map."""
+    ctx.evals += 1
+    return ctx.model.jump(x, t, s, gen=ctx.gen)
+
+
+def _needs_flow_map(model: Denoiser) -> str:
+    if getattr(model, "flow_map", False):
+        return ""
+    return (f"the jump sampler needs a flow map (a model trained with objective 'meanflow', 'shortcut' or "
+            f"'consistency', dx.distil's, or dx.GaussianFlowMap); this {type(model).__name__} only gives a "
+            "velocity: choose another sampler")
+
+
 ETA = Knob("eta", "DDIM η", 0.0, (0.0, 1.0), 0.05, "DDIM's noise: 0 is deterministic, 1 is DDPM's ancestral sampling.",
            symbol="η")
 NOISE = Knob("noise", "SDE noise", 1.0, (0.0, 2.0), 0.05,
@@ -200,3 +218,6 @@ SAMPLERS.register(SamplerSpec(
 SAMPLERS.register(SamplerSpec(
     "pc", "Predictor–corrector", "PC", _pc, knobs=(SNR,), stochastic=lambda k: True, evals_per_step=2,
     doc="an ancestral step, then a Langevin correction at the new time"))
+SAMPLERS.register(SamplerSpec(
+    "jump", "Jump (flow map)", "Jump", _jump, default_steps=2, supports=_needs_flow_map,
+    doc="a flow map's own jumps along the grid: k steps are k network calls (flow-map models only)"))

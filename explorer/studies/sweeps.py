@@ -68,6 +68,11 @@ def steps_for(sampler: str, budget: int) -> int:
     return (budget + per - 1) // per if per > 1 else budget  # k steps of a 2-call step make 2k - 1 calls
 
 
+def runnable(model: Denoiser) -> list[str]:
+    """The registered samplers that can run `model` (the jump sampler only runs flow maps)."""
+    return [s for s in SAMPLERS if not SAMPLERS[s].supports(model)]
+
+
 def plan(samplers, grids, levels) -> list[tuple[str, str, int]]:
     """The sweep's runs, (sampler, grid, steps): two budgets that give the same run are one run."""
     jobs = []
@@ -98,7 +103,7 @@ def estimate_seconds(model: Denoiser, data, nfe=NFE_LEVELS, n: int = 1000, probe
     per_call = _cpu_seconds(lambda: sample(model, n=n, seed=0, settings=probe)) / probe_steps
     samples = sample(model, n=n, seed=0, settings=SamplingSettings.make("euler", 1, None)).samples
     per_score = _cpu_seconds(lambda: energy_distance(samples, data))
-    jobs = plan(list(SAMPLERS), list(TIME_GRIDS), sorted({int(b) for b in nfe}))
+    jobs = plan(runnable(model), list(TIME_GRIDS), sorted({int(b) for b in nfe}))
     calls = sum(k * SAMPLERS[s].evals_per_step for s, _g, k in jobs)
     return calls * per_call + len(jobs) * per_score
 
@@ -106,11 +111,11 @@ def estimate_seconds(model: Denoiser, data, nfe=NFE_LEVELS, n: int = 1000, probe
 def sweep(model: Denoiser, data, samplers=None, grids=None, nfe=NFE_LEVELS, n: int = 1000, seed: int = 0,
           keep: int = 300, progress: Callable[[int, int], object] | None = None,
           stop: threading.Event | None = None, judge: Callable[[np.ndarray], dict] | None = None) -> SweepResult:
-    """Run every sampler (default: all registered, at their default knobs) on every grid at each NFE budget,
-    and score each run against `data` (with `judge`: its verdict too, and `data` should be judge's reference).
-    `progress(done, total)` is called after each run; setting `stop` ends the sweep early (the result says so
-    and keeps what was measured)."""
-    samplers = list(SAMPLERS) if samplers is None else [SAMPLERS[s].name for s in samplers]
+    """Run every sampler (default: all registered that can run `model`, at their default knobs) on every grid at
+    each NFE budget, and score each run against `data` (with `judge`: its verdict too, and `data` should be judge's
+    reference). `progress(done, total)` is called after each run; setting `stop` ends the sweep early (the result
+    says so and keeps what was measured)."""
+    samplers = runnable(model) if samplers is None else [SAMPLERS[s].name for s in samplers]
     grids = list(TIME_GRIDS) if grids is None else [TIME_GRIDS[g].name for g in grids]
     levels = sorted({check_int("nfe", int(b), 1, 1000) for b in nfe})
     if not levels:

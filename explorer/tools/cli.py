@@ -3,6 +3,7 @@
     diffusion-explorer                 same as ``diffusion-explorer serve``
     diffusion-explorer serve [--port 5006] [--address 127.0.0.1] [--no-show]
     diffusion-explorer train [--dataset NAME | --csv FILE] [--steps N] ... --out DIR
+    diffusion-explorer distil DIR [--method meanflow] [--steps N] --out DIR
     diffusion-explorer sample DIR [--sampler heun] [--steps 50] [--n 2000] [--gif FILE] [--csv FILE]
 
 Each subcommand is a ``(args) -> int`` function registered in :func:`build_parser`; ``train`` and
@@ -20,7 +21,7 @@ import urllib.parse
 from pathlib import Path
 
 from explorer.core.errors import ExplorerError
-from explorer.tools.cli_commands import add_sample_parser, add_train_parser
+from explorer.tools.cli_commands import add_distil_parser, add_sample_parser, add_train_parser
 from explorer.ui import tabs
 from explorer.ui.plot.layers import toggles
 from explorer.ui.tabs import TABS
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve_options(serve, top_level=False)
     serve.set_defaults(func=_cmd_serve)
     add_train_parser(sub)
+    add_distil_parser(sub)
     add_sample_parser(sub)
     return parser
 

@@ -1,8 +1,10 @@
-"""The ``train`` and ``sample`` subcommands of ``diffusion-explorer`` (``serve`` lives in cli.py).
+"""The ``train``, ``distil`` and ``sample`` subcommands of ``diffusion-explorer`` (``serve`` lives in cli.py).
 
     diffusion-explorer train --dataset smiley --steps 1500 --out smiley_fm
     diffusion-explorer train --csv my_points.csv --objective eps --schedule cosine --out mine
     diffusion-explorer sample smiley_fm --sampler heun --steps 50 --n 2000 --gif run.gif --csv run.csv
+    diffusion-explorer distil smiley_fm --method meanflow --out smiley_mf
+    diffusion-explorer sample smiley_mf --steps 1
     diffusion-explorer sample smiley --data smiley --html run.html --video run.mp4
 
 Each command raises ExplorerError (or OSError) for bad input; cli.main turns that into a one-line
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from explorer import load, load_pretrained, sample, save, train
@@ -30,6 +33,8 @@ from explorer.tools.export import check_output, check_writable, render_gif, rend
 from explorer.tools.html_page import SUFFIXES as HTML_SUFFIXES
 from explorer.tools.video import SUFFIXES as VIDEO_SUFFIXES
 from explorer.training.config import TrainConfig
+from explorer.training.distillation import distil, flow_map_methods
+from explorer.training.model import DiffusionModel
 from explorer.training.pretrained import available
 
 _DEFAULTS = TrainConfig()  # the help texts quote the library's own defaults
@@ -98,7 +103,8 @@ def add_sample_parser(sub) -> None:
                     "--gif, --video, --html and --csv the samples are printed to stdout as x,y CSV.")
     p.add_argument("model", metavar="DIR", help="a folder written by `train`, or a pretrained model's name: "
                                                 f"{', '.join(available())}")
-    p.add_argument("--sampler", default="heun", help=f"how to walk from noise to data; {_choices(SAMPLERS, 'heun')}")
+    p.add_argument("--sampler", help="how to walk from noise to data (default: the model's own, heun, or jump for a "
+                                     f"flow map); {_choices(SAMPLERS)}")
     p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's own, 50 for most)")
     p.add_argument("--grid", help=f"where the steps go (default: the sampler's own); {_choices(TIME_GRIDS)}")
     p.add_argument("--n", type=int, default=2000, help="number of samples (default 2000)")
@@ -123,6 +129,42 @@ def add_sample_parser(sub) -> None:
     p.add_argument("--size", type=int, default=480, help="GIF and video side in pixels (default 480, at most 1024)")
     p.add_argument("--fps", type=float, default=20, help="GIF and video frames per second (default 20)")
     p.set_defaults(func=cmd_sample)
+
+
+def add_distil_parser(sub) -> None:
+    p = sub.add_parser(
+        "distil", help="distil a saved model into a flow map (one- and few-jump sampling) and save it",
+        description="Train a flow-map model on a saved model's own ODE map (docs/flow_maps.md) and save it as "
+                    "OUT/model.safetensors + OUT/config.json; `sample OUT --steps 1` then takes one jump.")
+    p.add_argument("model", metavar="DIR", help="a folder written by `train` (velocity on rectified), or a "
+                                                f"pretrained model's name: {', '.join(available())}")
+    p.add_argument("--method", default="meanflow",
+                   help=f"the flow-map objective; one of {', '.join(flow_map_methods())} (default meanflow)")
+    p.add_argument("--steps", type=int, help="training steps (default: the teacher's)")
+    p.add_argument("--lr", type=float, help="Adam's learning rate (default: the teacher's)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the student and its training noise (default 0)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to save the flow map in (created)")
+    p.set_defaults(func=cmd_distil)
+
+
+def cmd_distil(args: argparse.Namespace) -> int:
+    use_thread_policy()
+    teacher = _load_model(args.model)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise OSError(f"{str(out)!r} exists and is not a folder")
+    if not isinstance(teacher, DiffusionModel):
+        raise ExplorerError(f"{args.model!r} is not a trained model")
+    given = {"steps": args.steps, "lr": args.lr}
+    config = replace(teacher.config, objective=args.method if args.method in OBJECTIVES else "meanflow",
+                     seed=args.seed, snapshot_every=0, **{k: v for k, v in given.items() if v is not None})
+    print(f"distilling {args.model} with {args.method}: {config.steps} steps", file=sys.stderr)
+    bar = ProgressBar("distil")
+    model = distil(teacher, method=args.method, config=config, seed=args.seed,
+                   callback=lambda step, loss, _preview: bar.update(step, config.steps, f"loss {loss:.4f}"))
+    folder = save(model, out)
+    print(f"{model.log.message}; saved to {folder}/", file=sys.stderr)
+    return 0
 
 
 def _points_from(source: str, n: int = 2000):

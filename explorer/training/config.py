@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from explorer.core.checks import check_int
 from explorer.core.couplings import COUPLINGS
 from explorer.core.errors import ExplorerError
-from explorer.core.objectives import check_pair
+from explorer.core.objectives import check_pair, is_flow_map
 
 LR_DECAYS = ("cosine", "none")
 # The hidden layers' activation: its name here -> torch.nn's class (network.py builds it; declared here, so a
@@ -53,6 +53,10 @@ class TrainConfig:
     # Which noise each data point meets in a batch: "independent" (fresh), or "ot" (minibatch optimal
     # transport, straighter paths; flow matching on the rectified path only; explorer/core/couplings.py).
     coupling: str = "independent"
+    # Flow-map objectives only (meanflow, shortcut, consistency: docs/flow_maps.md#recipe): the highest frequency,
+    # in rad per unit time, of the sinusoidal features of t and of the gap t - r. 5 against the ordinary network's
+    # 1000: the map's target is smooth in time, and high frequencies made the MeanFlow target noisy.
+    time_frequency: float = 5.0
 
     def __post_init__(self):
         self.validate()
@@ -66,11 +70,16 @@ class TrainConfig:
         _int_in(self, "fourier_features", 0, 256)
         if not isinstance(self.fourier_scale, (int, float)) or not 0 < self.fourier_scale <= 100:
             raise ExplorerError(f"fourier_scale must be a number in (0, 100], got {self.fourier_scale!r}")
+        if not isinstance(self.time_frequency, (int, float)) or not 1 <= self.time_frequency <= 1000:
+            raise ExplorerError(f"time_frequency must be a number in [1, 1000], got {self.time_frequency!r}")
         _int_in(self, "batch_size", 8, 8192)
         _int_in(self, "steps", 1, 50_000)
         _int_in(self, "seed", 0, 2**31 - 1)
         _int_in(self, "classes", 0, 64)
         _int_in(self, "snapshot_every", 0, 50_000)
+        if self.classes and is_flow_map(self.objective):
+            raise ExplorerError(f"objective {self.objective!r} learns a flow map, which cannot take classes yet: "
+                                "train it without labels, or use 'velocity' for classes and guidance")
         if self.coupling not in COUPLINGS:
             raise ExplorerError(f"unknown coupling {self.coupling!r}; choose one of {', '.join(COUPLINGS)}")
         if self.coupling == "ot" and self.schedule != "rectified":

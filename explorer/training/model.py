@@ -8,10 +8,10 @@ import torch
 
 from explorer.core.denoisers import Denoiser
 from explorer.core.errors import ExplorerError
-from explorer.core.objectives import to_x0_eps
+from explorer.core.objectives import OBJECTIVES, to_x0_eps
 from explorer.core.schedules import get_schedule
 from explorer.training.config import TrainConfig
-from explorer.training.network import MLP
+from explorer.training.network import MLP, FlowMapMLP
 
 # x0_hat is clipped to the training data's bounding box grown by this fraction of its size (and
 # at least 0.5): near t = 1 with alpha -> 0 an eps-prediction's x0_hat = (x - sigma eps)/alpha
@@ -32,14 +32,22 @@ class TrainingLog:
 
 
 class DiffusionModel(Denoiser):
-    """The network plus what it needs to be read: the schedule and what it predicts."""
+    """The network plus what it needs to be read: the schedule and what it predicts.
+
+    A model of a flow-map objective (meanflow, shortcut, consistency: `model.flow_map`) holds the two-time
+    network u(x, r, t) and jumps: `model.jump(x, t, r)` (docs/flow_maps.md); its own sampler is "jump"."""
 
     def __init__(self, config: TrainConfig, data_box: tuple[float, float, float, float] | None = None):
         self.config = config
         self.schedule = get_schedule(config.schedule)
         self.objective = config.objective
-        self.net = MLP(config.width, config.depth, config.time_embedding, config.activation,
-                       config.fourier_features, config.fourier_scale, config.seed, config.classes)
+        self._spec = OBJECTIVES[config.objective]
+        if self._spec.flow_map:
+            self.net = FlowMapMLP(config.width, config.depth, config.time_embedding, config.activation,
+                                  config.fourier_features, config.fourier_scale, config.seed, config.time_frequency)
+        else:
+            self.net = MLP(config.width, config.depth, config.time_embedding, config.activation,
+                           config.fourier_features, config.fourier_scale, config.seed, config.classes)
         self.data_box = data_box  # (xmin, xmax, ymin, ymax) of the training data
         self.log = TrainingLog()
         self.class_names: list[str] = [f"class {k + 1}" for k in range(config.classes)]
@@ -55,9 +63,43 @@ class DiffusionModel(Denoiser):
     def classes(self) -> int:
         return self.config.classes
 
+    @property
+    def flow_map(self) -> bool:
+        """Whether this model learned a flow map (it jumps: `jump`), not only a velocity."""
+        return self._spec.flow_map
+
+    @property
+    def default_sampler(self) -> str:
+        return "jump" if self.flow_map else Denoiser.default_sampler
+
     def predict(self, x: torch.Tensor, t, label=None) -> torch.Tensor:
-        """The raw network output (the objective's quantity) at (x, t), for class `label` (None: no class)."""
-        return self.net(x, torch.as_tensor(t, dtype=x.dtype), self._label_tensor(label, x.shape[0]))
+        """The raw network output (the objective's quantity) at (x, t), for class `label` (None: no class).
+        A flow map's is u(x, t, t), the velocity (u(x, 0, t) for a consistency model, which learns no other r)."""
+        t = torch.as_tensor(t, dtype=x.dtype)
+        if self.flow_map:
+            self._label_tensor(label, x.shape[0])
+            return self.net(x, t if self._spec.reaches == "any" else torch.zeros_like(t), t)
+        return self.net(x, t, self._label_tensor(label, x.shape[0]))
+
+    def average_velocity(self, x: torch.Tensor, r, t) -> torch.Tensor:
+        """u(x, r, t): the average velocity from time t down to r (a flow-map model only)."""
+        if not self.flow_map:
+            raise ExplorerError(f"this model learned {self.objective!r}, not a flow map: it has no average velocity")
+        return self.net(x, r, t)
+
+    def jump(self, x: torch.Tensor, t, r, gen: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(X(x, t -> r), X(x, t -> 0)): the jump from time t to r <= t, and the jump to the data (the run's x0_hat),
+        in one batched network call. A consistency model learned only the jump to 0: to reach r > 0 it jumps to 0
+        and noises the result again to r with fresh noise from `gen` (multistep consistency sampling)."""
+        n = x.shape[0]
+        t = torch.as_tensor(t, dtype=x.dtype).reshape(-1, 1).expand(n, 1)
+        r = torch.as_tensor(r, dtype=x.dtype).reshape(-1, 1).expand(n, 1)
+        if self._spec.reaches == "zero":
+            x0 = x - t * self.average_velocity(x, torch.zeros_like(r), t)
+            z = torch.randn(x.shape, generator=gen, dtype=x.dtype)
+            return torch.where(r > 0, (1 - r) * x0 + r * z, x0), x0
+        u = self.average_velocity(torch.cat([x, x]), torch.cat([r, torch.zeros_like(r)]), torch.cat([t, t]))
+        return x - (t - r) * u[:n], x - t * u[n:]
 
     def _label_tensor(self, label, n: int) -> torch.Tensor | None:
         if label is None:

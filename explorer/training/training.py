@@ -20,7 +20,8 @@ import torch
 
 from explorer.core.couplings import paired_batches
 from explorer.core.errors import ExplorerError
-from explorer.core.objectives import training_target
+from explorer.core.flow_losses import FlowBatch
+from explorer.core.objectives import OBJECTIVES, training_target
 from explorer.data.datasets import validate
 from explorer.data.labels import check_labels
 from explorer.serve.runtime import cpu_settings
@@ -49,6 +50,7 @@ def train(
     pairs=None,
     preview_every: int = 100,
     preview_n: int = 500,
+    teacher=None,
 ) -> DiffusionModel:
     """Train a model on `points` (n, 2).
 
@@ -61,6 +63,8 @@ def train(
     `callback(step, loss, preview)` is called every 10 steps and at the end; `preview` is None or,
     every `preview_every` steps, an (preview_n, 2) array of samples from the current model.
     `stop` (a threading.Event) ends training early; the model trained so far is returned.
+    `teacher` (a Denoiser on the rectified path; with a flow-map objective only) replaces the conditional velocity
+    eps - x0 by the teacher's own v(x_t, t): distillation of its ODE map (dx.distil; docs/flow_maps.md).
     A diverging run stops, keeps the last finite weights and says so in `model.log.message`.
     """
     data = torch.from_numpy(validate(points))
@@ -74,8 +78,11 @@ def train(
     elif config.classes:
         raise ExplorerError(f"the configuration has {config.classes} classes but no labels were given")
     src, paired = _check_source(config, data, source, pairs)
+    if teacher is not None and not OBJECTIVES[config.objective].flow_map:
+        raise ExplorerError(f"a teacher is distilled into a flow map: objective {config.objective!r} is not one "
+                            f"(choose one of {', '.join(o for o in OBJECTIVES if OBJECTIVES[o].flow_map)})")
     with cpu_settings():
-        model = _train(data, lab, config, callback, stop, preview_every, preview_n, src, paired)
+        model = _train(data, lab, config, callback, stop, preview_every, preview_n, src, paired, teacher)
     if class_names is not None:
         names = [str(c) for c in class_names]
         if len(names) != config.classes:
@@ -101,7 +108,8 @@ def _check_source(config, data, source, pairs):
     return src, paired
 
 
-def _train(data, labels, config, callback, stop, preview_every, preview_n, source=None, pairs=None) -> DiffusionModel:
+def _train(data, labels, config, callback, stop, preview_every, preview_n, source=None, pairs=None,
+           teacher=None) -> DiffusionModel:
     gen = torch.Generator().manual_seed(config.seed)
     box = (float(data[:, 0].min()), float(data[:, 0].max()), float(data[:, 1].min()), float(data[:, 1].max()))
     with torch.random.fork_rng():  # seeded initial weights without touching the caller's global RNG
@@ -114,6 +122,8 @@ def _train(data, labels, config, callback, stop, preview_every, preview_n, sourc
     started = time.perf_counter()
     n, bs = data.shape[0], config.batch_size
     recent: list[float] = []
+    flow_loss = OBJECTIVES[config.objective].loss  # a flow map's own loss (core/flow_losses.py), or None
+    teacher_v = None if teacher is None else teacher.velocity
 
     def draw():
         rows = torch.randint(0, n, (bs,), generator=gen)
@@ -135,13 +145,11 @@ def _train(data, labels, config, callback, stop, preview_every, preview_n, sourc
             for group in opt.param_groups:
                 group["lr"] = _lr_at(config, step)
             rows, x0, eps = next(batches)
-            t = T_MIN + (1 - T_MIN) * torch.rand(bs, 1, generator=gen)
-            x_t = sched.alpha(t) * x0 + sched.sigma(t) * eps
-            label = None
-            if labels is not None:  # some labels become "no class" (index `classes`): the unconditional model
-                drop = torch.rand(bs, generator=gen) < config.label_dropout
-                label = torch.where(drop, config.classes, labels[rows])
-            loss = ((net(x_t, t, label) - training_target(config.objective, x0, eps, t, sched)) ** 2).mean()
+            if flow_loss is not None:
+                batch = FlowBatch(x0, eps, gen, (step - 1) / config.steps, teacher_v)
+                loss = flow_loss(net, batch)
+            else:
+                loss = _regression_loss(net, sched, config, x0, eps, labels, rows, gen, bs)
             value = float(loss.detach())
             if not math.isfinite(value) or value > _DIVERGED_LOSS:
                 net.load_state_dict(good_state)
@@ -174,6 +182,17 @@ def _train(data, labels, config, callback, stop, preview_every, preview_n, sourc
     if not _finite(net):  # a NaN weight slipped in after the last checkpoint
         net.load_state_dict(good_state)
     return model
+
+
+def _regression_loss(net, sched, config, x0, eps, labels, rows, gen, bs) -> torch.Tensor:
+    """The ordinary objectives' loss: |net(x_t, t) - target|² at t ~ U(T_MIN, 1)."""
+    t = T_MIN + (1 - T_MIN) * torch.rand(bs, 1, generator=gen)
+    x_t = sched.alpha(t) * x0 + sched.sigma(t) * eps
+    label = None
+    if labels is not None:  # some labels become "no class" (index `classes`): the unconditional model
+        drop = torch.rand(bs, generator=gen) < config.label_dropout
+        label = torch.where(drop, config.classes, labels[rows])
+    return ((net(x_t, t, label) - training_target(config.objective, x0, eps, t, sched)) ** 2).mean()
 
 
 def _lr_at(config: TrainConfig, step: int) -> float:

@@ -49,7 +49,7 @@ def test_switch_dataset_train_and_stop(page, app_server, artifacts_dir):
     n_before = wait_for(lambda: len(_source_column(page, "losses", "step") or []), 10, "the first loss points")
     page.wait_for_timeout(700)
     stop.click()
-    wait_for(lambda: train.is_enabled(), 3, "Train to come back after Stop")
+    wait_for(lambda: train.is_enabled(), 10, "Train to come back after Stop")  # 5000 steps take ~40 s
     n_after = len(_source_column(page, "losses", "step"))
     assert n_after > n_before > 0, "the loss curve did not grow while training"
     assert "stopped after" in _status(page)

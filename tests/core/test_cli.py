@@ -127,3 +127,21 @@ def test_serve_stays_the_default_command():
     assert args.func is _cmd_serve and args.port == 5006
     args = build_parser().parse_args(["serve", "--port", "7000", "--no-show"])
     assert args.func is _cmd_serve and args.port == 7000 and args.show is False
+
+
+def test_a_flow_map_trains_distils_and_samples_with_its_own_jumps(trained, tmp_path, capsys):
+    mf = tmp_path / "mf"
+    assert main(["train", "--objective", "meanflow", "--steps", "20", "--width", "16", "--out", str(mf)]) == 0
+    assert dx.load(mf).flow_map
+    assert main(["distil", str(trained), "--method", "shortcut", "--steps", "20", "--out", str(tmp_path / "sc")]) == 0
+    student = dx.load(tmp_path / "sc")
+    assert student.objective == "shortcut" and student.config.width == 32  # the teacher's network
+    capsys.readouterr()
+    assert main(["sample", str(tmp_path / "sc"), "--steps", "2", "--n", "50"]) == 0  # no --sampler: the model's own
+    assert "Jump, 2 steps" in capsys.readouterr().err
+    assert main(["sample", str(trained), "--n", "50", "--steps", "3"]) == 0  # an ordinary model: Heun, as before
+    assert "Heun, 3 steps" in capsys.readouterr().err
+    assert main(["distil", str(trained), "--method", "progressive", "--out", str(tmp_path / "x")]) == 2
+    assert "unknown distillation method 'progressive'" in capsys.readouterr().err
+    assert main(["sample", str(trained), "--sampler", "jump", "--n", "5"]) == 2
+    assert "jump sampler needs a flow map" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from explorer.core.errors import ExplorerError
 from explorer.core.objectives import OBJECTIVES
 from explorer.core.schedules import SCHEDULES
 
-PAIRS = [(o, s) for o in OBJECTIVES for s in SCHEDULES if not (o == "v" and s == "rectified")]
+PAIRS = [(o, s) for o in OBJECTIVES for s in SCHEDULES if OBJECTIVES[o].supports(s)]
 
 
 @pytest.fixture(scope="module")

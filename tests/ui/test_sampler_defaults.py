@@ -44,3 +44,14 @@ def test_a_link_that_names_the_steps_or_grid_keeps_them(state):
     assert (state.sample_steps, state.grid) == (SAMPLERS["dpmpp2m"].default_steps, "karras")
     assert apply_setup(state, "?sampler=sde") == []  # a link with the sampler only: its defaults
     assert (state.sample_steps, state.grid) == (SAMPLERS["sde"].default_steps, SAMPLERS["sde"].default_grid)
+
+
+def test_the_jump_sampler_on_a_model_without_a_map_says_so_and_keeps_the_run(state):
+    """The Sampler select offers every registered sampler; "jump" needs a flow map (docs/flow_maps.md): an ordinary
+    model gets a clear message (a notification) and keeps its last good run; another sampler runs again."""
+    good = state.run
+    state.sampler = "jump"
+    assert "jump sampler needs a flow map" in state.error and "choose another sampler" in state.error
+    assert state.run is good and state.run.sampler == "heun"
+    state.sampler = "euler"
+    assert state.run is not good and state.run.sampler == "euler"

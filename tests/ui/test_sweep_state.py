@@ -9,9 +9,9 @@ import pytest
 
 from explorer.core.metrics import energy_distance, quality
 from explorer.core.samplers import SamplingSettings, sample
-from explorer.core.solvers import SAMPLERS
 from explorer.core.timegrids import TIME_GRIDS
 from explorer.core.verdict import LEARNED_EXCESS, NOISE_BAND, VERDICTS, describe
+from explorer.studies.sweeps import runnable
 from explorer.ui.session import sweep_state
 from explorer.ui.session.state import ExplorerState
 from explorer.ui.session.sweep_state import SweepState
@@ -31,7 +31,8 @@ def test_the_sweep_judges_every_run_as_the_dashboard_does():
     assert sw.start() and sw.running
     _finish(sw)
     net, exact = sw.result["network"], sw.result["oracle"]
-    assert {(p.sampler, p.grid) for p in net.points} == {(s, g) for s in SAMPLERS for g in TIME_GRIDS}
+    assert {(p.sampler, p.grid) for p in net.points} == {(s, g) for s in runnable(state.model) for g in TIME_GRIDS}
+    assert "jump" not in runnable(state.model)  # the jump sampler runs flow maps only
     assert exact is not None and len(exact.points) == len(net.points)
     # each run carries the library's verdict on its samples, the same numbers the dashboard's line would show
     fresh = state.reference()
@@ -67,7 +68,7 @@ def test_the_view_draws_a_line_per_sampler_and_grid():
     assert view.sweep.start()
     _finish(view.sweep)
     lines, pts = view._lines.data, view._points.data
-    assert len(lines["xs"]) == len(SAMPLERS) * len(TIME_GRIDS)
+    assert len(lines["xs"]) == len(runnable(view.state.model)) * len(TIME_GRIDS)
     assert len(pts["x"]) == len(view.sweep.result["network"].points)
     m = view._store.data["m"][0]
     assert m == 300 and len(view._store.data["x"][0]) == m * len(pts["x"])

@@ -160,6 +160,8 @@ class Explorer(StateView):
         player = self.main_view.player  # the plot keeps its state and picture over a tab round trip
         player.tab_shown() if shown == EXPLORE else player.tab_hidden()
         if shown != EXPLORE:
+            if self.state.model is None:
+                self.state.awaiting_model()  # a tab opened before the model is in says it is loading
             self.view(shown)
         for spec in self._tab_specs:
             if spec.active is not None and spec.name in self._views:

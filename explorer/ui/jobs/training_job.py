@@ -16,9 +16,15 @@ import numpy as np
 from explorer.core.errors import ExplorerError
 from explorer.serve.runtime import use_thread_policy
 from explorer.training.config import TrainConfig
-from explorer.training.training import train
 from explorer.ui.jobs.runner import Job, JobNews
 from explorer.ui.jobs.training_slots import Ticket
+
+
+def train(*args, **kwargs):
+    """explorer.training.training.train, imported by the first run (it needs torch; the first page does not)."""
+    from explorer.training.training import train as run
+
+    return run(*args, **kwargs)
 
 
 @dataclass

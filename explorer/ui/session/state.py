@@ -32,6 +32,7 @@ from explorer.ui.jobs.training_job import DistilWork
 from explorer.ui.plot.layers import bind_layers
 from explorer.ui.session import flow_maps
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
+from explorer.ui.session.first_run import FirstRun
 from explorer.ui.session.flow_maps import DISTIL_METHOD, Lineage, distil_problem, flow_map_refusal
 from explorer.ui.session.pair_notes import PairNotes, model_note
 from explorer.ui.session.part import compose, make_parts, mirror
@@ -64,7 +65,9 @@ class ExplorerState(param.Parameterized):
     unusable_samplers = param.Dict(default={}, doc="{sampler: why it cannot run the shown model} (the registry's "
                                                    "SamplerSpec.supports: 'jump' for a velocity model).")
 
-    def __init__(self, **params):
+    def __init__(self, model_later: bool = False, **params):
+        """`model_later`: until a model has loaded in this process, open on the pretrained model's shipped run
+        and load the model in the background (first_run.py; the served page)."""
         parts = make_parts(type(self), params)
         super().__init__(**parts, **params)
         mirror(self)  # before anything else watches the state (part.py)
@@ -75,6 +78,7 @@ class ExplorerState(param.Parameterized):
         self._reference = Reference()  # a fresh draw of a built-in set, for the quality numbers
         self._link_names: tuple = ()  # the settings a link is setting now (url_state): kept as the link says
         self._pair_notes = PairNotes()  # the status line about the objective/schedule pair
+        self.first_run = FirstRun(self) if model_later else None  # the model on its way (first_run.py)
         setup, sampling = self.setup, self.sampling
         setup.param.watch(self._load_dataset, ["dataset", "train_points"])
         setup.param.watch(self._check_pair, ["objective", "schedule"])
@@ -106,7 +110,8 @@ class ExplorerState(param.Parameterized):
         self.param.update(data=data, labels=labels, class_names=datasets.class_names(setup.dataset))
         if setup.dataset in available() and not self.training_progress.training \
                 and self.model_dataset != setup.dataset:
-            self.use_model(load_pretrained(setup.dataset), pretrained=setup.dataset)
+            if self.first_run is None or not self.first_run.show(setup.dataset):
+                self.use_model(load_pretrained(setup.dataset), pretrained=setup.dataset)
             self.status = f"Loaded the pretrained {setup.dataset} model. Press Train to learn it yourself."
 
     @property
@@ -183,6 +188,8 @@ class ExplorerState(param.Parameterized):
     def start_reflow(self) -> bool:
         """Retrain on the shown model's own (noise, sample) pairs (explorer/studies/straight.py): straighter paths."""
         model = self.model
+        if model is None and self.awaiting_model():
+            return False
         if self.training_progress.training or model is None:
             self.status = "Press Stop first." if self.training_progress.training else "There is no model to reflow yet."
             return False
@@ -256,6 +263,15 @@ class ExplorerState(param.Parameterized):
         self.training_progress.reset()
         self.model = model
 
+    def awaiting_model(self) -> bool:
+        """True while the shown pretrained model is still loading (first_run.py): then also says so on the status
+        line and makes sure it is coming; what needs it happens when it is in. (Before the page is drawn it is
+        loaded now: False.)"""
+        if self.first_run is None or self.first_run.awaiting is None:
+            return False
+        self.first_run.wait()
+        return self.first_run.awaiting is not None
+
     def shutdown(self) -> None:
         """Stop every job of the session and join its thread (session closed)."""
         self.jobs.stop_all()
@@ -309,7 +325,8 @@ class ExplorerState(param.Parameterized):
         same = list(self.class_names) == list(getattr(self.model, "class_names", []))  # the data's classes?
         asked = sampling.sample_labels(self.model, self.labels if same else None, sampling.n_samples)
         denoiser = self.denoiser(asked)
-        if denoiser is None:
+        waiting = denoiser is None and self.first_run is not None and self.first_run.awaiting is not None
+        if denoiser is None and not waiting:
             return
         self.run_labels = asked  # the class each sample asked for (colours), or None
         settings = sampling.settings()
@@ -320,11 +337,14 @@ class ExplorerState(param.Parameterized):
         # A pretrained model's runs are the same in every session: made once per process (the page opens on one).
         pretrained = self.model_dataset is not None and self.setup.dataset == self.model_dataset \
             and self.data is not None
-        shared = (self.model_dataset, len(self.data), settings, sampling.n_samples, sampling.sample_seed) \
-            if pretrained and denoiser is self.model else None
+        shared = self._shared_key(settings) if pretrained and (denoiser is self.model and not waiting or
+                                                               waiting and not sampling.use_oracle) else None
         if shared in _SHARED_RUNS:
             _SHARED_RUNS.move_to_end(shared)
             run, quality_now = _SHARED_RUNS[shared]
+        elif waiting:  # the model is loading: this run comes when it is in (its watcher recomputes)
+            self.awaiting_model()
+            return
         else:
             try:
                 run = sample(denoiser, n=sampling.n_samples, seed=sampling.sample_seed, settings=settings)
@@ -345,6 +365,15 @@ class ExplorerState(param.Parameterized):
             frame = int(np.abs(run.times - t).argmin())
         self.param.update(frame=frame, run=run)  # together: a watcher never sees a frame of one run with the other
         self.quality = dict(quality_now)
+
+    def _shared_key(self, settings) -> tuple:
+        sampling = self.sampling
+        return self.model_dataset, len(self.data), settings, sampling.n_samples, sampling.sample_seed
+
+    def share_run(self, run, quality: dict) -> None:
+        """Keep `run` (of the pretrained model of `model_dataset`, with its `quality`) as this process's shared run
+        for the current settings: the shipped run file's (first_run.py)."""
+        _SHARED_RUNS[self._shared_key(run.settings)] = (run, dict(quality))
 
     def denoiser(self, labels=None):
         """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule

@@ -1,18 +1,23 @@
 """How fast the dashboard's main view is, in figures (no asserts): ``python bench/bench_app.py``.
 
-1. Start-up: from launching ``panel serve explorer/serve/app.py`` to the first animated frame in headless Chromium
-   (the browser is started beforehand; its own start-up is not the app's), then page open to first frame on
-   the warm server; the same for Panel's floor, a one-figure page in the same template.
+1. Start-up, the app and Panel's floor (a one-figure page in the same template) in turn, ``--rounds`` times each
+   (default 3), so both see the same load: from launching ``panel serve ... --warm`` to the first drawn plot in
+   headless Chromium (the browser is started beforehand; its own start-up is not the app's), then page open to
+   first plot, for the first visitor and on the warm server (median of 3); and the app's ratio to the floor.
+   ``--panel-options`` adds the app served with Panel's ``--reuse-sessions`` and ``--global-loading-spinner``
+   (each alone), alternated with the others.
 2. A sampler change on the server, in-process: ExplorerState.recompute (the new run) + frames.pack_run (what
    the page receives), median of several, with the optional layers off and on.
 3. Playback in the browser: redraws of the samples per second (window.__explorer_frames, counted by the
    view's own JS) and painted frames per second (requestAnimationFrame), with 2000 samples, WebGL and
    canvas; plus the server's CPU use while the page plays (it only hears the Player's ~12 steps a second).
 
-Targets: start-up <= 3 s, sampler change <= 250 ms, playback >= 55 fps.
+``--startup-only`` prints section 1 alone. Targets: start-up <= 1.3x and page open <= 1.2x of Panel's floor,
+sampler change <= 250 ms, playback >= 55 fps.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import statistics
@@ -36,7 +41,7 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(script: Path) -> tuple[subprocess.Popen, str, float]:
+def _serve(script: Path, options: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str, float]:
     """Start ``panel serve script``; returns (process, app url, seconds until it served a static file). Polling a
     static file, not the app, leaves the browser's visit as the first session. --warm (as .ci/serve and the CLI
     serve) runs the app once before the server answers, so the imports are paid before any visitor arrives."""
@@ -45,7 +50,7 @@ def _serve(script: Path) -> tuple[subprocess.Popen, str, float]:
     probe = f"http://127.0.0.1:{port}/static/js/bokeh.min.js"
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(script), "--warm", "--port", str(port),
-                             "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}"],
+                             "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}", *options],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
     while True:
@@ -93,18 +98,47 @@ def _first_frame(browser, url: str) -> float:
     return seconds
 
 
-def bench_startup(browser, script: Path) -> dict:
+STARTUP_ROWS = ("serve start to first plot", "page open to first plot, first visitor",
+                "page open to first plot, warm server (median of 3)", "server answers (static file)")
+
+
+def bench_startup(browser, script: Path, options: tuple[str, ...] = ()) -> dict:
     t0 = time.perf_counter()
-    proc, url, up = _serve(script)
+    proc, url, up = _serve(script, options)
     try:
         first = _first_frame(browser, url)
         t2 = time.perf_counter()
         warm = statistics.median(_first_frame(browser, url) for _ in range(3))
     finally:
         _stop(proc)
-    return {"server answers (static file)": up, "serve start to first animated frame": t2 - t0,
-            "page open to first animated frame, first visitor": first,
-            "page open to first animated frame, warm server (median of 3)": warm}
+    return dict(zip(STARTUP_ROWS, (t2 - t0, first, warm, up), strict=True))
+
+
+def startup_table(browser, floor_app: Path, rounds: int, panel_options: bool) -> None:
+    """Section 1: every variant once per round, in turn; medians, ranges and the ratios to the floor's medians."""
+    app = REPO / "explorer" / "serve" / "app.py"
+    variants = {"app": (app, ()), "floor": (floor_app, ())}
+    if panel_options:
+        variants["app --reuse-sessions"] = (app, ("--reuse-sessions",))
+        variants["app --global-loading-spinner"] = (app, ("--global-loading-spinner",))
+    runs: dict[str, list[dict]] = {k: [] for k in variants}
+    for r in range(rounds):
+        for name, (script, options) in variants.items():
+            runs[name].append(bench_startup(browser, script, options))
+            print(f"  round {r + 1} {name:<30}" + "  ".join(f"{runs[name][-1][k]:5.2f}" for k in STARTUP_ROWS),
+                  flush=True)
+    floor = {k: statistics.median(x[k] for x in runs["floor"]) for k in STARTUP_ROWS}
+    print(f"\n{'start-up, s: median [min-max] over ' + str(rounds) + ' rounds':<52}" + "".join(
+        f"{k:>34}" for k in variants))
+    for k in STARTUP_ROWS:
+        cells = []
+        for name in variants:
+            xs = [x[k] for x in runs[name]]
+            med = statistics.median(xs)
+            ratio = f" {med / floor[k]:4.2f}x" if name != "floor" else " " * 6
+            cells.append(f"{med:6.2f} [{min(xs):.2f}-{max(xs):.2f}]{ratio}")
+        print(f"  {k:<50}" + "".join(f"{c:>34}" for c in cells))
+    print("  goals: serve start to first plot <= 1.3x the floor, page open to first plot <= 1.2x (warm server)\n")
 
 
 def bench_sampler_change() -> list[tuple[str, float, int]]:
@@ -174,31 +208,35 @@ def bench_playback(browser, backend: str, n: int = 2000, seconds: float = 3.0) -
 def main():
     from playwright.sync_api import sync_playwright
 
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3, help="start-up rounds, each variant once per round")
+    ap.add_argument("--startup-only", action="store_true", help="only the start-up table")
+    ap.add_argument("--panel-options", action="store_true",
+                    help="also the app with --reuse-sessions and with --global-loading-spinner")
+    args = ap.parse_args()
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (other work slows every figure below)\n")
-    rows = bench_sampler_change()
-    print(f"{'server-side, in-process (median of ' + str(REPEATS) + ')':<58}{'ms':>8}{'payload kB':>12}")
-    for label, sec, size in rows:
-        print(f"  {label:<56}{1000 * sec:>8.1f}" + (f"{size / 1e3:>12.0f}" if size else f"{'-':>12}"))
-    print("  target <= 250 ms for a sampler change with the view attached (heun is the default and slowest)\n")
+    if not args.startup_only:
+        rows = bench_sampler_change()
+        print(f"{'server-side, in-process (median of ' + str(REPEATS) + ')':<58}{'ms':>8}{'payload kB':>12}")
+        for label, sec, size in rows:
+            print(f"  {label:<56}{1000 * sec:>8.1f}" + (f"{size / 1e3:>12.0f}" if size else f"{'-':>12}"))
+        print("  target <= 250 ms for a sampler change with the view attached (heun is the default and slowest)\n")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
         with tempfile.TemporaryDirectory() as tmp:
             floor_app = Path(tmp) / "floor.py"
             floor_app.write_text(FLOOR_APP)
-            rows = {"explorer/serve/app.py": bench_startup(browser, REPO / "explorer" / "serve" / "app.py"),
-                    "Panel's floor (one figure)": bench_startup(browser, floor_app)}
-        print(f"{'start-up, s':<64}" + "".join(f"{k:>28}" for k in rows))
-        for k in rows["explorer/serve/app.py"]:
-            print(f"  {k:<62}" + "".join(f"{r[k]:>28.2f}" for r in rows.values()))
-        print("  targets: <= 3 s from serve start to first frame, <= 1.5 s page open to first frame (warm)\n")
-        print(f"{'playback, 2000 samples, 3 s':<30}{'redraws/s':>10}{'painted/s':>10}{'JS ms':>8}{'server CPU':>11}")
-        for backend in ("webgl", "canvas"):
-            r = bench_playback(browser, backend)
-            print(f"  {backend:<28}{r['redraws/s']:>10.1f}{r['painted/s']:>10.1f}{r['js ms/redraw']:>8.2f}"
-                  f"{r['server cpu %']:>10.0f}%")
-        print("  target >= 55 redraws/s (one per animation frame; the Player itself steps ~12 times a second)\n"
-              "  headless Chromium runs WebGL in software (SwiftShader) here: a GPU machine paints far faster")
+            startup_table(browser, floor_app, args.rounds, args.panel_options)
+        if not args.startup_only:
+            print(f"{'playback, 2000 samples, 3 s':<30}{'redraws/s':>10}{'painted/s':>10}{'JS ms':>8}"
+                  f"{'server CPU':>11}")
+            for backend in ("webgl", "canvas"):
+                r = bench_playback(browser, backend)
+                print(f"  {backend:<28}{r['redraws/s']:>10.1f}{r['painted/s']:>10.1f}{r['js ms/redraw']:>8.2f}"
+                      f"{r['server cpu %']:>10.0f}%")
+            print("  target >= 55 redraws/s (one per animation frame; the Player itself steps ~12 times a second)"
+                  "\n  headless Chromium runs WebGL in software (SwiftShader) here: a GPU machine paints far faster")
         browser.close()
 
 

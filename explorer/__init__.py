@@ -11,26 +11,34 @@
 Time runs from t = 0 (data) to t = 1 (noise): x_t = alpha(t) x0 + sigma(t) eps.
 """
 from explorer import _moved
-from explorer.core import density, metrics
-from explorer.core.denoisers import Denoiser, GaussianDenoiser, OracleDenoiser
-from explorer.core.errors import ExplorerError
-from explorer.core.flow_maps import GaussianFlowMap, map_error, ode_map
-from explorer.core.objectives import OBJECTIVES, ObjectiveSpec
-from explorer.core.registry import Knob
-from explorer.core.samplers import SampleRun, SamplingSettings, sample
-from explorer.core.schedules import SCHEDULES, Schedule, get_schedule
-from explorer.core.solvers import SAMPLERS, SamplerSpec
-from explorer.core.timegrids import TIME_GRIDS, TimeGridSpec
-from explorer.data import datasets
-from explorer.studies.branching import BranchRun, branch
-from explorer.studies.straight import Straightness, reflow, straightness
-from explorer.studies.sweeps import SweepResult, sweep
-from explorer.training.checkpoints import load, save
-from explorer.training.config import TrainConfig
-from explorer.training.distillation import distil
-from explorer.training.model import DiffusionModel
-from explorer.training.pretrained import load_pretrained
-from explorer.training.training import train
+
+# Every public name, and where it lives. They are imported when first asked for (PEP 562's module __getattr__,
+# below), so `import explorer` costs no torch: the dashboard's first page is served before torch is imported
+# (docs/performance.md#first-page). `dx.sample`, `from explorer import train` and `dir(dx)` work as before.
+_LAZY = {
+    "density": "explorer.core.density", "metrics": "explorer.core.metrics", "datasets": "explorer.data.datasets",
+    **dict.fromkeys(("Denoiser", "GaussianDenoiser", "OracleDenoiser"), "explorer.core.denoisers"),
+    "ExplorerError": "explorer.core.errors",
+    **dict.fromkeys(("OBJECTIVES", "ObjectiveSpec"), "explorer.core.objectives"),
+    "Knob": "explorer.core.registry",
+    **dict.fromkeys(("SampleRun", "SamplingSettings", "sample"), "explorer.core.samplers"),
+    **dict.fromkeys(("SCHEDULES", "Schedule", "get_schedule"), "explorer.core.schedules"),
+    **dict.fromkeys(("SAMPLERS", "SamplerSpec"), "explorer.core.solvers"),
+    **dict.fromkeys(("TIME_GRIDS", "TimeGridSpec"), "explorer.core.timegrids"),
+    **dict.fromkeys(("BranchRun", "branch"), "explorer.studies.branching"),
+    **dict.fromkeys(("Straightness", "reflow", "straightness"), "explorer.studies.straight"),
+    **dict.fromkeys(("SweepResult", "sweep"), "explorer.studies.sweeps"),
+    **dict.fromkeys(("load", "save"), "explorer.training.checkpoints"),
+    "TrainConfig": "explorer.training.config",
+    "DiffusionModel": "explorer.training.model",
+    "distil": "explorer.training.distillation",
+    **dict.fromkeys(("GaussianFlowMap", "map_error", "ode_map"), "explorer.core.flow_maps"),
+    "load_pretrained": "explorer.training.pretrained",
+    "train": "explorer.training.training",
+    "Explorer": "explorer.ui.explorer",  # the dashboard (Panel)
+    "show": "explorer.tools.html_page",  # a run as an interactive page in a notebook (Bokeh)
+}
+_MODULES = ("density", "metrics", "datasets")  # names that are modules themselves
 
 _moved.install()  # old module paths (explorer.samplers, explorer.ui.state, ...) still import
 
@@ -47,17 +55,17 @@ __all__ = [
 
 
 def __getattr__(name):
-    # The dashboard pulls in Panel; import it only when asked for.
-    if name == "Explorer":
-        from explorer.ui.explorer import Explorer
+    import importlib
 
-        return Explorer
-    if name == "show":  # a run as an interactive page in a notebook (Bokeh, imported only when asked for)
-        from explorer.tools.html_page import show
-
-        return show
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        value = module if name in _MODULES else getattr(module, name)
+        globals()[name] = value  # asked once: a plain attribute from now on
+        return value
     if name in _moved.MOVED:  # `explorer.timegrids`, as before the split into subpackages
-        import importlib
-
         return importlib.import_module(f"explorer.{_moved.MOVED[name]}")
     raise AttributeError(f"module 'explorer' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted({*globals(), *_LAZY})

@@ -18,10 +18,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import torch
 
 from explorer.core.checks import check_int
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 COUPLINGS = ("independent", "ot")
 CHUNK = 32  # points per exact assignment: a batch of 512 is sixteen of them

@@ -10,10 +10,12 @@ which the samplers, the density code and the tests use interchangeably:
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.core.schedules import Schedule, get_schedule
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 _SIGMA_FLOOR = 1e-6
 

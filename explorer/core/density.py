@@ -17,11 +17,13 @@ import math
 import numbers
 
 import numpy as np
-import torch
 
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.core.metrics import _as_points
 from explorer.core.schedules import Schedule, get_schedule
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 _CHUNK = 4096  # points per batch in log_density's ODE solve
 # OpenBLAS runs a matrix product m x k x n on one thread when m k n <= 65536 * 4 (its default).

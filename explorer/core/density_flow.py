@@ -16,12 +16,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from explorer.core.checks import check_int
 from explorer.core.density import _CHUNK, _time, _velocity_and_divergence, _working_dtype
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.core.metrics import _as_points
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 MAX_PROBES = 100_000
 

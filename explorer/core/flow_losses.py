@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
+from explorer.core.lazy_import import lazy_module
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 T_MIN = 1e-3  # as in training: keep t off 0, where sigma = 0
 # The MeanFlow recipe measured at this scale (docs/flow_maps.md#recipe). Half of each batch has r = t (plain flow
@@ -43,8 +45,8 @@ SHORTCUT_LEVELS = 8
 # Consistency: Delta = t * q, q from 1 (the map's x0-regression) down to Q_END over training, geometrically.
 Q_END = 1 / 64
 
-UFn = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
-VFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+UFn = Callable[["torch.Tensor", "torch.Tensor", "torch.Tensor"], "torch.Tensor"]
+VFn = Callable[["torch.Tensor", "torch.Tensor"], "torch.Tensor"]
 
 
 @dataclass

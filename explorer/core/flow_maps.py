@@ -12,11 +12,13 @@ A flow map X(x, t -> r) moves a point from time t to r <= t along the probabilit
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from explorer.core.checks import check_float, check_int
 from explorer.core.denoisers import Denoiser, GaussianDenoiser
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 # Heun steps per unit time for ode_map: 1000 for an exact denoiser (float64: 2e-6 from the Gaussian map, 1e-5 at 400,
 # tests/core/test_flow_maps.py), 200 for a network (float32, and its own error is far larger than the solver's).

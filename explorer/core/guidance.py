@@ -14,12 +14,14 @@ objective works with guidance. The exact references use OracleDenoiser(points, s
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from explorer.core.checks import check_float
 from explorer.core.denoisers import Denoiser
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.core.registry import Knob
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 MAX_GUIDANCE = 10.0
 # The guidance scale w, as the dashboard's slider, the address bar and the sweeps take it: one range.

@@ -13,11 +13,14 @@ import math
 import numbers
 
 import numpy as np
-from scipy.spatial.distance import cdist
 
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.core.verdict import judge
 from explorer.data.datasets import validate
+
+# scipy's distances, imported at first use: the first page shows shipped figures (core/lazy_import.py)
+distance = lazy_module("scipy.spatial.distance", globals())
 
 # Pairwise distances are formed this many at a time (float64: 8 bytes each, a few temporaries),
 # so 5000 x 5000 sets need ~20 MB at the peak instead of 600 MB for the full matrices.
@@ -45,7 +48,7 @@ def _mean_distance(a: np.ndarray, b: np.ndarray) -> float:
     rows = max(1, _CHUNK_PAIRS // len(b))
     total = 0.0
     for i in range(0, len(a), rows):
-        total += float(cdist(a[i : i + rows], b).sum())
+        total += float(distance.cdist(a[i : i + rows], b).sum())
     return total / (len(a) * len(b))
 
 

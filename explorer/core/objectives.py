@@ -15,17 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
-
 from explorer.core import flow_losses
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.core.registry import Registry
 from explorer.core.schedules import SCHEDULES, Schedule, get_schedule
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 # Denominators are clamped here: alpha -> 0 at t = 1 (cosine, rectified), sigma -> 0 at t = 0.
 _FLOOR = 1e-4
 
-Pair = tuple[torch.Tensor, torch.Tensor]
+Pair = "tuple[torch.Tensor, torch.Tensor]"  # (x0_hat, eps_hat); a string: torch is imported at first use
 
 
 @dataclass(frozen=True)

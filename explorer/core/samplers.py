@@ -12,15 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import torch
 
 from explorer.core.checks import check_float, check_int
 from explorer.core.denoisers import Denoiser
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.core.registry import Knob
 from explorer.core.solvers import SAMPLERS, SamplerSpec, StepContext, land
 from explorer.core.timegrids import TIME_GRIDS, make_grid
 from explorer.serve.runtime import cpu_settings
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 MAX_STEPS = 1000
 MAX_POINTS = 50_000

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
-import torch
-
+from explorer.core.lazy_import import lazy_module
 from explorer.core.registry import Registry
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 # DDPM's discrete beta_i = 1e-4 ... 0.02 over T = 1000 steps, made continuous in t:
 # beta(t) = T * (beta_min + t * (beta_max - beta_min)), so int_0^1 beta = 10.05, alpha(1) = 0.0066.

@@ -25,10 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import torch
-
 from explorer.core.denoisers import Denoiser
+from explorer.core.lazy_import import lazy_module
 from explorer.core.registry import Knob, Registry
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 
 @dataclass
@@ -50,7 +51,7 @@ class StepContext:
         return torch.randn(x.shape, generator=self.gen, dtype=x.dtype)
 
 
-Step = Callable[[StepContext, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+Step = Callable[[StepContext, "torch.Tensor", "torch.Tensor", "torch.Tensor"], "tuple[torch.Tensor, torch.Tensor]"]
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ polyline's points moves at the field's local speed (docs/parameterisation.md#str
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from explorer.core.checks import check_int
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.serve.runtime import cpu_settings
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 T_EDGE = 1e-3  # the field is evaluated at t clipped into [T_EDGE, 1 - T_EDGE]: both ends are singular
 

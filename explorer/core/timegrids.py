@@ -18,10 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
+from explorer.core.lazy_import import lazy_module
 from explorer.core.registry import Registry
 from explorer.core.schedules import Schedule, get_schedule
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 SIGMA_MAX, SIGMA_MIN = 80.0, 0.002  # the range of s = sigma/alpha the spaced grids cover
 RHO = 7.0

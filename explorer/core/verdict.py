@@ -36,8 +36,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.spatial import cKDTree
-from scipy.spatial.distance import cdist
+
+from explorer.core.lazy_import import lazy_module
+
+# scipy's, imported at first use: the first page shows shipped figures (core/lazy_import.py)
+spatial = lazy_module("scipy.spatial", globals())
+distance = lazy_module("scipy.spatial.distance", globals())
 
 # "Generalises" up to this excess over a fresh draw (ratio 3): the models the project calls good read 1-2,
 # a half-trained blurred one ~4, Gaussian noise 20-200 (docs/parameterisation.md#quality).
@@ -63,7 +67,7 @@ VERDICTS = ("memorises", "generalises", "not learned")
 def mean_distance(a: np.ndarray, b: np.ndarray) -> float:
     """E|X - Y| over all len(a) x len(b) pairs, diagonal included, formed a chunk of rows at a time."""
     rows = max(1, _CHUNK_PAIRS // len(b))
-    return float(sum(cdist(a[i: i + rows], b).sum() for i in range(0, len(a), rows))) / (len(a) * len(b))
+    return float(sum(distance.cdist(a[i: i + rows], b).sum() for i in range(0, len(a), rows))) / (len(a) * len(b))
 
 
 def unbiased(ab: float, aa: float, bb: float, n: int, m: int) -> float:
@@ -87,7 +91,7 @@ def spread(reference: np.ndarray, seed: int = 0) -> tuple[float, float]:
     if len(ref) > NOISE_POINTS:
         ref = ref[np.random.default_rng(seed).choice(len(ref), NOISE_POINTS, replace=False)]
     k = len(ref)
-    d = cdist(ref, ref)
+    d = distance.cdist(ref, ref)
     mean_pair = float(d.sum()) / (k * (k - 1))
     row = d.mean(axis=1)
     centred = d - row[:, None] - row[None, :] + row.mean()
@@ -96,7 +100,7 @@ def spread(reference: np.ndarray, seed: int = 0) -> tuple[float, float]:
 
 def copied_share(samples: np.ndarray, training: np.ndarray) -> float:
     """The share of samples nearer to their nearest training point t than ON_POINT x t's nearest-neighbour distance."""
-    tree = cKDTree(training)
+    tree = spatial.cKDTree(training)
     own, _ = tree.query(training, k=2)
     gap = own[:, 1]  # each training point's distance to its nearest other training point
     dist, idx = tree.query(samples, k=1)
@@ -121,7 +125,7 @@ def larger_p(a: np.ndarray, b: np.ndarray) -> float:
     return 0.5 * math.erfc(z / math.sqrt(2))
 
 
-def nearest_distances(points: np.ndarray, tree: cKDTree, own: bool = False) -> np.ndarray:
+def nearest_distances(points: np.ndarray, tree: spatial.cKDTree, own: bool = False) -> np.ndarray:
     """Each point's distance to its nearest point in `tree`; with `own` (the points are the tree's), to its nearest
     *other* point (the distance a new point drawn beside N - 1 others would have)."""
     dist, _ = tree.query(points, k=2 if own else 1)
@@ -143,7 +147,7 @@ class Yardstick:
         if self.usable:
             self.mean_pair, self.null_sd = spread(self.ref)
             self._self_mean = None
-            self.tree = cKDTree(self.training)
+            self.tree = spatial.cKDTree(self.training)
             self.ref_nearest = nearest_distances(self.ref, self.tree, own=self.fresh is None)
 
     @property

@@ -19,16 +19,16 @@ from explorer.ui import compat
 from explorer.ui.compat import quick_build
 from explorer.ui.explorer import TITLE, Explorer
 from explorer.ui.lazy import after_first_paint, lazy_card
+from explorer.ui.session.state import ExplorerState
 from explorer.ui.session.url_state import follow_in_address_bar, replace_keys, sync_url
 from explorer.ui.views.export_view import ExportView
 from explorer.ui.views.lessons_view import LessonsView
 
 pn.extension(notifications=True)
 # One torch thread per session: faster on a busy 2-core machine and fair when several sessions train (runtime.py).
-use_thread_policy()
-# Torch's first optimiser costs ~1 s of lazy imports, scipy's blur and assignment ~0.35 s: paid in the background
-# once the server is up, not on the first Train, nor before the first page (runtime.py).
-warm_up_soon()
+# The first page is served without torch (docs/performance.md#first-page): then its session sets it once its model
+# is in (ui/session/first_run.py).
+use_thread_policy(if_imported=True)
 # The imports' objects, frozen before the first session: the collector stops walking them (runtime.py).
 freeze_imports()
 # The uses of Panel's and Bokeh's internals that the installed versions were tested with; among them Bokeh's
@@ -163,9 +163,27 @@ def open_lesson_from_link(card: pn.Card, lessons: list) -> None:
         card.collapsed = True
 
 
+def after_drawn(explorer: Explorer) -> None:
+    """Once the page is drawn and its controls sent: load the pretrained model in the background (the first paint
+    showed its shipped run, ui/session/first_run.py), and, once per process, import torch's optimiser and what
+    else the first page did without (runtime.warm_up_soon). Outside a server nothing is started."""
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return
+
+    def start():
+        explorer.state.first_run.fetch()
+        warm_up_soon(WARM_UP_AFTER_S)
+
+    doc.add_next_tick_callback(start)  # after this callback's patch (the controls) has gone
+
+
+WARM_UP_AFTER_S = 3.0  # after the first page is drawn: the model's own import goes first
+
+
 def create_app() -> pn.template.FastListTemplate:
     """A fresh dashboard for one session."""
-    explorer = Explorer().start()
+    explorer = Explorer(state=ExplorerState(model_later=True)).start()
     # The rarely opened cards are built when first opened (lazy.py): a new session sends less.
     export = lazy_card("Export & share", lambda: ExportView(state=explorer.state), sizing_mode="stretch_width",
                        margin=(10, 5))
@@ -182,13 +200,18 @@ def create_app() -> pn.template.FastListTemplate:
         sync_url(explorer.state)
         open_lesson_from_link(lessons_card, lessons)
     compat.name_checkboxes(pn.state.curdoc)  # checkboxes named by their labels, which toggle them
+
+    def sidebar() -> list:
+        after_drawn(explorer)
+        return [how_to, lessons_card, explorer.controls, export]
+
     dark = theme_from_link() == "dark"  # Panel's template reads ?theme= too
     return pn.template.FastListTemplate(
         title=TITLE,
         header=[theme_switch(dark, explorer.tabs, explorer.training_view._plots, explorer._draw_area)],
         # One root, drawn after the plot: the plot is what a newcomer (and a class opening the link at once) sees
         # first; the controls follow once the page is drawn, ~0.2 s later on a quiet server (lazy.py).
-        sidebar=[after_first_paint(lambda: [how_to, lessons_card, explorer.controls, export],
+        sidebar=[after_first_paint(sidebar,
                                    "*Loading the controls…*", sizing_mode="stretch_width", margin=0)],
         main=[explorer.main],
         main_layout=None,  # no card around the main area: its padding pushed the plot below a laptop's fold

@@ -16,19 +16,26 @@ the calling thread for good: the server at start-up, a training thread, the CLI.
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 from contextlib import contextmanager
 
-import torch
-
+from explorer.core.lazy_import import lazy_module
 from explorer.serve.settings import SETTINGS
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 THREADS = SETTINGS.torch_threads  # 0: torch's own choice
 _local = threading.local()
 
 
-def use_thread_policy() -> None:
-    """torch's intra-op threads for the calling thread: THREADS (one, unless EXPLORER_TORCH_THREADS says)."""
+def use_thread_policy(if_imported: bool = False) -> None:
+    """torch's intra-op threads for the calling thread: THREADS (one, unless EXPLORER_TORCH_THREADS says).
+    `if_imported`: only if torch is imported already. The server's sessions pass it: the first page is served
+    without torch (docs/performance.md#first-page), so the session sets it again once its model has loaded
+    (ui/session/first_run.py); `cpu_settings` applies THREADS inside every train and sample call anyway."""
+    if if_imported and "torch" not in sys.modules:
+        return
     if THREADS > 0 and torch.get_num_threads() != THREADS:
         torch.set_num_threads(THREADS)
 
@@ -75,22 +82,24 @@ def release_memory() -> bool:
 
 
 _frozen = threading.Lock()
-_froze = False
+_froze: set[str] = set()
 
 
-def freeze_imports() -> bool:
+def freeze_imports(what: str = "imports") -> bool:
     """Move every object alive now out of the garbage collector's sight, once per process (gc.freeze); True
     the first time. Call it after the imports and before the first session: the ~320 000 objects of Panel,
     Bokeh and torch are never garbage, yet each full collection walked them all (~0.1 s of the server's
     time, ~0.3 s with a class's sessions open). Only the objects alive at the call are frozen, so a session
-    made later is collected as before (docs/performance.md#sessions)."""
+    made later is collected as before (docs/performance.md#sessions). `what` names the call: the served app
+    freezes once at its first page ("imports", before torch) and once after torch's import ("torch": then the
+    first session's objects alive at that moment are frozen too, once per process)."""
     import gc
 
     global _froze
     with _frozen:
-        if _froze:
+        if what in _froze:
             return False
-        _froze = True
+        _froze.add(what)
     gc.collect()
     gc.freeze()
     return True
@@ -98,22 +107,27 @@ def freeze_imports() -> bool:
 
 _warm = threading.Lock()
 _warmed = False
-# What the first page does without, imported by the warm-up instead of at start-up (~0.35 s of it here): the
-# density layer's blur and the OT coupling's assignment.
-LATER_IMPORTS = ("scipy.ndimage", "scipy.optimize")
+# What the first page does without, imported by the warm-up instead of at start-up: torch itself (the first page
+# shows a shipped run, docs/performance.md#first-page), the quality figures' distances, the density layer's blur
+# and the OT coupling's assignment.
+LATER_IMPORTS = ("torch", "scipy.spatial", "scipy.ndimage", "scipy.optimize")
 
 
 def _warm_up() -> None:
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+    import torch as real_torch  # the session's model job may be importing it too: Python's import lock
+
+    freeze_imports("torch")
+    real_torch.optim.Adam([real_torch.zeros(1, requires_grad=True)])
     for name in LATER_IMPORTS:
         importlib.import_module(name)
 
 
 def warm_up_soon(delay_s: float = 10.0) -> None:
-    """In a background thread `delay_s` from now, once per process: make torch's first optimiser, and import
-    LATER_IMPORTS. The optimiser imports torch._dynamo (~1.2 s here), which the first Train would otherwise
-    wait for; done at start-up, these held back the server's first page by as much (docs/performance.md#sessions).
-    A Train or a density layer before then simply waits for the import to finish (Python's import lock)."""
+    """In a background thread `delay_s` from now, once per process: import torch, make its first optimiser, and
+    import LATER_IMPORTS. The optimiser imports torch._dynamo (~1.2 s here), which the first Train would otherwise
+    wait for; done at start-up, these held back the server's first page (docs/performance.md#sessions). The app
+    calls this once its first page is drawn. A Train or a density layer before then simply waits for the import
+    to finish (Python's import lock)."""
     global _warmed
     with _warm:
         if _warmed:

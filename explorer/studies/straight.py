@@ -5,21 +5,27 @@
 
 Straightness S = E ∫ |(x_1 - x_0) - v(x_t, t)|² dt along each trajectory (docs/parameterisation.md#straightness),
 from a run's frames: the step velocities against the chord's constant velocity, weighted by each step's
+
 length in t. Reflow draws noise z, follows the model's ODE to x0_hat = Φ(z), and trains a new flow-matching
 model on the fixed pairs (x0_hat, z): the new paths cross less, so few steps (even one) go far.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from explorer.core.checks import check_int
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.core.samplers import SampleRun, sample
 from explorer.training.config import TrainConfig
-from explorer.training.model import DiffusionModel
+
+if TYPE_CHECKING:
+    from explorer.training.model import DiffusionModel
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 
 @dataclass
@@ -48,6 +54,7 @@ def reflow(model: DiffusionModel, n: int = 4000, steps: int = 50, config: TrainC
     """One round of reflow: `n` (noise, sample) pairs from `model`'s ODE (Heun, `steps` steps), then a new
     flow-matching model trained on them as fixed pairs. `config` defaults to the model's own (independent
     coupling). Repeat for more rounds."""
+    from explorer.training.model import DiffusionModel
     from explorer.training.training import train
 
     if not isinstance(model, DiffusionModel):

@@ -22,6 +22,7 @@ settings in words, the class names and colours, and the density's levels.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,9 +114,11 @@ class RunFile:
             raise ExplorerError(f"run file: c must hold one class per sample ({x.shape[1]})")
 
     def write(self, path) -> Path:
+        """One JSON text at `path`; gzipped if its name ends in .gz (the shipped default runs: a quarter smaller)."""
         out = Path(path)
         try:
-            out.write_text(self.to_json(), encoding="utf-8")
+            text = self.to_json().encode("utf-8")
+            out.write_bytes(gzip.compress(text, mtime=0) if out.suffix == ".gz" else text)
         except OSError as err:
             raise ExplorerError(f"could not write {str(out)!r}: {err.strerror or err}") from None
         return out
@@ -123,8 +126,9 @@ class RunFile:
     @classmethod
     def read(cls, path) -> RunFile:
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
+            raw = Path(path).read_bytes()
+            text = (gzip.decompress(raw) if Path(path).suffix == ".gz" else raw).decode("utf-8")
+        except (OSError, EOFError, UnicodeDecodeError) as err:
             raise ExplorerError(f"could not read {str(path)!r}: {getattr(err, 'strerror', None) or err}") from None
         return cls.from_json(text)
 

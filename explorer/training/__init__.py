@@ -4,4 +4,11 @@ pretrained models (pretrained/).
 
 `explorer.training` was once the training loop's own module; its public names stay importable from here.
 """
-from explorer.training.training import T_MIN, train  # noqa: F401
+
+
+def __getattr__(name):  # imported when asked for (PEP 562): the package itself needs no torch
+    if name in ("T_MIN", "train"):
+        from explorer.training import training
+
+        return getattr(training, name)
+    raise AttributeError(f"module 'explorer.training' has no attribute {name!r}")

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as load_tensors_bytes
-from safetensors.torch import save as save_tensors_bytes
+from typing import TYPE_CHECKING
 
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.training.config import TrainConfig
-from explorer.training.model import DiffusionModel
+
+if TYPE_CHECKING:
+    from explorer.training.model import DiffusionModel
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py): the first page needs none
 
 FORMAT = "diffusion-explorer/1"
 WEIGHTS, CONFIG = "model.safetensors", "config.json"
@@ -25,6 +26,10 @@ MAX_BYTES = 20 * 1024 * 1024  # a 3x128 model is ~150 kB; 20 MB allows width 102
 
 def to_bytes(model: DiffusionModel) -> tuple[bytes, bytes]:
     """(weights, config) as bytes: what `save` writes and a download button serves."""
+    from safetensors.torch import save as save_tensors_bytes
+
+    from explorer.training.model import DiffusionModel
+
     if not isinstance(model, DiffusionModel):
         raise ExplorerError(f"only trained models can be saved, got {type(model).__name__}")
     tensors = {k: v.detach().contiguous().float() for k, v in model.net.state_dict().items()}
@@ -38,6 +43,11 @@ def to_bytes(model: DiffusionModel) -> tuple[bytes, bytes]:
 
 def from_bytes(weights: bytes, config: bytes | str) -> DiffusionModel:
     """Rebuild a model from the two files' contents, validating both."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_tensors_bytes
+
+    from explorer.training.model import DiffusionModel
+
     for name, blob in ((WEIGHTS, weights), (CONFIG, config)):
         if len(blob) > MAX_BYTES:
             raise ExplorerError(f"{name} is {len(blob) / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB")

@@ -8,9 +8,11 @@ from explorer.core.checks import check_int
 from explorer.core.couplings import COUPLINGS
 from explorer.core.errors import ExplorerError
 from explorer.core.objectives import check_pair, is_flow_map
-from explorer.training.network import ACTIVATIONS
 
 LR_DECAYS = ("cosine", "none")
+# The hidden layers' activation: its name here -> torch.nn's class (network.py builds it; declared here, so a
+# config is made and checked without torch).
+ACTIVATIONS = {"silu": "SiLU", "elu": "ELU", "relu": "ReLU", "gelu": "GELU"}
 
 
 @dataclass

@@ -10,7 +10,8 @@ import math
 import torch
 from torch import nn
 
-ACTIVATIONS = {"silu": nn.SiLU, "elu": nn.ELU, "relu": nn.ReLU, "gelu": nn.GELU}
+from explorer.training.config import ACTIVATIONS
+
 CLASS_EMBEDDING = 16  # numbers per class (and for "no class") fed to a conditional network
 
 
@@ -72,7 +73,7 @@ class MLP(nn.Module):
         self.features = FourierFeatures(fourier_features, fourier_scale, seed)
         self.classes = classes
         self.label_embed = nn.Embedding(classes + 1, CLASS_EMBEDDING) if classes else None
-        act = ACTIVATIONS[activation]
+        act = getattr(nn, ACTIVATIONS[activation])
         layers: list[nn.Module] = []
         fan_in = self.features.out_dim + self.embed.out_dim + (CLASS_EMBEDDING if classes else 0)
         for _ in range(depth):
@@ -105,7 +106,7 @@ class FlowMapMLP(nn.Module):
         self.embed_t = TimeEmbedding(time_embedding, time_frequency)
         self.embed_gap = TimeEmbedding(time_embedding, time_frequency)
         self.features = FourierFeatures(fourier_features, fourier_scale, seed)
-        act = ACTIVATIONS[activation]
+        act = getattr(nn, ACTIVATIONS[activation])
         layers: list[nn.Module] = []
         fan_in = self.features.out_dim + 2 * self.embed_t.out_dim
         for _ in range(depth):

@@ -32,6 +32,8 @@ from explorer.ui.views.training_view import TrainingView
 
 TITLE = "2D Diffusion Explorer"
 _TIGHT = "p { margin: 2px 0; }"  # the status line: one line, no paragraph margins
+# Ten tab heads on one line beside the sidebar at 1280 px (Bokeh's default padding left the last one off-screen).
+_TAB_HEADS = ".bk-tab { padding-left: 9px !important; padding-right: 9px !important; }"
 TRIM_AFTER_S = 2.0  # after a session closes, when to hand its freed memory back to the system
 
 
@@ -70,7 +72,7 @@ class Explorer(StateView):
         self._slots = {spec.name: pn.Column(sizing_mode="stretch_width") for spec in self._tab_specs}
         self.tabs = pn.Tabs((EXPLORE_LABEL, explore), *((spec.label, self._slots[spec.name])
                                                         for spec in self._tab_specs),
-                            dynamic=True, sizing_mode="stretch_width")
+                            dynamic=True, sizing_mode="stretch_width", stylesheets=[_TAB_HEADS])
         self.main = pn.Column(self.status, self.alert, self.tabs, sizing_mode="stretch_width")
         # Branches regrow on every new run, and densities follow every frame, only while their tab is open
         # (0.6 s at 500 steps; and every scrub moves the frame).
@@ -158,6 +160,8 @@ class Explorer(StateView):
         player = self.main_view.player  # the plot keeps its state and picture over a tab round trip
         player.tab_shown() if shown == EXPLORE else player.tab_hidden()
         if shown != EXPLORE:
+            if self.state.model is None:
+                self.state.awaiting_model()  # a tab opened before the model is in says it is loading
             self.view(shown)
         for spec in self._tab_specs:
             if spec.active is not None and spec.name in self._views:

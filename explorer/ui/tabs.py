@@ -98,5 +98,7 @@ for _spec in (
     TabSpec("pairings", "Pairings", _lazy("explorer.ui.views.pairing_view", "PairingView")),
     TabSpec("schedule", "Schedule", _lazy("explorer.ui.views.schedule_view", "ScheduleView")),
     TabSpec("inside", "Inside", _lazy("explorer.ui.views.inside_view", "InsideView"), _set_inside),
+    TabSpec("jumps", "Flow map", _lazy("explorer.ui.views.jumps_view", "JumpsView"),
+            doc="A flow map's jumps from a tapped point over the ODE's path, and its map error."),
 ):
     TABS.register(_spec)

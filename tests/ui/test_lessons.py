@@ -14,9 +14,9 @@ from explorer.ui.views.lessons_view import LessonsView
 LESSONS = load_lessons()
 
 
-def test_there_are_nine_lessons_each_ending_with_something_to_try():
+def test_there_are_ten_lessons_each_ending_with_something_to_try():
     assert list(LESSONS) == ["forward", "objectives", "trajectories", "paths_not_taken", "memorisation",
-                             "few_steps", "guidance", "straight_paths", "inside"]
+                             "few_steps", "guidance", "straight_paths", "inside", "one_step"]
     for lesson in LESSONS.values():
         assert lesson.steps[-1].title == "Try this" and any(s.question for s in lesson.steps)
 

@@ -118,7 +118,7 @@ def test_the_tab_is_offered_and_made_when_first_opened(registered):
 
     ex = Explorer()
     assert "Notes (test)" in Explorer.TAB_NAMES and ex.TAB_NAMES[-1] == "Notes (test)"
-    assert len(ex.tabs) == len(ex.TAB_NAMES) == 10
+    assert len(ex.tabs) == len(ex.TAB_NAMES) == 11
     before = NoteView.made
     assert "notes" not in ex._views and NoteView.made == before
     ex.state.tab = "notes"  # what the link's ?tab=notes sets

@@ -26,7 +26,8 @@ def test_each_setting_is_declared_in_one_part_and_the_session_mirrors_it():
             mine, its = ExplorerState.param[name], part.param[name]
             assert (type(mine), mine.default, mine.doc) == (type(its), its.default, its.doc), name
     own = set(ExplorerState.param) - set(names) - {"name", "setup", "sampling", "plot", "training_progress"}
-    assert own == {"data", "labels", "class_names", "model", "run", "run_labels", "quality", "status", "error"}
+    assert own == {"data", "labels", "class_names", "model", "run", "run_labels", "quality", "status", "error",
+                   "unusable_samplers"}
     # the settings the issue names are the parts' now
     assert {"conditional", "coupling", "source"} <= set(Setup.names())
     assert {"label", "guidance", "guide", "use_oracle", "grid", "eta"} <= set(Sampling.names())

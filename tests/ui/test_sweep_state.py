@@ -125,3 +125,40 @@ def test_the_estimate_counts_the_exact_denoiser_and_grids_keep_the_legends_spell
     assert "log-snr" not in sw.describe()
     sw.include_oracle = False  # after a sweep: its verdict stays, and what another one would take
     assert sw.message.startswith("Best") and re.search(r"Another sweep takes about \d+ s\.$", sw.message)
+
+
+def test_the_sessions_flow_map_and_reflowed_model_are_swept_beside_it_on_the_same_noise():
+    from explorer.ui.views.sweep_view import SweepView
+
+    state = ExplorerState(dataset="three_dots", train_steps=150, width=32, n_samples=200)
+    teacher = state.model
+    assert state.start_reflow()
+    state.jobs.wait(120)
+    reflowed = state.model
+    state.model = teacher  # back to the teacher (as an upload would): both of the session's others are swept
+    assert state.start_distil()
+    state.jobs.wait(120)
+    flow = state.model
+    assert flow.flow_map and state.lineage.companions(flow, state.data) == {"teacher": teacher, "reflowed": reflowed}
+    state.model = teacher
+    assert state.lineage.companions(teacher, state.data) == {"flow map": flow, "reflowed": reflowed}
+    view = SweepView(state=state)
+    sw = view.sweep
+    sw.levels = (1, 2)
+    assert sw.start()
+    _finish(sw, timeout=120)
+    jumps, euler = sw.result["flow map"], sw.result["reflowed"]
+    runs = sorted(jumps.points, key=lambda p: p.nfe)
+    assert [(p.sampler, p.nfe) for p in runs] == [("jump", k) for k in (1, 2, 4, 8)]
+    assert {p.sampler for p in euler.points} == {"euler"} and {p.nfe for p in euler.points} == {1, 2, 4, 8}
+    # the same noise as the shown model's runs: one jump of the flow map from the sweep's seed-0 noise
+    one = next(p for p in jumps.points if p.nfe == 1)
+    again = sample(flow, n=sweep_state.N_SAMPLES, seed=0, settings=SamplingSettings.make("jump", 1, "uniform"))
+    np.testing.assert_array_equal(one.samples, again.samples[:len(one.samples)])
+    teacher_run = sample(teacher, n=sweep_state.N_SAMPLES, seed=0, settings=SamplingSettings.make("euler", 1, None))
+    np.testing.assert_array_equal(again.points[0], teacher_run.points[0])
+    assert "**flow map** model (Jump, same noise)" in sw.message and "**reflowed** model" in sw.message
+    # drawn bold in their own colours, with their own legend entries
+    widths = view._lines.data["width"]
+    assert sorted(widths)[-2:] == [4.0, 4.0] and widths.count(4.0) == 2
+    assert [i.label.value for i in view._legend.items][-2:] == ["flow map, jumps", "reflowed, Euler"]

@@ -9,7 +9,6 @@ from importlib.resources import files
 from pathlib import Path
 
 from explorer.core.errors import ExplorerError
-from explorer.training.checkpoints import load, save
 from explorer.training.config import TrainConfig
 
 # The shipped models train longer than the interactive default: time is free offline.
@@ -37,6 +36,8 @@ def load_pretrained(name: str):
     """The pretrained model of dataset `name`."""
     if name not in available():
         raise ExplorerError(f"no pretrained model for {name!r}; available: {', '.join(available()) or 'none'}")
+    from explorer.training.checkpoints import load  # torch: imported when a model is asked for
+
     return load(folder(name))
 
 
@@ -44,6 +45,7 @@ def regenerate(names=None) -> None:
     from explorer.data.datasets import load as load_data
     from explorer.data.datasets import names as all_names
     from explorer.serve.runtime import use_thread_policy
+    from explorer.training.checkpoints import save
     from explorer.training.training import train
 
     use_thread_policy()  # one thread: measured faster than 2 on this 2-core machine (serve/runtime.py)

@@ -13,12 +13,15 @@ import types
 import zipfile
 import zlib
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from explorer.core.errors import ExplorerError
 from explorer.tools.export import frame_indices, render_gif
 from explorer.training import checkpoints
-from explorer.training.model import DiffusionModel
 from explorer.ui.plot.frames import BOUNDS
+
+if TYPE_CHECKING:
+    from explorer.training.model import DiffusionModel
 
 # A download crosses the page's websocket as base64 (Bokeh's default cap: 20 MB a message): a
 # trajectories CSV is kept under ~10 MB by thinning its frames.

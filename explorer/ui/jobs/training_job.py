@@ -16,9 +16,15 @@ import numpy as np
 from explorer.core.errors import ExplorerError
 from explorer.serve.runtime import use_thread_policy
 from explorer.training.config import TrainConfig
-from explorer.training.training import train
 from explorer.ui.jobs.runner import Job, JobNews
 from explorer.ui.jobs.training_slots import Ticket
+
+
+def train(*args, **kwargs):
+    """explorer.training.training.train, imported by the first run (it needs torch; the first page does not)."""
+    from explorer.training.training import train as run
+
+    return run(*args, **kwargs)
 
 
 @dataclass
@@ -96,8 +102,7 @@ class TrainingWork:
         if not self.ticket.enter(job.stop_event):
             return None  # stopped while waiting in line: no model, no error
         try:
-            return train(self.points, self.config, callback=lambda *report: self.on_progress(job, *report),
-                         stop=job.stop_event, preview_every=self.preview_every, **self.extra)
+            return self.fit(job)
         except ExplorerError:
             raise
         except Exception as err:  # a bug, not bad input: its trace on the console, one line on the page
@@ -106,8 +111,28 @@ class TrainingWork:
         finally:
             self.ticket.leave()
 
+    def fit(self, job: Job):
+        """The training itself, in the job's thread once it holds a slot; returns the model."""
+        return train(self.points, self.config, callback=lambda *report: self.on_progress(job, *report),
+                     stop=job.stop_event, preview_every=self.preview_every, **self.extra)
+
     def on_progress(self, job: Job, step: int, loss: float, preview) -> None:
         job.add("losses", (step, loss))
         if preview is not None:
             job.put(preview=preview)
         job.progress(step, self.config.steps)
+
+
+class DistilWork(TrainingWork):
+    """`runner.start("training", DistilWork(teacher, "meanflow", config))`: like TrainingWork, but dx.distil: the
+    teacher draws the student's points (its own ODE run), then the student learns the teacher's map."""
+
+    def __init__(self, teacher, method: str, config: TrainConfig, ticket: Ticket | None = None):
+        super().__init__(None, config, ticket=ticket)
+        self.teacher, self.method = teacher, method
+
+    def fit(self, job: Job):
+        from explorer.training.distillation import distil  # torch: imported when first used
+
+        return distil(self.teacher, method=self.method, config=self.config, seed=self.config.seed,
+                      callback=lambda *report: self.on_progress(job, *report), stop=job.stop_event)

@@ -59,6 +59,7 @@ class MainView(StateView):
         self._traces: list[tuple] = []
         self._trace_model = None
         self._pending_tap = None  # a tap while playing: traced once the page has paused and said where
+        self._model_tap = None  # a tap before the model was in: traced when it is
         self.player = Player()  # playing, paused, loop, the shown t: play, pause, scrub, tabs, new runs
         self._build_figure()
         self._build_widgets()
@@ -67,6 +68,7 @@ class MainView(StateView):
         st.param.watch(self._on_data, ["data"])
         st.param.watch(self._on_frame, ["frame"])
         st.param.watch(self._on_toggle, layer_params())
+        st.param.watch(self._on_model, ["model"])  # a model that came after its run (first_run.py): its layers
         # the arrows at a tapped point follow the class asked for, w and the guide (none keeps an old name)
         st.sampling.param.watch(self._on_guidance, ["label", "guidance", "guide", "use_oracle"])
         self._on_data()
@@ -253,8 +255,17 @@ class MainView(StateView):
         pn.state.execute(follow, schedule=True)  # next tick on a server; at once elsewhere
 
     # --- taps ---------------------------------------------------------------------------------
+    def _on_model(self, *_):
+        self._on_toggle()  # the layers that waited for the model (vector field, mesh); the others are up to date
+        tap, self._model_tap = self._model_tap, None
+        if tap is not None and self.state.model is not None:
+            self._on_tap(tap)
+
     def _on_tap(self, event):
         st = self.state
+        if st.model is None and event.x is not None and st.awaiting_model():
+            self._model_tap = event  # traced when the model is in (it says "Loading the model…" meanwhile)
+            return
         if st.model is None or self._packed is None or event.x is None:
             return
         if self.player.playing:  # the server knows t only when paused: pause, and trace once the page says where

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 import param
-import torch
 
 from explorer.core import density
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.errors import ExplorerError
+from explorer.core.lazy_import import lazy_module
 from explorer.ui.session.state import ExplorerState
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 MAX_ORACLE = 2000  # training points the exact denoiser averages (a random subset of a larger set)
 MAX_SAMPLES = 128  # samples of the run in the averaged curves

@@ -20,6 +20,7 @@ import param
 
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.errors import ExplorerError
+from explorer.core.objectives import OBJECTIVES
 from explorer.core.samplers import SamplingSettings, sample
 from explorer.data import datasets
 from explorer.data.labels import check_labels
@@ -27,8 +28,12 @@ from explorer.studies.straight import straightness
 from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available, load_pretrained
 from explorer.ui.jobs.runner import JobRunner
+from explorer.ui.jobs.training_job import DistilWork
 from explorer.ui.plot.layers import bind_layers
+from explorer.ui.session import flow_maps
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
+from explorer.ui.session.first_run import FirstRun
+from explorer.ui.session.flow_maps import DISTIL_METHOD, Lineage, distil_problem, flow_map_refusal
 from explorer.ui.session.pair_notes import PairNotes, model_note
 from explorer.ui.session.part import compose, make_parts, mirror
 from explorer.ui.session.plot_options import PlotOptions
@@ -57,8 +62,12 @@ class ExplorerState(param.Parameterized):
                                          "were scored against (None: every point).")
     status = param.String(default="", doc="One line about what just happened.")
     error = param.String(default="", doc="The last error, for a notification; cleared by the view.")
+    unusable_samplers = param.Dict(default={}, doc="{sampler: why it cannot run the shown model} (the registry's "
+                                                   "SamplerSpec.supports: 'jump' for a velocity model).")
 
-    def __init__(self, **params):
+    def __init__(self, model_later: bool = False, **params):
+        """`model_later`: until a model has loaded in this process, open on the pretrained model's shipped run
+        and load the model in the background (first_run.py; the served page)."""
         parts = make_parts(type(self), params)
         super().__init__(**parts, **params)
         mirror(self)  # before anything else watches the state (part.py)
@@ -69,11 +78,15 @@ class ExplorerState(param.Parameterized):
         self._reference = Reference()  # a fresh draw of a built-in set, for the quality numbers
         self._link_names: tuple = ()  # the settings a link is setting now (url_state): kept as the link says
         self._pair_notes = PairNotes()  # the status line about the objective/schedule pair
+        self.first_run = FirstRun(self) if model_later else None  # the model on its way (first_run.py)
         setup, sampling = self.setup, self.sampling
         setup.param.watch(self._load_dataset, ["dataset", "train_points"])
         setup.param.watch(self._check_pair, ["objective", "schedule"])
         sampling.param.watch(self._on_sampling, [*RUN_INPUTS, *knob_names()])
         self.param.watch(lambda *_: sampling.follow(self.class_names, self.model), ["model", "class_names"])
+        self._switching, self._switch_note = False, ""  # the sampler follows a flow map (flow_maps.py)
+        self.lineage = Lineage()  # where this session's models came from: teachers, the latest flow map and reflow
+        self.param.watch(self._follow_model_kind, "model")  # before recompute: the new model's run, once
         self.param.watch(self.recompute, ["model", "data"])
         self._load_dataset()
         sampling.follow(self.class_names, self.model)
@@ -97,7 +110,8 @@ class ExplorerState(param.Parameterized):
         self.param.update(data=data, labels=labels, class_names=datasets.class_names(setup.dataset))
         if setup.dataset in available() and not self.training_progress.training \
                 and self.model_dataset != setup.dataset:
-            self.use_model(load_pretrained(setup.dataset), pretrained=setup.dataset)
+            if self.first_run is None or not self.first_run.show(setup.dataset):
+                self.use_model(load_pretrained(setup.dataset), pretrained=setup.dataset)
             self.status = f"Loaded the pretrained {setup.dataset} model. Press Train to learn it yourself."
 
     @property
@@ -148,6 +162,10 @@ class ExplorerState(param.Parameterized):
         if self.data is None or (setup.dataset == DRAWN and self._drawn is None):
             self.error = "There is no training data yet: draw a shape (or upload a CSV), or pick a dataset."
             return False
+        refusal = flow_map_refusal(setup)
+        if refusal:
+            self.error = refusal
+            return False
         try:
             config = setup.train_config()
         except ExplorerError as err:
@@ -164,11 +182,14 @@ class ExplorerState(param.Parameterized):
             extra["source"] = datasets.load(setup.source, n=len(self.data), seed=1)
         self._source_name = setup.source if setup.source != GAUSSIAN else None  # named on the model it makes
         self.status = self._train(self.data, config, extra)
+        self.lineage.started("train", self.data)
         return True
 
     def start_reflow(self) -> bool:
         """Retrain on the shown model's own (noise, sample) pairs (explorer/studies/straight.py): straighter paths."""
         model = self.model
+        if model is None and self.awaiting_model():
+            return False
         if self.training_progress.training or model is None:
             self.status = "Press Stop first." if self.training_progress.training else "There is no model to reflow yet."
             return False
@@ -179,11 +200,32 @@ class ExplorerState(param.Parameterized):
         config = self.setup.train_config(objective="velocity", schedule="rectified", coupling="independent")
         self.status = self._train(run.samples, config, {"pairs": run.points[0]},
                                   "Reflow: training on the model's own (noise, sample) pairs")
+        self.lineage.started("reflow", self.data)
         return True
 
-    def _train(self, points, config, extra, what: str = "") -> str:
+    def start_distil(self) -> bool:
+        """Distil the shown model into a flow map with MeanFlow (dx.distil), in the background as a training run:
+        the sidebar's network and training settings, the teacher's velocity as the target. The shown model stays
+        until the student is trained; a model that cannot be distilled is refused with the reason."""
+        problem = distil_problem(self.model, self.training_progress.training)
+        if problem:
+            self.error = problem
+            return False
+        teacher = self.model
+        config = self.setup.train_config(objective=DISTIL_METHOD, schedule="rectified", coupling="independent")
+        work = DistilWork(teacher, DISTIL_METHOD, config)
+        what = f"Distil: {OBJECTIVES[DISTIL_METHOD].short} learns the shown model's ODE map"
+        self.status = self._train(None, config, {}, what, work=work)
+        self.lineage.started("distil", self.data, teacher)
+        return True
+
+    def teacher(self, model=None):
+        """The model `model` (default: the shown one) was distilled from in this session, or None."""
+        return self.lineage.teacher(self.model if model is None else model)
+
+    def _train(self, points, config, extra, what: str = "", work=None) -> str:
         return self.training_progress.start(self.jobs, points, config, extra, what, on_status=self._say,
-                                            on_done=self._trained)
+                                            on_done=self._trained, work=work)
 
     def _say(self, line: str) -> None:
         if line != self.status:
@@ -197,10 +239,12 @@ class ExplorerState(param.Parameterized):
         if model is not None:
             if model.source is not None and model.source_name is None:  # the page says where sampling starts
                 model.source_name = getattr(self, "_source_name", None)
+            self.lineage.finished(model)
             self.model_dataset = None
             self.model = model  # triggers recompute
         if status:
-            self.status = status
+            self.status = status + (f". {self._switch_note}" if self._switch_note and status[-1:] != "." else
+                                    f" {self._switch_note}" if self._switch_note else "")
 
     def stop_training(self) -> None:
         job = self.jobs.get("training")
@@ -218,6 +262,15 @@ class ExplorerState(param.Parameterized):
         self.model_dataset = pretrained
         self.training_progress.reset()
         self.model = model
+
+    def awaiting_model(self) -> bool:
+        """True while the shown pretrained model is still loading (first_run.py): then also says so on the status
+        line and makes sure it is coming; what needs it happens when it is in. (Before the page is drawn it is
+        loaded now: False.)"""
+        if self.first_run is None or self.first_run.awaiting is None:
+            return False
+        self.first_run.wait()
+        return self.first_run.awaiting is not None
 
     def shutdown(self) -> None:
         """Stop every job of the session and join its thread (session closed)."""
@@ -245,7 +298,22 @@ class ExplorerState(param.Parameterized):
         """The weaker model the sidebar guides with (autoguidance: a snapshot), or None (the model's no class)."""
         return self.sampling.guide_model(self.model)
 
+    def _follow_model_kind(self, event) -> None:
+        """A flow map is shown with the jump sampler; a velocity model never keeps "jump" (flow_maps.py)."""
+        self.unusable_samplers = flow_maps.unusable_samplers(event.new)  # first: the menu greys them out
+        change = flow_maps.sampler_switch(self.sampling.sampler, event.old, event.new)
+        self._switch_note = flow_maps.switch_note(change, event.new)
+        if change:
+            self._switching = True
+            try:
+                self.sampling.param.update(**change)
+            finally:
+                self._switching = False
+            self.status = self._switch_note
+
     def _on_sampling(self, *events) -> None:
+        if self._switching:
+            return  # the model's change samples once, with the new sampler
         if self.sampling.take_defaults(events, self._link_names):
             return  # the new sampler's own steps / grid: their change re-sampled already
         knobs = {k.name for k in self.settings().spec.knobs}
@@ -257,18 +325,26 @@ class ExplorerState(param.Parameterized):
         same = list(self.class_names) == list(getattr(self.model, "class_names", []))  # the data's classes?
         asked = sampling.sample_labels(self.model, self.labels if same else None, sampling.n_samples)
         denoiser = self.denoiser(asked)
-        if denoiser is None:
+        waiting = denoiser is None and self.first_run is not None and self.first_run.awaiting is not None
+        if denoiser is None and not waiting:
             return
         self.run_labels = asked  # the class each sample asked for (colours), or None
         settings = sampling.settings()
+        if settings.spec.supports(denoiser) and denoiser is not self.model:  # the exact denoiser cannot jump
+            settings = SamplingSettings.make(denoiser.default_sampler)
+            self.status = (f"The exact denoiser has no jumps: it is sampled with {settings.spec.short}, "
+                           f"{settings.steps} steps.")
         # A pretrained model's runs are the same in every session: made once per process (the page opens on one).
         pretrained = self.model_dataset is not None and self.setup.dataset == self.model_dataset \
             and self.data is not None
-        shared = (self.model_dataset, len(self.data), settings, sampling.n_samples, sampling.sample_seed) \
-            if pretrained and denoiser is self.model else None
+        shared = self._shared_key(settings) if pretrained and (denoiser is self.model and not waiting or
+                                                               waiting and not sampling.use_oracle) else None
         if shared in _SHARED_RUNS:
             _SHARED_RUNS.move_to_end(shared)
             run, quality_now = _SHARED_RUNS[shared]
+        elif waiting:  # the model is loading: this run comes when it is in (its watcher recomputes)
+            self.awaiting_model()
+            return
         else:
             try:
                 run = sample(denoiser, n=sampling.n_samples, seed=sampling.sample_seed, settings=settings)
@@ -289,6 +365,15 @@ class ExplorerState(param.Parameterized):
             frame = int(np.abs(run.times - t).argmin())
         self.param.update(frame=frame, run=run)  # together: a watcher never sees a frame of one run with the other
         self.quality = dict(quality_now)
+
+    def _shared_key(self, settings) -> tuple:
+        sampling = self.sampling
+        return self.model_dataset, len(self.data), settings, sampling.n_samples, sampling.sample_seed
+
+    def share_run(self, run, quality: dict) -> None:
+        """Keep `run` (of the pretrained model of `model_dataset`, with its `quality`) as this process's shared run
+        for the current settings: the shipped run file's (first_run.py)."""
+        _SHARED_RUNS[self._shared_key(run.settings)] = (run, dict(quality))
 
     def denoiser(self, labels=None):
         """What the sampler runs on: the model, or the exact denoiser of the training points on its schedule

@@ -25,6 +25,11 @@ N_SAMPLES = 1000  # samples per run: the full sweep takes ~7 s on one core (benc
 ORACLE_POINTS = 500  # the exact denoiser runs on this many training points (its cost grows with them)
 ORACLE_MAX_NFE = 32  # ... and up to this budget: its evaluations cost ~10x the network's
 KEEP = 300  # samples kept per run, for the hover preview
+# The session's other models swept beside the shown one, on the same noise (flow_maps.Lineage): a distilled model's
+# teacher with DPM-Solver++ (on its own grid), the latest flow map with its jumps, the latest reflowed model with
+# Euler steps, at these few evaluations.
+COMPANIONS = {"teacher": "dpmpp2m", "flow map": "jump", "reflowed": "euler"}
+COMPANION_NFE = (1, 2, 4, 8)
 
 
 class SweepState(BackgroundJob):
@@ -88,10 +93,11 @@ class SweepState(BackgroundJob):
         fresh = st.reference()  # a fresh draw of a built-in set, or None for a drawing
         target = data if fresh is None else fresh
         yardstick = Yardstick(data, fresh)  # the reference worked out once, for every run
+        others = st.lineage.companions(model, data)  # {"flow map": model, "reflowed": model}
 
         def work(job):
             progress, stop = job.progress, job.stop_event
-            parts = 2 if oracle else 1  # progress: the network's half, then the exact denoiser's
+            parts = 1 + bool(oracle) + len(others)  # progress: the network's share, then the others'
 
             def report(part):
                 return lambda done, total: progress(part * total + done, parts * total)
@@ -102,6 +108,12 @@ class SweepState(BackgroundJob):
                 exact = OracleDenoiser(data[:ORACLE_POINTS], model.schedule)
                 out["oracle"] = sweep(exact, target, nfe=[b for b in levels if b <= ORACLE_MAX_NFE], n=N_SAMPLES,
                                       keep=KEEP, progress=report(1), stop=stop, judge=yardstick.judge)
+            for part, (role, other) in enumerate(others.items(), start=1 + bool(oracle)):
+                if not stop.is_set():  # the same noise (seed 0) as every run above
+                    sampler = COMPANIONS[role]
+                    out[role] = sweep(other, target, samplers=[sampler], grids=[SAMPLERS[sampler].default_grid],
+                                      nfe=COMPANION_NFE, n=N_SAMPLES, keep=KEEP, progress=report(part), stop=stop,
+                                      judge=yardstick.judge)
             return out
 
         return self._launch(work, "sweep", "Sweeping...", noise=yardstick.noise)
@@ -117,5 +129,10 @@ class SweepState(BackgroundJob):
                 said = describe(best.quality) if best.quality else f"energy distance {best.distance:.4f}."
                 lines.append(f"≤ {budget} evaluations: **{SAMPLERS[best.sampler].short}**, "
                              f"{TIME_GRIDS[best.grid].label} ({best.nfe} NFE): {said}")  # as the legend spells it
+        for role, sampler in COMPANIONS.items():
+            other = (self.result or {}).get(role)
+            if other is not None and other.points:
+                reads = ", ".join(f"{p.score:.1f} at {p.nfe}" for p in sorted(other.points, key=lambda p: p.nfe))
+                lines.append(f"the session's **{role}** model ({SAMPLERS[sampler].short}, same noise): {reads} NFE")
         stopped = " (stopped early)" if res.stopped else ""
         return f"Best{stopped}:\n\n" + "\n".join(f"- {line}" for line in lines)

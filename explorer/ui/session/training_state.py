@@ -27,11 +27,12 @@ class TrainingProgress(Part):
 
     def start(self, runner: JobRunner, points, config, extra, what: str = "",
               on_status: Callable[[str], None] | None = None,
-              on_done: Callable[[TrainingNews], None] | None = None) -> str:
+              on_done: Callable[[TrainingNews], None] | None = None, work: TrainingWork | None = None) -> str:
         """Start training on `points` as the runner's "training" job; returns the status line to show.
-        `on_status(line)` hears the line while it waits for a slot or trains; `on_done(news)` the outcome."""
+        `on_status(line)` hears the line while it waits for a slot or trains; `on_done(news)` the outcome.
+        `work`: another training work to run instead (a DistilWork, training_job.py)."""
         self.reset()
-        work = TrainingWork(points, config, extra=extra)
+        work = TrainingWork(points, config, extra=extra) if work is None else work
         line = (what or f"Training {config.objective} on {config.schedule}") + f" for {config.steps} steps..."
 
         def progress(job_news) -> None:

@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 import panel as pn
-import torch
 from bokeh.events import Tap
 from bokeh.models import ColumnDataSource
 from bokeh.palettes import Plasma256
 from bokeh.plotting import figure
 
+from explorer.core.lazy_import import lazy_module
 from explorer.ui.base import StateView
 from explorer.ui.plot import frames
 from explorer.ui.session.branch_state import MAX_BRANCHES, MAX_TIMES, BranchState, evenly
 from explorer.ui.style import empty_columns, style_figure
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 INTRO = ("**Each colour starts from the trunk at one time and continues with fresh noise: early branches end "
          "anywhere, late ones only jitter.**")

@@ -15,6 +15,8 @@ from explorer.core.timegrids import TIME_GRIDS
 from explorer.data.dataset_specs import DATASETS
 from explorer.ui.base import StateView
 from explorer.ui.lazy import lazy_card, lazy_visible
+from explorer.ui.session.choices import options as options_of
+from explorer.ui.session.flow_maps import objective_note
 from explorer.ui.session.state import DRAWN, GAUSSIAN
 from explorer.ui.views.draw_view import SCROLL_TO_CANVAS_JS
 from explorer.ui.views.knob_widgets import knob_sliders, select, show_knobs
@@ -46,6 +48,9 @@ GUIDANCE_HELP = {
     "hint": "*Tick **Train with classes** and press Train: the model learns each class, and you can ask for one "
             "and turn up the guidance.*",
 }
+
+JUMP_HELP = ("the shown model learned a velocity, and only a flow map jumps: choose objective MeanFlow, shortcut or "
+             "consistency and press Train, or press Distil; then Jump is offered.")
 
 ORACLE_HELP = ("Sample with the exact denoiser of the training points, E[x0 | x_t], instead of the network. "
                "It memorises: every sample lands on a training point. The network's failure to do so is "
@@ -97,6 +102,14 @@ class Controls(StateView):
                                         description="Retrain on the shown model's own (noise, sample) pairs: "
                                                     "straighter paths, so fewer steps (flow matching only).")
         self.reflow.on_click(self._on_reflow)
+        self.distil = pn.widgets.Button(label="Distil", color="default", sizing_mode="stretch_width",
+                                        description="Distil the shown model into a flow map (MeanFlow, the teacher's "
+                                                    "velocity as the target): one or two jumps instead of 50 steps. "
+                                                    "Velocity on rectified flow, no classes.")
+        self.distil.on_click(self._on_distil)
+        self._flow_note = pn.pane.Markdown("", margin=(0, 10), styles={"color": "#5f6368", "font-size": "12px"},
+                                           name="flow_map_note", sizing_mode="stretch_width")
+        s.param.watch(self._on_objective, "objective")
         self.train.on_click(self._on_train)
         self.stop.on_click(self._on_stop)
         s.param.watch(self._on_training, "training")
@@ -126,6 +139,10 @@ class Controls(StateView):
                                   margin=(8, 0, 0, 0))
         s.param.watch(self._on_sampler, "sampler")
         self._on_sampler()
+        self._sampler_help = self.sampler.description
+        s.param.watch(self._on_model_kind, "unusable_samplers")
+        self._on_model_kind()
+        self._on_objective()
         self._build_guidance()
 
     def _build_guidance(self) -> None:
@@ -184,6 +201,10 @@ class Controls(StateView):
         with pn.io.hold():
             self.state.start_reflow()
 
+    def _on_distil(self, _event=None) -> None:
+        with pn.io.hold():
+            self.state.start_distil()
+
     def _on_stop(self, _event=None) -> None:
         with pn.io.hold():
             self.state.stop_training()
@@ -191,9 +212,30 @@ class Controls(StateView):
     def _on_training(self, *_events) -> None:
         busy = self.state.training
         self.train.disabled, self.stop.disabled, self.reflow.disabled = busy, not busy, busy
+        self.distil.disabled = busy
+
+    def _on_objective(self, *_events) -> None:
+        note = objective_note(self.state.objective)
+        self._flow_note.object, self._flow_note.visible = note, bool(note)
+
+    def _on_model_kind(self, *_events) -> None:
+        """The samplers that cannot run the shown model (the jump sampler, for a velocity model) leave the menu, and
+        the menu's help says why (the registry's own reason, SamplerSpec.supports). Left out, not greyed out: Panel
+        1.9's disabled_options compare values with Bokeh 3.9's option labels, and grey nothing."""
+        blocked, chosen = self.state.unusable_samplers, self.state.sampler  # set before the sampler moves off one
+        # never the chosen one (the menu would jump to its first entry): the sampler leaves "jump" first, then it goes
+        offered = [n for n in self.state.param.sampler.objects if n not in blocked or n == chosen]
+        options = options_of(SAMPLERS, offered)
+        if options != self.sampler.options:
+            self.sampler.options = options
+        why = " ".join(f"{SAMPLERS[n].short} is not offered: " + (JUMP_HELP if n == "jump" else f"{why}.")
+                       for n, why in blocked.items())
+        self.sampler.description = f"{self._sampler_help} {why}".strip()
 
     def _on_sampler(self, *_events) -> None:
         show_knobs(self._knob_rows, self.state.sampler)
+        if hasattr(self, "_sampler_help"):
+            self._on_model_kind()
 
     def __panel__(self):
         heading = pn.pane.Markdown
@@ -201,8 +243,8 @@ class Controls(StateView):
             heading("### Data"),
             pn.Row(self.dataset, self.draw, sizing_mode="stretch_width"), self._points_row,
             heading("### Model"),
-            self.objective, self.schedule,
-            pn.Row(self.train, self.stop, self.reflow, sizing_mode="stretch_width"),
+            self.objective, self.schedule, lazy_visible(self._flow_note, sizing_mode="stretch_width"),
+            pn.Row(self.train, self.stop, self.reflow, self.distil, sizing_mode="stretch_width"),
             self.advanced,
             heading("### Sampling"),
             # the parts hidden at first (other samplers' knobs, the guidance of a model without classes) join

@@ -18,16 +18,18 @@ import time
 import numpy as np
 import panel as pn
 import param
-import torch
 from bokeh.models import ColorBar, ColumnDataSource, LinearColorMapper
 from bokeh.palettes import Blues256, Viridis256
 from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
 
 from explorer.core import density
+from explorer.core.lazy_import import lazy_module
 from explorer.ui.base import StateView
 from explorer.ui.jobs.polling import serve_jobs
 from explorer.ui.style import BOUNDS
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 RES = 80  # cells per axis of the two t-density figures (forward_marginal: ~2-5 ms for 2000 points)
 SMOOTH = (0.15, 0.2)  # common blur of both t-densities, h = 0.15 + 0.2 sigma(t) (data units): fine detail at the

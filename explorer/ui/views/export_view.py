@@ -20,7 +20,6 @@ from explorer.data.labelled_points import write_labelled_csv
 from explorer.tools.export import run_to_csv
 from explorer.tools.html_page import page_html
 from explorer.tools.look import class_colours_of
-from explorer.training.model import DiffusionModel
 from explorer.ui.base import StateView
 from explorer.ui.jobs.export_files import (
     gif_work,
@@ -111,7 +110,7 @@ class ExportView(StateView):
         s = self.state
         self.dataset_csv.disabled = s.data is None
         self.samples_csv.disabled = self.trajectories_csv.disabled = self.page_html.disabled = s.run is None
-        self.model_zip.disabled = not isinstance(s.model, DiffusionModel)
+        self.model_zip.disabled = not _trained_model(s.model)
         self.gif.on_run()
         self.video.on_run()
 
@@ -180,3 +179,13 @@ class ExportView(StateView):
             md(f"{PNG_HINT}<br>{URL_HINT}", styles=small, margin=(5, 10)),
             sizing_mode="stretch_width", name="export_view",
         )
+
+
+def _trained_model(model) -> bool:
+    """Whether `model` is a DiffusionModel (one to download). None before the pretrained model has loaded: the
+    first page imports no torch (docs/performance.md#first-page); a model in hand means torch is in already."""
+    if model is None:
+        return False
+    from explorer.training.model import DiffusionModel
+
+    return isinstance(model, DiffusionModel)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 import panel as pn
-import torch
 from bokeh.models import ColumnDataSource, Label, Span
 from bokeh.plotting import figure
 
+from explorer.core.lazy_import import lazy_module
 from explorer.core.schedules import SCHEDULES, get_schedule
 from explorer.ui.base import StateView
 from explorer.ui.style import style_figure
+
+torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
 N_T = 401  # points of the t grid on [0, 1]
 SNR_CLIP = 50.0  # log-SNR is +-inf at the ends: stored clipped (the axis shows +-SNR_SHOWN)

@@ -19,12 +19,15 @@ from explorer.core.timegrids import TIME_GRIDS
 from explorer.core.verdict import LEARNED_EXCESS, NOISE_BAND
 from explorer.ui.base import StateView
 from explorer.ui.plot import frames
-from explorer.ui.session.sweep_state import SweepState
+from explorer.ui.session.sweep_state import COMPANIONS, SweepState
 from explorer.ui.style import style_figure
 from explorer.ui.views.job_controls import JobControls
 
 DASHES = ("solid", "dashed", "dotted", "dashdot")
 FLOOR_Y = 0.05  # the lowest ratio drawn (log axis); a perfect model reads 1 give or take its noise
+# The session's other models (sweep_state.COMPANIONS), drawn bold over the shown model's thin lines.
+COMPANION_STYLE = {"teacher": ("#bcbd22", "teacher, DPM++ 2M"), "flow map": ("#202124", "flow map, jumps"),
+                   "reflowed": ("#17becf", "reflowed, Euler")}
 INTRO = ("**How few steps can you get away with, and with what?** Each line is one sampler on one time grid, run "
          "from the same noise at 1, 2, 4, … 128 network evaluations (NFE). Lower is better; **1 = as close as "
          "another draw of the data**, give or take the shaded noise band; below the dashed line the library says "
@@ -61,13 +64,14 @@ class SweepView(StateView):
         self._learned = Span(location=1 + LEARNED_EXCESS, dimension="width", line_color="#9aa0a6", line_dash="dashed")
         fig.add_layout(self._band)
         fig.add_layout(self._learned)
-        self._lines = ColumnDataSource({"xs": [], "ys": [], "color": [], "dash": [], "alpha": []}, name="sweep_lines")
+        self._lines = ColumnDataSource({"xs": [], "ys": [], "color": [], "dash": [], "alpha": [], "width": []},
+                                       name="sweep_lines")
         fig.multi_line("xs", "ys", source=self._lines, color="color", line_dash="dash", line_alpha="alpha",
-                       line_width=2)
-        self._points = ColumnDataSource({"x": [], "y": [], "color": [], "alpha": [], "label": [], "k": []},
-                                        name="sweep_points")
+                       line_width="width")
+        self._points = ColumnDataSource({"x": [], "y": [], "color": [], "alpha": [], "label": [], "k": [],
+                                         "size": []}, name="sweep_points")
         dots = fig.scatter("x", "y", source=self._points, color="color", fill_alpha="alpha", line_alpha="alpha",
-                           size=7)
+                           size="size")
         self._store = ColumnDataSource({"x": [np.zeros(0, np.float32)], "y": [np.zeros(0, np.float32)], "m": [0]},
                                        name="sweep_store")
         look = figure(name="sweep_look", width=220, height=220, x_range=frames.BOUNDS[:2], y_range=frames.BOUNDS[2:],
@@ -89,7 +93,11 @@ class SweepView(StateView):
         items += [LegendItem(label=TIME_GRIDS[g].label, renderers=[fig.line([1], [1], color="#5f6368",
                                                                              line_dash=DASHES[i % 4], visible=False)])
                   for i, g in enumerate(grids)]
-        fig.add_layout(Legend(items=items, label_text_font_size="11px", spacing=0, padding=4), "right")
+        self._companion_items = {role: LegendItem(label=label, renderers=[fig.line([1], [1], color=color,
+                                                                                    line_width=4, visible=False)])
+                                 for role, (color, label) in COMPANION_STYLE.items()}
+        self._legend = Legend(items=items, label_text_font_size="11px", spacing=0, padding=4)
+        fig.add_layout(self._legend, "right")
         self._colors, self._fig, self._look_fig = colors, fig, look
         self._oracle = pn.widgets.Checkbox.from_param(self.sweep.param.include_oracle,
                                                       label="Also the exact denoiser (NFE ≤ 32)", margin=(12, 10))
@@ -102,37 +110,45 @@ class SweepView(StateView):
 
     def _on_result(self, *_):
         res = self.sweep.result or {}
-        lines = {k: [] for k in ("xs", "ys", "color", "dash", "alpha")}
-        pts = {k: [] for k in ("x", "y", "color", "alpha", "label", "k")}
+        lines = {k: [] for k in ("xs", "ys", "color", "dash", "alpha", "width")}
+        pts = {k: [] for k in ("x", "y", "color", "alpha", "label", "k", "size")}
         store_x, store_y, m = [], [], 0
-        for which, alpha in (("network", 0.95), ("oracle", 0.35)):
+        for which, alpha in (("network", 0.95), ("oracle", 0.35), *((role, 1.0) for role in COMPANIONS)):
             result = res.get(which)
             if result is None:
                 continue
             grids = list(TIME_GRIDS)
+            bold = COMPANION_STYLE.get(which, (None,))[0]  # another model of the session: its own colour, bold
             for s in dict.fromkeys(p.sampler for p in result.points):
                 for g in dict.fromkeys(p.grid for p in result.points if p.sampler == s):
                     nfe, score = result.curve(s, g)
                     ratio = np.maximum(score, FLOOR_Y)  # a log axis: a ratio at or below 0 (noise) drawn at its foot
-                    color, dash = self._colors.get(s, "#333333"), DASHES[grids.index(g) % 4]
+                    color, dash = bold or self._colors.get(s, "#333333"), DASHES[grids.index(g) % 4]
                     lines["xs"].append(nfe.astype(float))
                     lines["ys"].append(np.asarray(ratio, float))
                     lines["color"].append(color)
-                    lines["dash"].append(dash if which == "network" else "dotted")
+                    lines["dash"].append("dotted" if which == "oracle" else dash)
                     lines["alpha"].append(alpha)
+                    lines["width"].append(4.0 if bold else 2.0)
             for p in result.points:
-                who = "exact denoiser" if which == "oracle" else SAMPLERS[p.sampler].short
+                who = {"oracle": "exact denoiser", "network": SAMPLERS[p.sampler].short}.get(
+                    which, f"{which} model, {SAMPLERS[p.sampler].short}")
                 pts["x"].append(p.nfe)
                 pts["y"].append(max(p.score, FLOOR_Y))
-                pts["color"].append(self._colors.get(p.sampler, "#333333"))
+                pts["color"].append(bold or self._colors.get(p.sampler, "#333333"))
                 pts["alpha"].append(alpha)
+                pts["size"].append(10 if bold else 7)
                 pts["label"].append(f"{who} · {TIME_GRIDS[p.grid].label} · {p.steps} steps, {p.nfe} NFE")
                 pts["k"].append(len(store_x))
                 store_x.append(p.samples[:, 0])
                 store_y.append(p.samples[:, 1])
                 m = len(p.samples)
         data, noise = self.state.data, self.sweep.noise or 0.0
+        shown = [self._companion_items[r] for r in COMPANIONS if res.get(r) is not None]
         with pn.io.hold():
+            base = [i for i in self._legend.items if i not in self._companion_items.values()]
+            if [*base, *shown] != list(self._legend.items):
+                self._legend.items = [*base, *shown]
             # a perfect model reads 1 ± noise (2 sd shaded); "generalises" up to 1 + max(2, 4 noise)
             self._band.bottom, self._band.top = max(1 - 2 * noise, FLOOR_Y), 1 + 2 * noise
             self._learned.location = 1 + max(LEARNED_EXCESS, NOISE_BAND * noise)

@@ -420,6 +420,11 @@ class ExplorerState(param.Parameterized):
         the line about the pair is replaced at the next change, never left stale)."""
         changed = "objective" if any(e.name == "objective" for e in events) else "schedule"
         self.status = self._pair_notes.after_change(self.setup, self.model, changed, self.status)
+        for e in events:  # a flow map's own recipe of training steps (flow_maps.py), unless a link names them
+            said = "" if "train_steps" in self._link_names or e.name != "objective" else \
+                flow_maps.follow_recipe(self.setup, e.old, e.new)
+            if said:  # one line with the pair's news: replaced with it at the next change
+                self.status = self._pair_notes.last = f"{self.status} {said}".strip()
 
     def model_note(self) -> str:
         """'' if the shown model is what the sidebar describes, else a line saying what it was trained with."""

@@ -40,9 +40,8 @@ def objective_note(objective: str) -> str:
 
 
 def unusable_samplers(model) -> dict[str, str]:
-    """{sampler: why it cannot run `model`}, from the registry (SamplerSpec.supports); {} without a model."""
-    if model is None:
-        return {}
+    """{sampler: why it cannot run `model`}, from the registry (SamplerSpec.supports); None (no model yet) has no
+    flow map either."""
     return {name: why for name in SAMPLERS if (why := SAMPLERS[name].supports(model))}
 
 

@@ -88,6 +88,7 @@ class ExplorerState(param.Parameterized):
         self.lineage = Lineage()  # where this session's models came from: teachers, the latest flow map and reflow
         self.param.watch(self._follow_model_kind, "model")  # before recompute: the new model's run, once
         self.param.watch(self.recompute, ["model", "data"])
+        self.unusable_samplers = flow_maps.unusable_samplers(None)  # until a model is in: no flow map to jump
         self._load_dataset()
         sampling.follow(self.class_names, self.model)
         if self.run is None:
@@ -207,6 +208,8 @@ class ExplorerState(param.Parameterized):
         """Distil the shown model into a flow map with MeanFlow (dx.distil), in the background as a training run:
         the sidebar's network and training settings, the teacher's velocity as the target. The shown model stays
         until the student is trained; a model that cannot be distilled is refused with the reason."""
+        if self.model is None and self.awaiting_model():
+            return False
         problem = distil_problem(self.model, self.training_progress.training)
         if problem:
             self.error = problem

@@ -34,6 +34,7 @@ from explorer.tools.html_page import SUFFIXES as HTML_SUFFIXES
 from explorer.tools.video import SUFFIXES as VIDEO_SUFFIXES
 from explorer.training.config import TrainConfig
 from explorer.training.distillation import distil, flow_map_methods
+from explorer.training.flow_recipes import FLOW_MAP_RECIPES
 from explorer.training.model import DiffusionModel
 from explorer.training.pretrained import available
 
@@ -140,7 +141,8 @@ def add_distil_parser(sub) -> None:
                                                 f"pretrained model's name: {', '.join(available())}")
     p.add_argument("--method", default="meanflow",
                    help=f"the flow-map objective; one of {', '.join(flow_map_methods())} (default meanflow)")
-    p.add_argument("--steps", type=int, help="training steps (default: the teacher's)")
+    p.add_argument("--steps", type=int, help="training steps (default: the distillation recipe's, "
+                                             f"{FLOW_MAP_RECIPES['distilled']['steps']})")
     p.add_argument("--lr", type=float, help="Adam's learning rate (default: the teacher's)")
     p.add_argument("--seed", type=int, default=0, help="seed of the student and its training noise (default 0)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder to save the flow map in (created)")
@@ -156,8 +158,10 @@ def cmd_distil(args: argparse.Namespace) -> int:
     if not isinstance(teacher, DiffusionModel):
         raise ExplorerError(f"{args.model!r} is not a trained model")
     given = {"steps": args.steps, "lr": args.lr}
+    recipe = {k: v for k, v in FLOW_MAP_RECIPES["distilled"].items() if k != "objective"}  # docs/flow_maps.md#recipe
+    recipe.update({k: v for k, v in given.items() if v is not None})
     config = replace(teacher.config, objective=args.method if args.method in OBJECTIVES else "meanflow",
-                     seed=args.seed, snapshot_every=0, **{k: v for k, v in given.items() if v is not None})
+                     seed=args.seed, snapshot_every=0, coupling="independent", **recipe)
     print(f"distilling {args.model} with {args.method}: {config.steps} steps", file=sys.stderr)
     bar = ProgressBar("distil")
     model = distil(teacher, method=args.method, config=config, seed=args.seed,

@@ -15,6 +15,7 @@ from explorer.core.errors import ExplorerError
 from explorer.core.objectives import OBJECTIVES
 from explorer.core.samplers import sample
 from explorer.training.config import TrainConfig
+from explorer.training.flow_recipes import FLOW_MAP_RECIPES
 from explorer.training.model import DiffusionModel
 
 # Points the teacher draws for the student (Heun, TEACHER_STEPS steps): the student sees x_t = (1 - t) x + t eps
@@ -47,8 +48,10 @@ def distil(model: DiffusionModel, method: str = "meanflow", config: TrainConfig 
     if method not in methods:
         raise ExplorerError(f"unknown distillation method {method!r}; choose one of {', '.join(methods)}")
     seed = check_int("seed", seed, 0, 2**31 - 1)
-    if config is None:
-        config = replace(model.config, objective=method, seed=seed, coupling="independent", snapshot_every=0)
+    if config is None:  # the teacher's network and batch, with the distillation recipe (docs/flow_maps.md#recipe)
+        recipe = {k: v for k, v in FLOW_MAP_RECIPES["distilled"].items() if k != "objective"}
+        config = replace(model.config, **recipe, objective=method, seed=seed, coupling="independent",
+                         snapshot_every=0)
     elif not isinstance(config, TrainConfig):
         raise ExplorerError(f"config must be a TrainConfig, got {type(config).__name__}")
     elif config.objective != method:

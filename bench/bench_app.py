@@ -3,7 +3,8 @@
 1. Start-up, the app and Panel's floor (a one-figure page in the same template) in turn, ``--rounds`` times each
    (default 3), so both see the same load: from launching ``panel serve ... --warm`` to the first drawn plot in
    headless Chromium (the browser is started beforehand; its own start-up is not the app's), then page open to
-   first plot, for the first visitor and on the warm server (median of 3); and the app's ratio to the floor.
+   first plot, for the first visitor, on the warm server at once (median of 3; the app imports torch in the
+   background then) and SETTLE_S later (median of 3); and the app's ratio to the floor.
    ``--panel-options`` adds the app served with Panel's ``--reuse-sessions`` and ``--global-loading-spinner``
    (each alone), alternated with the others.
 2. A sampler change on the server, in-process: ExplorerState.recompute (the new run) + frames.pack_run (what
@@ -12,6 +13,7 @@
    view's own JS) and painted frames per second (requestAnimationFrame), with 2000 samples, WebGL and
    canvas; plus the server's CPU use while the page plays (it only hears the Player's ~12 steps a second).
 
+``--root DIR`` (repeatable) adds another checkout's app to section 1, alternated too (a before/after in one run).
 ``--startup-only`` prints section 1 alone. Targets: start-up <= 1.3x and page open <= 1.2x of Panel's floor,
 sampler change <= 250 ms, playback >= 55 fps.
 """
@@ -33,6 +35,7 @@ sys.path.insert(0, str(REPO))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 REPEATS = 5
+SETTLE_S = 20.0  # after the first visitor: the app's background work (torch, the model, the warm-up) is done
 
 
 def _port() -> int:
@@ -41,7 +44,7 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(script: Path, options: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str, float]:
+def _serve(script: Path, options: tuple[str, ...] = (), root: Path = REPO) -> tuple[subprocess.Popen, str, float]:
     """Start ``panel serve script``; returns (process, app url, seconds until it served a static file). Polling a
     static file, not the app, leaves the browser's visit as the first session. --warm (as .ci/serve and the CLI
     serve) runs the app once before the server answers, so the imports are paid before any visitor arrives."""
@@ -51,8 +54,8 @@ def _serve(script: Path, options: tuple[str, ...] = ()) -> tuple[subprocess.Pope
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "panel", "serve", str(script), "--warm", "--port", str(port),
                              "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}", *options],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+                            cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(root)})
     while True:
         try:
             with urllib.request.urlopen(probe, timeout=5) as r:
@@ -66,7 +69,11 @@ def _serve(script: Path, options: tuple[str, ...] = ()) -> tuple[subprocess.Pope
 
 def _stop(proc):
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:  # a loaded machine: a server busy importing may not hear SIGTERM in time
+        proc.kill()
+        proc.wait()
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -99,32 +106,38 @@ def _first_frame(browser, url: str) -> float:
 
 
 STARTUP_ROWS = ("serve start to first plot", "page open to first plot, first visitor",
-                "page open to first plot, warm server (median of 3)", "server answers (static file)")
+                "page open to first plot, warm server (median of 3)",
+                f"page open to first plot, {SETTLE_S:.0f} s later (median of 3)", "server answers (static file)")
 
 
-def bench_startup(browser, script: Path, options: tuple[str, ...] = ()) -> dict:
+def bench_startup(browser, script: Path, options: tuple[str, ...] = (), root: Path = REPO) -> dict:
     t0 = time.perf_counter()
-    proc, url, up = _serve(script, options)
+    proc, url, up = _serve(script, options, root)
     try:
         first = _first_frame(browser, url)
         t2 = time.perf_counter()
         warm = statistics.median(_first_frame(browser, url) for _ in range(3))
+        time.sleep(SETTLE_S)
+        settled = statistics.median(_first_frame(browser, url) for _ in range(3))
     finally:
         _stop(proc)
-    return dict(zip(STARTUP_ROWS, (t2 - t0, first, warm, up), strict=True))
+    return dict(zip(STARTUP_ROWS, (t2 - t0, first, warm, settled, up), strict=True))
 
 
-def startup_table(browser, floor_app: Path, rounds: int, panel_options: bool) -> None:
-    """Section 1: every variant once per round, in turn; medians, ranges and the ratios to the floor's medians."""
+def startup_table(browser, floor_app: Path, rounds: int, panel_options: bool, roots=()) -> None:
+    """Section 1: every variant once per round, in turn; medians, ranges and the ratios to the floor's medians.
+    `roots`: other checkouts whose app is measured the same way (a before/after in one run)."""
     app = REPO / "explorer" / "serve" / "app.py"
-    variants = {"app": (app, ()), "floor": (floor_app, ())}
+    variants = {"app": (app, (), REPO), "floor": (floor_app, (), REPO)}
+    for root in map(Path, roots):
+        variants[f"app of {root.name}"] = (root / "explorer" / "serve" / "app.py", (), root)
     if panel_options:
-        variants["app --reuse-sessions"] = (app, ("--reuse-sessions",))
-        variants["app --global-loading-spinner"] = (app, ("--global-loading-spinner",))
+        variants["app --reuse-sessions"] = (app, ("--reuse-sessions",), REPO)
+        variants["app --global-loading-spinner"] = (app, ("--global-loading-spinner",), REPO)
     runs: dict[str, list[dict]] = {k: [] for k in variants}
     for r in range(rounds):
-        for name, (script, options) in variants.items():
-            runs[name].append(bench_startup(browser, script, options))
+        for name, (script, options, root) in variants.items():
+            runs[name].append(bench_startup(browser, script, options, root))
             print(f"  round {r + 1} {name:<30}" + "  ".join(f"{runs[name][-1][k]:5.2f}" for k in STARTUP_ROWS),
                   flush=True)
     floor = {k: statistics.median(x[k] for x in runs["floor"]) for k in STARTUP_ROWS}
@@ -213,6 +226,8 @@ def main():
     ap.add_argument("--startup-only", action="store_true", help="only the start-up table")
     ap.add_argument("--panel-options", action="store_true",
                     help="also the app with --reuse-sessions and with --global-loading-spinner")
+    ap.add_argument("--root", action="append", default=[], metavar="DIR",
+                    help="also the app of another checkout (repeatable), alternated with the others")
     args = ap.parse_args()
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} cores, load average {load:.1f} (other work slows every figure below)\n")
@@ -227,7 +242,7 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             floor_app = Path(tmp) / "floor.py"
             floor_app.write_text(FLOOR_APP)
-            startup_table(browser, floor_app, args.rounds, args.panel_options)
+            startup_table(browser, floor_app, args.rounds, args.panel_options, args.root)
         if not args.startup_only:
             print(f"{'playback, 2000 samples, 3 s':<30}{'redraws/s':>10}{'painted/s':>10}{'JS ms':>8}"
                   f"{'server CPU':>11}")

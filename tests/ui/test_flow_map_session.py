@@ -158,3 +158,20 @@ def test_the_sampler_follows_only_a_change_of_the_models_kind():
     assert sampler_switch("euler", flow, flow) == {}  # a flow map sampled with Euler on purpose stays so
     assert sampler_switch("jump", flow, velocity)["sampler"] == "heun"
     assert sampler_switch("ddim", flow, velocity) == {}
+
+
+def test_training_steps_follow_a_flow_maps_recipe_unless_the_user_set_them():
+    from explorer.training.flow_recipes import FLOW_MAP_RECIPES
+    from explorer.ui.session.setup import MAX_TRAIN_STEPS, Setup
+
+    s = ExplorerState(n_samples=100)
+    default = Setup.param.train_steps.default
+    assert s.train_steps == default
+    s.objective = "meanflow"
+    assert s.train_steps == min(FLOW_MAP_RECIPES["meanflow"]["steps"], MAX_TRAIN_STEPS) != default
+    assert f"Training steps: {s.train_steps}, the measured recipe for MeanFlow" in s.status
+    s.objective = "velocity"
+    assert s.train_steps == default and "back to" in s.status and "switched" not in s.status
+    s.train_steps = 700  # the user's own number stays
+    s.objective = "consistency"
+    assert s.train_steps == 700 and "Training steps" not in s.status

@@ -109,7 +109,7 @@ def shipped_run(state) -> tuple[SampleRun, dict] | None:
     s = meta["settings"]
     settings = SamplingSettings(s["sampler"], s["steps"], s["grid"], tuple((k, v) for k, v in s["knobs"]))
     points = np.stack([packed.arrays["x"], packed.arrays["y"]], axis=-1)
-    # `denoised` (the denoiser's guesses) is not shipped: the page never shows it, and a file half the size
+    # `denoised` (the denoiser's guesses) is not shipped: the page never shows it, and the file stays half the size
     return SampleRun(points, np.array(meta["times"], dtype=np.float64), None, settings, meta["nfe"]), meta["quality"]
 
 

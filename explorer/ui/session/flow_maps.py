@@ -14,7 +14,9 @@ import weakref
 from explorer.core.denoisers import Denoiser
 from explorer.core.objectives import OBJECTIVES
 from explorer.core.solvers import SAMPLERS
+from explorer.training.flow_recipes import FLOW_MAP_RECIPES
 from explorer.ui.session.sampling import MAX_SAMPLE_STEPS
+from explorer.ui.session.setup import MAX_TRAIN_STEPS, Setup
 
 DISTIL_METHOD = "meanflow"  # what the Distil button trains: the MeanFlow identity with the teacher's velocity
 
@@ -28,6 +30,24 @@ def flow_map_objectives() -> list[str]:
     return [name for name in OBJECTIVES if OBJECTIVES[name].flow_map]
 
 
+def recipe_steps(objective: str) -> int:
+    """The training steps the sidebar offers for `objective`: a flow map's measured recipe (FLOW_MAP_RECIPES,
+    docs/flow_maps.md#recipe), else the default; within the session's cap."""
+    steps = FLOW_MAP_RECIPES.get(objective, {}).get("steps") if OBJECTIVES[objective].flow_map else None
+    return min(steps or Setup.param.train_steps.default, MAX_TRAIN_STEPS)
+
+
+def follow_recipe(setup, old: str, new: str) -> str:
+    """Training steps follow the objective's recipe when they are still the old objective's (never a number the
+    user typed); returns the line saying so, or ''."""
+    before, after = recipe_steps(old), recipe_steps(new)
+    if before == after or setup.train_steps != before:
+        return ""
+    setup.train_steps = after
+    return f"Training steps: {after}, the measured recipe for {OBJECTIVES[new].short}." if \
+        OBJECTIVES[new].flow_map else f"Training steps back to {after}."
+
+
 def objective_note(objective: str) -> str:
     """The sidebar's note under a flow-map objective ('' for any other)."""
     spec = OBJECTIVES[objective]
@@ -35,14 +55,14 @@ def objective_note(objective: str) -> str:
         return ""
     jumps = "to the data in one jump, re-noised between jumps" if spec.reaches == "zero" else "from any t to any r"
     return (f"*{spec.short} learns a flow map: one network that jumps {jumps}. It trains on the straight paths of "
-            "**rectified flow** (the schedule follows), without classes, and is sampled with **Jump** "
-            f"({SAMPLERS['jump'].default_steps} jumps to start with).*")
+            f"**rectified flow** (the schedule follows), without classes, {recipe_steps(objective)} steps by its "
+            f"measured recipe, and is sampled with **Jump** ({SAMPLERS['jump'].default_steps} jumps to start "
+            "with).*")
 
 
 def unusable_samplers(model) -> dict[str, str]:
-    """{sampler: why it cannot run `model`}, from the registry (SamplerSpec.supports); {} without a model."""
-    if model is None:
-        return {}
+    """{sampler: why it cannot run `model`}, from the registry (SamplerSpec.supports); None (no model yet) has no
+    flow map either."""
     return {name: why for name in SAMPLERS if (why := SAMPLERS[name].supports(model))}
 
 

@@ -8,7 +8,8 @@
 The state holds what came out (the data, model, run, quality) and one line of news (status, error), and wires
 the parts with watchers: data flows one way, dataset (or drawing) -> training job -> model -> sampler run ->
 views. Every failure lands in `error` (the views show it as a notification) and leaves the last good data,
-model and run in place. The views still read the parts' settings through the state's mirror of them
+model and run in place. What starts and ends a training run (Train, Reflow, Distil, Stop) is training_starts.py's.
+The views still read the parts' settings through the state's mirror of them
 (`state.objective` is `state.setup.objective`, part.py) while they move to the parts.
 """
 from __future__ import annotations
@@ -20,26 +21,24 @@ import param
 
 from explorer.core.denoisers import OracleDenoiser
 from explorer.core.errors import ExplorerError
-from explorer.core.objectives import OBJECTIVES
 from explorer.core.samplers import SamplingSettings, sample
 from explorer.data import datasets
 from explorer.data.labels import check_labels
 from explorer.studies.straight import straightness
-from explorer.training.config import TrainConfig
 from explorer.training.pretrained import available, load_pretrained
 from explorer.ui.jobs.runner import JobRunner
-from explorer.ui.jobs.training_job import DistilWork
 from explorer.ui.plot.layers import bind_layers
 from explorer.ui.session import flow_maps
 from explorer.ui.session.choices import DRAWN, GAUSSIAN, bind_choices, fix_pair, knob_names, settings_of  # noqa: F401 (re-exported)
 from explorer.ui.session.first_run import FirstRun
-from explorer.ui.session.flow_maps import DISTIL_METHOD, Lineage, distil_problem, flow_map_refusal
+from explorer.ui.session.flow_maps import Lineage
 from explorer.ui.session.pair_notes import PairNotes, model_note
 from explorer.ui.session.part import compose, make_parts, mirror
 from explorer.ui.session.plot_options import PlotOptions
 from explorer.ui.session.sampling import MAX_SAMPLE_STEPS, MAX_SAMPLES, Sampling  # noqa: F401 (re-exported)
 from explorer.ui.session.scoring import FRESH_SEED, Reference, score  # noqa: F401 (FRESH_SEED re-exported)
 from explorer.ui.session.setup import MAX_TRAIN_STEPS, Setup  # noqa: F401 (re-exported)
+from explorer.ui.session.training_starts import TrainingStarts
 from explorer.ui.session.training_state import TrainingProgress
 from explorer.ui.tabs import bind_tabs
 
@@ -48,7 +47,7 @@ _SHARED_RUNS: OrderedDict = OrderedDict()
 RUN_INPUTS = ("sampler", "grid", "sample_steps", "n_samples", "sample_seed", "use_oracle", "label", "guidance", "guide")
 
 
-class ExplorerState(param.Parameterized):
+class ExplorerState(TrainingStarts, param.Parameterized):
     """One session: `ExplorerState(dataset="moons", sampler="ddim")` (any part's setting by name)."""
 
     data = param.Array(default=None, doc="The training points (n, 2).")
@@ -88,6 +87,7 @@ class ExplorerState(param.Parameterized):
         self.lineage = Lineage()  # where this session's models came from: teachers, the latest flow map and reflow
         self.param.watch(self._follow_model_kind, "model")  # before recompute: the new model's run, once
         self.param.watch(self.recompute, ["model", "data"])
+        self.unusable_samplers = flow_maps.unusable_samplers(None)  # until a model is in: no flow map to jump
         self._load_dataset()
         sampling.follow(self.class_names, self.model)
         if self.run is None:
@@ -148,108 +148,6 @@ class ExplorerState(param.Parameterized):
                                                              "'Train with classes' on. Press Train."
                                                              if classes else ". Press Train.")
         return True
-
-    # --- training -----------------------------------------------------------------------------
-    def train_config(self, **overrides) -> TrainConfig:
-        """The TrainConfig the sidebar describes (Setup.train_config)."""
-        return self.setup.train_config(**overrides)
-
-    def start_training(self) -> bool:
-        setup = self.setup
-        if self.training_progress.training:
-            self.status = "Already training: press Stop first."
-            return False
-        if self.data is None or (setup.dataset == DRAWN and self._drawn is None):
-            self.error = "There is no training data yet: draw a shape (or upload a CSV), or pick a dataset."
-            return False
-        refusal = flow_map_refusal(setup)
-        if refusal:
-            self.error = refusal
-            return False
-        try:
-            config = setup.train_config()
-        except ExplorerError as err:
-            self.error = str(err)
-            return False
-        extra = {}
-        if setup.conditional:
-            if self.labels is None:
-                self.error = ("This data has no classes to train with: pick a built-in set, or switch "
-                              "'Train with classes' off.")
-                return False
-            extra = {"labels": self.labels, "class_names": list(self.class_names)}
-        if setup.source != GAUSSIAN:
-            extra["source"] = datasets.load(setup.source, n=len(self.data), seed=1)
-        self._source_name = setup.source if setup.source != GAUSSIAN else None  # named on the model it makes
-        self.status = self._train(self.data, config, extra)
-        self.lineage.started("train", self.data)
-        return True
-
-    def start_reflow(self) -> bool:
-        """Retrain on the shown model's own (noise, sample) pairs (explorer/studies/straight.py): straighter paths."""
-        model = self.model
-        if model is None and self.awaiting_model():
-            return False
-        if self.training_progress.training or model is None:
-            self.status = "Press Stop first." if self.training_progress.training else "There is no model to reflow yet."
-            return False
-        if (model.objective, model.schedule.name) != ("velocity", "rectified"):
-            self.error = "Reflow straightens a flow-matching model: train velocity on rectified flow first."
-            return False
-        run = sample(model, n=max(len(self.data), 1000), sampler="heun", steps=50, seed=self.setup.seed + 1)
-        config = self.setup.train_config(objective="velocity", schedule="rectified", coupling="independent")
-        self.status = self._train(run.samples, config, {"pairs": run.points[0]},
-                                  "Reflow: training on the model's own (noise, sample) pairs")
-        self.lineage.started("reflow", self.data)
-        return True
-
-    def start_distil(self) -> bool:
-        """Distil the shown model into a flow map with MeanFlow (dx.distil), in the background as a training run:
-        the sidebar's network and training settings, the teacher's velocity as the target. The shown model stays
-        until the student is trained; a model that cannot be distilled is refused with the reason."""
-        problem = distil_problem(self.model, self.training_progress.training)
-        if problem:
-            self.error = problem
-            return False
-        teacher = self.model
-        config = self.setup.train_config(objective=DISTIL_METHOD, schedule="rectified", coupling="independent")
-        work = DistilWork(teacher, DISTIL_METHOD, config)
-        what = f"Distil: {OBJECTIVES[DISTIL_METHOD].short} learns the shown model's ODE map"
-        self.status = self._train(None, config, {}, what, work=work)
-        self.lineage.started("distil", self.data, teacher)
-        return True
-
-    def teacher(self, model=None):
-        """The model `model` (default: the shown one) was distilled from in this session, or None."""
-        return self.lineage.teacher(self.model if model is None else model)
-
-    def _train(self, points, config, extra, what: str = "", work=None) -> str:
-        return self.training_progress.start(self.jobs, points, config, extra, what, on_status=self._say,
-                                            on_done=self._trained, work=work)
-
-    def _say(self, line: str) -> None:
-        if line != self.status:
-            self.status = line
-
-    def _trained(self, news) -> None:
-        """A training job ended: show its model (or keep the last good one) and say why."""
-        model, status, error = news.outcome(previous=self.model is not None)
-        if error:
-            self.error = error
-        if model is not None:
-            if model.source is not None and model.source_name is None:  # the page says where sampling starts
-                model.source_name = getattr(self, "_source_name", None)
-            self.lineage.finished(model)
-            self.model_dataset = None
-            self.model = model  # triggers recompute
-        if status:
-            self.status = status + (f". {self._switch_note}" if self._switch_note and status[-1:] != "." else
-                                    f" {self._switch_note}" if self._switch_note else "")
-
-    def stop_training(self) -> None:
-        job = self.jobs.get("training")
-        if job is not None:
-            job.stop()
 
     def poll(self) -> bool:
         """Move every job's news into the state now (tests, a notebook; a served page's poller drains the
@@ -417,6 +315,11 @@ class ExplorerState(param.Parameterized):
         the line about the pair is replaced at the next change, never left stale)."""
         changed = "objective" if any(e.name == "objective" for e in events) else "schedule"
         self.status = self._pair_notes.after_change(self.setup, self.model, changed, self.status)
+        for e in events:  # a flow map's own recipe of training steps (flow_maps.py), unless a link names them
+            said = "" if "train_steps" in self._link_names or e.name != "objective" else \
+                flow_maps.follow_recipe(self.setup, e.old, e.new)
+            if said:  # one line with the pair's news: replaced with it at the next change
+                self.status = self._pair_notes.last = f"{self.status} {said}".strip()
 
     def model_note(self) -> str:
         """'' if the shown model is what the sidebar describes, else a line saying what it was trained with."""

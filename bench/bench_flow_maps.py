@@ -37,7 +37,7 @@ import explorer as dx  # noqa: E402
 from explorer.training.flow_recipes import FLOW_MAP_RECIPES  # noqa: E402
 
 CALLS = (1, 2, 4)
-W = 19  # column width
+W = 20  # column width
 QUICK = ("smiley", "moons", "ring_with_blobs", "thin_stroke")
 MODELS = ("distilled", "meanflow", "shortcut", "consistency", "reflow", "dpmpp2m")
 
@@ -80,6 +80,8 @@ def one_shape(data, fresh, models) -> tuple[dict, dict]:
         for k in CALLS:
             run = dx.sample(model, n=1000, steps=k, seed=1, **how)
             cells[name, k] = dx.metrics.quality(run.samples, data, fresh)["ratio"]
+    run = dx.sample(teacher, n=1000, sampler="heun", steps=50, seed=1)  # what the distilled model learns from
+    cells["teacher", 99] = dx.metrics.quality(run.samples, data, fresh)["ratio"]
     times["teacher (CPU s)"] = base
     return cells, times
 
@@ -99,21 +101,26 @@ def main(argv=None) -> None:
     print("recipes: " + "; ".join(f"{k}: {v}" for k, v in FLOW_MAP_RECIPES.items()))
     head = "".join(f"{m[:11]:>{W}s}" for m in models)
     print(f"\n{'shape':17s}{head}\n{'':17s}" + "".join(f"{'1 / 2 / 4 calls':>{W}s}" for _ in models))
+    print(f"{'':17s}" + " " * (W * len(models)) + "  teacher, Heun 50: 99 calls")
     started, every, clocks = time.perf_counter(), {}, {}
-    for name, data, fresh in shapes(names):
-        cells, times = one_shape(data, fresh, models)
-        every[name] = cells
-        for k, v in times.items():
-            clocks.setdefault(k, []).append(v)
-        row = "".join(f"{' / '.join(f'{cells[m, k]:.1f}' for k in CALLS):>{W}s}" for m in models)
-        print(f"{name:17s}{row}", flush=True)
+    try:
+        for name, data, fresh in shapes(names):
+            cells, times = one_shape(data, fresh, models)
+            every[name] = cells
+            for k, v in times.items():
+                clocks.setdefault(k, []).append(v)
+            row = "".join(f"{' / '.join(f'{cells[m, k]:.1f}' for k in CALLS):>{W}s}" for m in models)
+            clock = ", ".join(f"{k} {v:.1f}" for k, v in times.items())
+            print(f"{name:17s}{row}  {cells['teacher', 99]:.1f}   time: {clock}", flush=True)
+    except KeyboardInterrupt:  # Ctrl-C: the summary of the shapes done so far
+        print(f"(stopped after {len(every)} shapes)")
     for label, pick in (("mean", np.mean), ("median", np.median), ("worst", np.max)):
         row = "".join(f"{' / '.join(f'{pick([c[m, k] for c in every.values()]):.1f}' for k in CALLS):>{W}s}"
                       for m in models)
         print(f"{label:17s}{row}")
     print("\ntraining time / the default recipe's (median over shapes; the teacher's own in seconds): " +
           ", ".join(f"{k} {np.median(v):.1f}" for k, v in clocks.items()))
-    print(f"{len(names)} shapes in {time.perf_counter() - started:.0f} s")
+    print(f"{len(every)} shapes in {time.perf_counter() - started:.0f} s")
 
 
 SEED = 20261201

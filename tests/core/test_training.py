@@ -30,7 +30,14 @@ def centres_hit(samples, data, radius=0.35):
 def test_every_pair_learns_three_dots(objective, schedule, three_dots):
     model = dx.train(three_dots, dx.TrainConfig(objective=objective, schedule=schedule, steps=400, seed=0))
     assert model.log.steps_done == 400 and not model.log.diverged
-    assert model.log.losses[-1] < model.log.losses[0]
+    if OBJECTIVES[objective].flow_map:
+        # A flow map's target holds the network's own path derivative, so its loss grows as the map bends to the
+        # data (meanflow on three dots: 4.0 at the start, 6-9 at the end, for three seeds); what shows it learned
+        # is where one jump lands: measured 85 % of the samples within 0.35 of a data point.
+        one_jump = dx.sample(model, n=600, steps=1, seed=1).samples
+        assert centres_hit(one_jump, three_dots) > 0.7
+    else:
+        assert model.log.losses[-1] < model.log.losses[0]
     out = dx.sample(model, n=600, sampler="ddim", steps=50, seed=1).samples
     assert centres_hit(out, three_dots) > 0.9
     # no blob is dropped: each of the three clusters gets at least 15 % of the samples

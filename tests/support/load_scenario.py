@@ -143,6 +143,15 @@ async def churn(url: str, sessions: int, batch: int = 10, linger: float = 0.5) -
     return started
 
 
+async def train_one_to_the_end(url: str, timeout: float = 180.0) -> float:
+    """Open one session, train it to the end and close it. Returns the run's seconds (click to Train enabled)."""
+    [student] = await open_students(url, 1, timeout)
+    try:
+        return await student.train(timeout)
+    finally:
+        await student.client.close()
+
+
 def run_in_own_loop(coro):
     """Run `coro` to the end on a fresh event loop in a thread of its own, and return its result. The
     browser tests' Playwright (sync API) keeps an event loop running in the main thread, where

@@ -25,7 +25,7 @@ def _source_column(page, name: str, column: str) -> list:
 def _set_training_steps(page, steps: int) -> None:
     page.get_by_text("Advanced", exact=True).click()
     box = page.get_by_label("Training steps")
-    box.wait_for(state="visible", timeout=5_000)
+    box.wait_for(state="visible", timeout=30_000)  # the card is built on the server when first opened (lazy.py)
     box.fill(str(steps))
     box.press("Enter")
     page.wait_for_timeout(300)

@@ -5,7 +5,7 @@ the model itself loads in the background. No Panel here (docs/performance.md#fir
 
 The served page makes its session with `ExplorerState(model_later=True)`. Until a model has loaded in this
 process (torch imported), a session opening on a built-in set shows `default_run.json.gz`, beside the set's
-pretrained model: the run and quality figures the session would have computed, bit for bit (the file's frames
+pretrained model: the run and quality figures the session would have computed, to float32 rounding (the file's frames
 are the run's float32 points; its times and figures are JSON numbers). The page asks for the model once it is
 drawn (`FirstRun.fetch`): a job of the session's runner imports torch and loads it. Anything that needs the
 model after that and before it is in (another sampler, the exact denoiser, a tap) says "Loading the model…" and

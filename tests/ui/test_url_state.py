@@ -189,3 +189,40 @@ def test_a_drawing_is_named_in_the_url_and_kept():
     assert state.dataset == "drawn" and loc.query_params["sampler"] == "euler"
     state.dataset = "moons"
     assert loc.query_params["dataset"] == "moons"
+
+
+class _ServedDoc:
+    """A served document as replace_query sees it: a location model, a session, and Bokeh's queue of next-tick
+    callbacks, run here by hand (Bokeh runs them under the document's lock)."""
+
+    def __init__(self):
+        from bokeh.models import Div
+
+        self.location = Div(name="location")
+        self.session_context = object()
+        self.queue = []
+
+    def get_model_by_name(self, name):
+        return self.location if name == "location" else None
+
+    def add_next_tick_callback(self, callback):
+        self.queue.append(callback)
+
+
+def test_a_served_address_is_written_through_the_documents_queue_even_from_a_thread():
+    import threading
+
+    from explorer.ui.session.url_state import replace_query
+
+    doc, loc = _ServedDoc(), Location(search="?a=1")
+    writer = threading.Thread(target=replace_query, args=(loc, "?sampler=euler", doc))  # off the session's loop
+    writer.start()
+    writer.join()
+    assert loc.search == "?sampler=euler"  # the server's own copy at once
+    assert doc.location.tags == [] and len(doc.queue) == 1  # the model not touched outside the lock
+    replace_query(loc, "?sampler=heun", doc)
+    for callback in doc.queue:  # the loop's next ticks, in order: the page ends on the last address
+        callback()
+    assert doc.location.tags == ["?sampler=heun"]
+    replace_query(loc, "?sampler=heun", doc)  # unchanged: nothing queued
+    assert len(doc.queue) == 2

@@ -268,7 +268,23 @@ def replace_query(location, search: str, doc=None) -> None:
     with param.parameterized.discard_events(location):
         location.search = search
     model = doc.get_model_by_name("location") if doc is not None else None
-    if model is not None:
+    if model is None:
+        return
+    if getattr(doc, "session_context", None) is None:  # a document outside a server (a notebook, a test)
+        model.tags = [search]
+        return
+    # In a served session, through the document's queue, never in place: a setting can change outside the
+    # document's lock (a watcher run from a thread, or while Panel dispatches a change), and Bokeh then refuses the
+    # write with a RuntimeError and the session stops answering (seen once after an Inside -> Explore round trip).
+    # Bokeh's add_next_tick_callback may be called from any thread; the page follows a tick later.
+    try:
+        doc.add_next_tick_callback(lambda: _show_query(model, search))
+    except Exception:  # noqa: BLE001 - the session is closing: there is no page to follow the address
+        pass
+
+
+def _show_query(model, search: str) -> None:
+    if model.tags != [search]:
         model.tags = [search]
 
 

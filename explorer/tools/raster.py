@@ -6,13 +6,15 @@ same run gives the same pixels.
 from __future__ import annotations
 
 import numbers
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 from explorer.core.errors import ExplorerError
 from explorer.data.datasets import validate
+
+if TYPE_CHECKING:  # Pillow is imported when a frame is painted: the served page imports this module, ~0.1 s
+    from PIL import Image
 
 # An animation longer than this is a slideshow, not an animation, and its size grows with every frame.
 MAX_FRAMES = 120
@@ -138,6 +140,8 @@ def paint_frames(points: np.ndarray, times: np.ndarray, keep, data=None, size: i
 
 
 def _frames(points, times, keep, base, disk, colour_of, classes, size, box) -> Iterator[Image.Image]:
+    from PIL import Image, ImageDraw, ImageFont
+
     font = ImageFont.load_default(size=max(11, size // 28))
     margin, bar = max(4, size // 60), max(2, size // 160)
     palette = [channel for rgb in (*PALETTE, *classes) for channel in rgb]

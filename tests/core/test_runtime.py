@@ -1,4 +1,5 @@
-"""explorer/serve/runtime.py: the warm-up's imports are left out of the first page, and made by the warm-up."""
+"""explorer/serve/runtime.py: the warm-up's imports (and Pillow) are left out of the first page, and the warm-up
+makes its own."""
 from __future__ import annotations
 
 import subprocess
@@ -10,6 +11,7 @@ CHECK = f"""
 import sys
 import explorer.serve.app  # builds one page, as the server's first session does
 later = {runtime.LATER_IMPORTS!r}
+print("PIL" in sys.modules)  # Pillow: only when a GIF or a video is painted
 print(sorted(name for name in later if name in sys.modules))
 from explorer import runtime
 runtime._warm_up()
@@ -20,7 +22,8 @@ print(sorted(name for name in later if name in sys.modules))
 def test_the_first_page_does_without_the_later_imports_and_the_warm_up_makes_them():
     out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    before, after = out.stdout.strip().splitlines()[-2:]
+    pillow, before, after = out.stdout.strip().splitlines()[-3:]
+    assert pillow == "False"
     assert before == "[]"
     assert after == repr(sorted(runtime.LATER_IMPORTS))
 

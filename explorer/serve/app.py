@@ -173,8 +173,11 @@ def after_drawn(explorer: Explorer) -> None:
     if doc is None or doc.session_context is None:
         return
 
+    first_run = explorer.state.first_run
+    first_run.drawn = True  # from now on a need for the model loads it in the background, at once (FirstRun.wait)
+
     def start():
-        explorer.state.first_run.fetch()
+        first_run.fetch()
         doc.add_timeout_callback(lambda: when_quiet(doc, lambda: warm_up_soon(0.0)), int(1000 * WARM_UP_AFTER_S))
 
     when_quiet(doc, start)  # checked from the next tick: after this callback's patch (the controls) has gone

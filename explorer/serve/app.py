@@ -18,7 +18,7 @@ from explorer.serve.settings import SETTINGS
 from explorer.ui import compat
 from explorer.ui.compat import quick_build
 from explorer.ui.explorer import TITLE, Explorer
-from explorer.ui.lazy import after_first_paint, lazy_card, when_quiet
+from explorer.ui.lazy import after_first_paint, lazy_card
 from explorer.ui.session.state import ExplorerState
 from explorer.ui.session.url_state import follow_in_address_bar, replace_keys, sync_url
 from explorer.ui.views.export_view import ExportView
@@ -164,26 +164,21 @@ def open_lesson_from_link(card: pn.Card, lessons: list) -> None:
 
 
 def after_drawn(explorer: Explorer) -> None:
-    """Once the page is drawn and its controls sent, and no other page is on its way (lazy.when_quiet): load the
-    pretrained model in the background (the first paint showed its shipped run, ui/session/first_run.py), and,
-    once per process, import torch's optimiser and what else the first page did without (runtime.warm_up_soon).
-    A visitor who needs the model before then gets it at once (FirstRun.wait). Outside a server nothing is
-    started."""
+    """Once the page is drawn and its controls sent: load the pretrained model in the background (the first paint
+    showed its shipped run, ui/session/first_run.py), and, once per process, import torch's optimiser and what
+    else the first page did without (runtime.warm_up_soon). Outside a server nothing is started."""
     doc = pn.state.curdoc
     if doc is None or doc.session_context is None:
         return
 
-    first_run = explorer.state.first_run
-    first_run.drawn = True  # from now on a need for the model loads it in the background, at once (FirstRun.wait)
-
     def start():
-        first_run.fetch()
-        doc.add_timeout_callback(lambda: when_quiet(doc, lambda: warm_up_soon(0.0)), int(1000 * WARM_UP_AFTER_S))
+        explorer.state.first_run.fetch()
+        warm_up_soon(WARM_UP_AFTER_S)
 
-    when_quiet(doc, start)  # checked from the next tick: after this callback's patch (the controls) has gone
+    doc.add_next_tick_callback(start)  # after this callback's patch (the controls) has gone
 
 
-WARM_UP_AFTER_S = 3.0  # after the model's load has started (it goes first), and again once the process is quiet
+WARM_UP_AFTER_S = 3.0  # after the first page is drawn: the model's own import goes first
 
 
 def create_app() -> pn.template.FastListTemplate:

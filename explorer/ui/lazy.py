@@ -38,13 +38,6 @@ RETRY_MS = 200
 UNCONNECTED_S = 3.0
 MAX_WAIT_S = 20.0
 _undrawn: dict[int, tuple[float, weakref.ref]] = {}  # first paints not yet drawn: id -> (made, its document)
-# Background work that can wait (the first page's model and torch's import, ~5-8 s of CPU, much of it holding the
-# GIL) starts once the process is quiet: no page on its way, and none made or drawn in the last QUIET_S. Pages
-# opened one after another (a class following a link) are not slowed by it; a visitor who needs the model sooner
-# asks for it (first_run.FirstRun.wait), and QUIET_MAX_S bounds the wait when pages never stop coming.
-QUIET_S = 1.5
-QUIET_MAX_S = 30.0
-_last_busy = [float("-inf")]  # when a page of this process was last made or drawn (time.monotonic)
 
 
 def _on_its_way(made: float, doc_ref: weakref.ref, now: float) -> bool:
@@ -60,8 +53,7 @@ def after_first_paint(factory: Callable[[], list], placeholder: str, **kw) -> pn
     key, doc = id(column), pn.state.curdoc
     served = doc is not None and doc.session_context is not None
     if served:
-        _last_busy[0] = time.monotonic()
-        _undrawn[key] = (_last_busy[0], weakref.ref(doc))
+        _undrawn[key] = (time.monotonic(), weakref.ref(doc))
         pn.state.on_session_destroyed(lambda _ctx: _undrawn.pop(key, None))
 
     def fill() -> None:
@@ -72,33 +64,9 @@ def after_first_paint(factory: Callable[[], list], placeholder: str, **kw) -> pn
             return
         with quick_build() if served else nullcontext():  # as app.py builds the first paint; the views'
             column.objects = list(factory())  # tests, outside a server, build them with validation on
-        if served:
-            _last_busy[0] = time.monotonic()  # this page is whole now
 
     pn.state.onload(fill)
     return column
-
-
-def quiet(now: float | None = None) -> bool:
-    """True when no page of this process is on its way to its first paint and none was made or drawn in the last
-    QUIET_S seconds."""
-    now = time.monotonic() if now is None else now
-    return now - _last_busy[0] >= QUIET_S and not any(_on_its_way(m, r, now) for m, r in list(_undrawn.values()))
-
-
-def when_quiet(doc, callback: Callable[[], None], since: float | None = None) -> None:
-    """Run `callback` on `doc`'s event loop once the process is `quiet()`, or QUIET_MAX_S after `since` (now) at
-    the latest. Checked every RETRY_MS; a session that ends first never runs it."""
-    since = time.monotonic() if since is None else since
-
-    def check() -> None:
-        now = time.monotonic()
-        if quiet(now) or now - since >= QUIET_MAX_S:
-            callback()
-        else:
-            doc.add_timeout_callback(check, RETRY_MS)
-
-    doc.add_next_tick_callback(check)
 
 
 def lazy_column(factory: Callable[[], object], shown: bool, **kw) -> pn.Column:

@@ -102,21 +102,6 @@ def test_the_first_run_is_the_file_and_a_sampler_change_waits_for_the_model():
     st.shutdown()
 
 
-def test_a_drawn_page_whose_load_waits_for_a_quiet_server_still_loads_in_the_background_when_asked():
-    """app.after_drawn marks the page drawn at once, and starts the load only once the server is quiet
-    (lazy.when_quiet): a sampler changed in between must not load the model in the page's own callback."""
-    st = ExplorerState(model_later=True)
-    first = st.run
-    st.first_run.drawn = True  # drawn; the quiet server has not called fetch yet
-    st.sampler = "euler"
-    assert st.model is None and st.status == WAITING and st.run is first and st.jobs.running("model")
-    assert st.jobs.wait(300)
-    assert isinstance(st.model, DiffusionModel) and st.run.settings.sampler == "euler"
-    st.first_run.fetch()  # the quiet server's own start, later: nothing more to do
-    assert not st.jobs.running("model") and st.first_run.awaiting is None
-    st.shutdown()
-
-
 def test_the_model_arriving_with_the_settings_unchanged_keeps_the_shown_run():
     st = ExplorerState(model_later=True)
     first = st.run

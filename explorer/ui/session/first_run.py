@@ -120,7 +120,7 @@ class FirstRun:
     def __init__(self, state):
         self.state = state
         self.awaiting: str | None = None
-        self.drawn = False  # the page is drawn (app.after_drawn): from then on the model loads in the background
+        self.drawn = False  # the page is drawn (fetch was called): from then on the model loads in the background
         self._said = False
 
     def show(self, name: str) -> bool:

@@ -3,6 +3,7 @@ as the dashboard's quality line is, and its view draws one line per sampler and 
 from __future__ import annotations
 
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -115,6 +116,7 @@ def test_the_estimate_counts_the_exact_denoiser_and_grids_keep_the_legends_spell
     from explorer.studies.sweeps import SweepPoint, SweepResult
 
     monkeypatch.setattr(sweep_state, "estimate_seconds", lambda denoiser, target, nfe, n: 0.5 * len(nfe))
+    monkeypatch.setattr(sweep_state, "_TIMED", weakref.WeakKeyDictionary())  # no timing kept from another test
     state = ExplorerState(dataset="moons")
     sw = SweepState(state=state)
     alone = re.search(r"\(about (\d+) s\)\.$", sw.message)

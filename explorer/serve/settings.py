@@ -9,6 +9,10 @@
                                     ui/jobs/training_slots.py).
     EXPLORER_VALIDATE_PROPERTIES    1: keep Bokeh's property checks on while a page is built (default off,
                                     ui/compat.py quick_build).
+    EXPLORER_PLOT_BACKEND           how the page's plots draw: canvas (the default) or webgl. Canvas drew the
+                                    first page 0.26 s sooner and played twice as many frames a second where
+                                    WebGL runs in software (no GPU); webgl suits many samples on a real GPU
+                                    (docs/performance.md#plot-backend).
     BOKEH_VALIDATE_DOC              1: Bokeh validates each new document (default off in the served app,
                                     docs/performance.md#sessions).
     BOKEH_PERFORM_ERROR_DIAGNOSTICS 1: Bokeh inspects every Python callback's signature (default off there).
@@ -42,6 +46,14 @@ def _whole(name: str, raw: str, default: int | None, least: int) -> int | None:
     return value
 
 
+def _choice(name: str, raw: str, default: str, allowed: tuple[str, ...]) -> str:
+    word = raw.strip().lower()
+    if word in allowed:
+        return word
+    log.warning("%s=%r is not one of %s; using %s", name, raw, ", ".join(allowed), default)
+    return default
+
+
 def _flag(name: str, raw: str, default: bool) -> bool:
     word = raw.strip().lower()
     if word in _TRUE:
@@ -60,6 +72,7 @@ class Settings:
     validate_properties: bool = False
     bokeh_validate_doc: bool = False
     bokeh_error_diagnostics: bool = False
+    plot_backend: str = "canvas"
 
     # field -> the variable it is read from
     VARIABLES = {
@@ -69,7 +82,9 @@ class Settings:
         "validate_properties": "EXPLORER_VALIDATE_PROPERTIES",
         "bokeh_validate_doc": "BOKEH_VALIDATE_DOC",
         "bokeh_error_diagnostics": "BOKEH_PERFORM_ERROR_DIAGNOSTICS",
+        "plot_backend": "EXPLORER_PLOT_BACKEND",
     }
+    _CHOICES = {"plot_backend": ("canvas", "webgl")}
     _LEAST = {"torch_threads": 0, "max_train_steps": 1, "training_slots": 1}
 
     @classmethod
@@ -84,6 +99,8 @@ class Settings:
                 continue
             if f.name in cls._LEAST:
                 values[f.name] = _whole(name, raw, f.default, cls._LEAST[f.name])
+            elif f.name in cls._CHOICES:
+                values[f.name] = _choice(name, raw, f.default, cls._CHOICES[f.name])
             else:
                 values[f.name] = _flag(name, raw, f.default)
         return cls(**values)

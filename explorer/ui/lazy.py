@@ -2,8 +2,8 @@
 
 Every browser tab is one session, and each Bokeh model it holds costs the server time to build and send. The
 rarely opened parts (the Advanced card, Export & share, Lessons, the drawing canvas) cost ~0.4 s of a ~1.2 s
-session on this machine; built on first use, a class of 30 opens that much sooner. The sidebar comes after the
-plot (`after_first_paint`): what a visitor sees first is sent first.
+session on this machine; built on first use, a class of 30 opens that much sooner. The plot's player and the
+sidebar come after the plot's picture (`after_first_paint`): what a visitor sees first is sent first.
 """
 from __future__ import annotations
 
@@ -40,16 +40,19 @@ MAX_WAIT_S = 20.0
 _undrawn: dict[int, tuple[float, weakref.ref]] = {}  # first paints not yet drawn: id -> (made, its document)
 
 
-def _on_its_way(made: float, doc_ref: weakref.ref, now: float) -> bool:
-    return now - made < (MAX_WAIT_S if connected(doc_ref()) else UNCONNECTED_S)
+def _on_its_way(made: float, doc_ref: weakref.ref, now: float, mine) -> bool:
+    """Another page's first paint still on its way (a page's own deferred parts never hold each other)."""
+    other = doc_ref()
+    return other is not mine and now - made < (MAX_WAIT_S if connected(other) else UNCONNECTED_S)
 
 
-def after_first_paint(factory: Callable[[], list], placeholder: str, **kw) -> pn.Column:
-    """A Column that shows `placeholder` (one line of Markdown) until the browser has drawn the page, then the
-    objects `factory()` returns (Panel's onload; at once outside a server). The first document a new session
-    sends is what a visitor looks at first, the plot; the rest comes in the next patch, once no other page of
-    the process is on its way to its first paint (docs/performance.md#sessions)."""
-    column = pn.Column(pn.pane.Markdown(placeholder, margin=(5, 10)), **kw)
+def after_first_paint(factory: Callable[[], list], placeholder: str = "", **kw) -> pn.Column:
+    """A Column that shows `placeholder` (one line of Markdown; none if empty) until the browser has drawn the
+    page, then the objects `factory()` returns (Panel's onload; at once outside a server). The first document a
+    new session sends is what a visitor looks at first, the plot's picture; the rest comes in the next patches,
+    in the order they were made, once no other page of the process is on its way to its first paint
+    (docs/performance.md#first-page)."""
+    column = pn.Column(*([pn.pane.Markdown(placeholder, margin=(5, 10))] if placeholder else []), **kw)
     key, doc = id(column), pn.state.curdoc
     served = doc is not None and doc.session_context is not None
     if served:
@@ -59,7 +62,7 @@ def after_first_paint(factory: Callable[[], list], placeholder: str, **kw) -> pn
     def fill() -> None:
         _undrawn.pop(key, None)
         now = time.monotonic()
-        if served and any(_on_its_way(made, ref, now) for made, ref in list(_undrawn.values())):
+        if served and any(_on_its_way(made, ref, now, doc) for made, ref in list(_undrawn.values())):
             doc.add_timeout_callback(fill, RETRY_MS)
             return
         with quick_build() if served else nullcontext():  # as app.py builds the first paint; the views'

@@ -23,14 +23,16 @@ def test_unset_variables_give_the_defaults():
     assert s == Settings()
     assert (s.torch_threads, s.max_train_steps, s.training_slots, s.validate_properties) == (1, 5000, None, False)
     assert not s.bokeh_validate_doc and not s.bokeh_error_diagnostics
+    assert s.plot_backend == "canvas"
 
 
 def test_each_variable_arrives():
     s = Settings.from_env({"EXPLORER_TORCH_THREADS": "2", "EXPLORER_MAX_TRAIN_STEPS": " 300 ",
                            "EXPLORER_TRAINING_SLOTS": "3", "EXPLORER_VALIDATE_PROPERTIES": "yes",
-                           "BOKEH_VALIDATE_DOC": "true", "BOKEH_PERFORM_ERROR_DIAGNOSTICS": "1"})
+                           "BOKEH_VALIDATE_DOC": "true", "BOKEH_PERFORM_ERROR_DIAGNOSTICS": "1",
+                           "EXPLORER_PLOT_BACKEND": " WebGL "})
     assert s == Settings(torch_threads=2, max_train_steps=300, training_slots=3, validate_properties=True,
-                         bokeh_validate_doc=True, bokeh_error_diagnostics=True)
+                         bokeh_validate_doc=True, bokeh_error_diagnostics=True, plot_backend="webgl")
     assert s.training_slot_count() == 3
 
 
@@ -40,6 +42,7 @@ def test_each_variable_arrives():
     ("EXPLORER_TORCH_THREADS", "-3", "torch_threads", 0, "is below 0; using 0"),
     ("EXPLORER_TRAINING_SLOTS", "2.5", "training_slots", None, "is not a whole number; using the default"),
     ("EXPLORER_VALIDATE_PROPERTIES", "maybe", "validate_properties", False, "is not one of 1/0"),
+    ("EXPLORER_PLOT_BACKEND", "svg", "plot_backend", "canvas", "is not one of canvas, webgl; using canvas"),
 ])
 def test_a_bad_value_falls_back_and_says_so(caplog, name, raw, field, expected, said):
     with caplog.at_level(logging.WARNING, logger="explorer.settings"):

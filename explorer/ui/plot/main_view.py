@@ -20,12 +20,13 @@ from explorer.core import samplers
 from explorer.core.errors import ExplorerError
 from explorer.ui.base import StateView
 from explorer.ui.compat import forget_js_callbacks
+from explorer.ui.lazy import after_first_paint
 from explorer.ui.plot import frames
 from explorer.ui.plot.canvas import BASE_Z, Canvas, PlotLayers
 from explorer.ui.plot.guidance_arrows import GuidanceArrows
 from explorer.ui.plot.layer_specs import TAIL_FRAMES, TAIL_SAMPLES
 from explorer.ui.plot.layers import layer_params, legend_html, toggles
-from explorer.ui.plot.main_view_js import DEFINE_RENDER_JS
+from explorer.ui.plot.main_view_js import DEFINE_RENDER_JS, FIRST_PICTURE_JS
 from explorer.ui.plot.main_view_labels import (
     CLASS_COLORS,
     COLORS,
@@ -36,7 +37,7 @@ from explorer.ui.plot.main_view_labels import (
 )
 from explorer.ui.plot.player import Player
 from explorer.ui.plot.player_controls import PlayerControls
-from explorer.ui.style import MAIN_PLOT_PX, empty_columns, style_figure
+from explorer.ui.style import MAIN_PLOT_PX, PLOT_BACKEND, empty_columns, style_figure
 
 PLOT_PX = MAIN_PLOT_PX  # the plot's square frame (style.py says what fits under it at 1280x720)
 COLUMN_PX = 510  # the plot's column: the five layer toggles on one line
@@ -44,14 +45,16 @@ SWEEP_TICKS = 40  # at least this many slider positions from noise to data (more
 SWEEP_MS = 4000  # one noise -> data sweep of the player, whatever the step count (the speed buttons change it)
 HOLD_MS = 800  # the player rests this long on the data before looping
 MAX_TRACES = 5
+REST_PX = 220  # the player, toggles, legend and caption under the plot: kept free until they come (no jump)
 BASE_COLUMNS = frozenset(frames.store_columns(None, 1, 1, 1)) - frozenset(frames.layer_columns({}))  # not a layer's
 
 
 class MainView(StateView):
     """`MainView(state=state)`: the animated scatter of `state.run`, its Time slider, player and toggles."""
 
-    backend = param.Selector(default="webgl", objects=["webgl", "canvas"],
-                             doc="Bokeh's output backend (webgl: GPU drawing; canvas is quicker without a GPU).")
+    backend = param.Selector(default=PLOT_BACKEND, objects=["webgl", "canvas"],
+                             doc="Bokeh's output backend (EXPLORER_PLOT_BACKEND, canvas unless set: quicker where "
+                                 "WebGL runs in software; webgl: GPU drawing).")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -96,6 +99,9 @@ class MainView(StateView):
         fig.add_layout(self._label)
         fig.on_event(Tap, self._on_tap)
         self._fig = fig
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:  # served: the first picture counts as a frame
+            doc.js_on_event("document_ready", CustomJS(args={"samples": self._samples}, code=FIRST_PICTURE_JS))
         # the page finds the layers in `fig` by their renderers' names, their code on the store (layers.py)
         self._js_args = dict(store=self._store, samples=self._samples, fig=fig, label=self._label)
         redraw = CustomJS(args=self._js_args, code=DEFINE_RENDER_JS + "store._render(store._tick);")
@@ -190,6 +196,8 @@ class MainView(StateView):
                 controls.tick = self._tick_of(frame)
             if st.frame != frame:
                 st.frame = frame
+            if first:  # the first document's picture: the shown frame, before the page's player draws any
+                self._samples.data = self._frame_columns(frame)
             if st.model is not self._trace_model:  # traces belong to the model, not the run
                 self._trace_model = st.model
                 self._clear_traces()
@@ -209,6 +217,12 @@ class MainView(StateView):
         p, S = self._packed, int(self._store.data["S"][0])
         pos = min(max(tick / S, 0.0), len(p["t"]) - 1)
         return int(p["index"][round(pos)]), float(np.interp(pos, np.arange(len(p["t"])), p["t"]))
+
+    def _frame_columns(self, frame: int) -> dict:
+        """The samples of the packed frame nearest to the run's frame `frame`, as the `samples` source's columns."""
+        p = self._packed
+        k, n = int(np.argmin(np.abs(p["index"] - frame))), p["n"]
+        return {"x": p["x"][k * n:(k + 1) * n], "y": p["y"][k * n:(k + 1) * n], "c": p["c"]}
 
     def _tick_of(self, frame: int) -> int:
         """The slider position of the packed frame nearest to the run's frame `frame`."""
@@ -308,7 +322,12 @@ class MainView(StateView):
         forget_js_callbacks(self._slider)
 
     def __panel__(self):
-        controls = self._controls
         # five toggles fill the column's width: Clear traces goes beside their one-line legend, below them
         legend = pn.Row(self._legend, self._clear, sizing_mode="stretch_width")
-        return pn.Column(self._fig, controls, self._layers, legend, self._caption, width=COLUMN_PX)
+        # The picture first: a new page's first document holds the figure with the shown frame's samples; the
+        # player, toggles, legend and caption come in the next patch, once the page has drawn it (lazy.py). The
+        # player's module is compiled in the page, which held the first picture back ~0.4 s
+        # (docs/performance.md#first-page).
+        rest = after_first_paint(lambda: [self._controls, self._layers, legend, self._caption],
+                                 sizing_mode="stretch_width", margin=0, min_height=REST_PX)
+        return pn.Column(self._fig, rest, width=COLUMN_PX)

@@ -52,3 +52,9 @@ if (store._render == null) store._render = (tick) => {
   window.__explorer_render_ms = (window.__explorer_render_ms || 0) + performance.now() - t_start;
 };
 """
+
+# On "document ready" (a served page's first document drawn): the picture the server put in `samples` is a frame
+# drawn, before the player's first (main_view.py; the bench and the browser tests count frames).
+FIRST_PICTURE_JS = """
+if (samples.data.x != null && samples.data.x.length > 0) window.__explorer_frames = (window.__explorer_frames || 0) + 1;
+"""

@@ -23,7 +23,7 @@ from explorer.core.lazy_import import lazy_module
 from explorer.ui.base import StateView
 from explorer.ui.plot import frames
 from explorer.ui.session.branch_state import MAX_BRANCHES, MAX_TIMES, BranchState, evenly
-from explorer.ui.style import empty_columns, style_figure
+from explorer.ui.style import PLOT_BACKEND, empty_columns, style_figure
 
 torch = lazy_module("torch", globals())  # imported at first use (core/lazy_import.py)
 
@@ -76,7 +76,7 @@ class BranchView(StateView):
     def _build_figure(self):
         b = frames.BOUNDS
         fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=FRAME_PX, frame_height=FRAME_PX,
-                     match_aspect=True, output_backend="webgl", tools="pan,wheel_zoom,reset,save",
+                     match_aspect=True, output_backend=PLOT_BACKEND, tools="pan,wheel_zoom,reset,save",
                      toolbar_location="right", min_border=4, name="branch_figure")
         style_figure(fig)
         self._ghost = ColumnDataSource(empty_columns("x", "y"), name="branch_data")

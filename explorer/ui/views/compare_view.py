@@ -24,7 +24,7 @@ from explorer.ui.compat import forget_js_callbacks
 from explorer.ui.jobs.polling import on_session_destroyed, serve_jobs
 from explorer.ui.plot import frames
 from explorer.ui.session.compare_state import CompareState
-from explorer.ui.style import empty_columns, style_figure
+from explorer.ui.style import PLOT_BACKEND, empty_columns, style_figure
 from explorer.ui.views.knob_widgets import knob_sliders, select, show_knobs
 
 TICKS = 100  # slider positions from noise (0) to data (TICKS)
@@ -104,7 +104,7 @@ class CompareView(StateView):
         lab, color = arm.label, COLORS[arm.label]
         b = frames.BOUNDS
         fig = figure(x_range=(b[0], b[1]), y_range=(b[2], b[3]), frame_width=PLOT_PX, frame_height=PLOT_PX,
-                     match_aspect=True, output_backend="webgl", tools="pan,wheel_zoom,reset,save",
+                     match_aspect=True, output_backend=PLOT_BACKEND, tools="pan,wheel_zoom,reset,save",
                      toolbar_location=None, min_border=6, name=f"compare_plot_{lab.lower()}")
         _style(fig)
         fig.outline_line_color = color

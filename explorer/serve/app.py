@@ -18,7 +18,7 @@ from explorer.serve.settings import SETTINGS
 from explorer.ui import compat
 from explorer.ui.compat import quick_build
 from explorer.ui.explorer import TITLE, Explorer
-from explorer.ui.lazy import after_first_paint, lazy_card
+from explorer.ui.lazy import after_first_paint, lazy_card, wait_quiet
 from explorer.ui.session.state import ExplorerState
 from explorer.ui.session.url_state import follow_in_address_bar, replace_keys, sync_url
 from explorer.ui.views.export_view import ExportView
@@ -164,21 +164,24 @@ def open_lesson_from_link(card: pn.Card, lessons: list) -> None:
 
 
 def after_drawn(explorer: Explorer) -> None:
-    """Once the page is drawn and its controls sent: load the pretrained model in the background (the first paint
-    showed its shipped run, ui/session/first_run.py), and, once per process, import torch's optimiser and what
-    else the first page did without (runtime.warm_up_soon). Outside a server nothing is started."""
+    """Once the page is drawn: from now on a need for the pretrained model loads it in the background (the first
+    paint showed its shipped run, ui/session/first_run.py). The model itself, and once per process torch's optimiser
+    and what else the first page did without (runtime.warm_up_soon), load once the server is quiet (lazy.wait_quiet):
+    after this page's player and controls, and after any other page on its way. Outside a server nothing starts."""
     doc = pn.state.curdoc
     if doc is None or doc.session_context is None:
         return
+    first_run = explorer.state.first_run
+    first_run.drawn = True
 
     def start():
-        explorer.state.first_run.fetch()
-        warm_up_soon(WARM_UP_AFTER_S)
+        first_run.fetch(until_free=wait_quiet)
+        warm_up_soon(WARM_UP_AFTER_S, wait=wait_quiet)
 
-    doc.add_next_tick_callback(start)  # after this callback's patch (the controls) has gone
+    doc.add_next_tick_callback(start)
 
 
-WARM_UP_AFTER_S = 3.0  # after the first page is drawn: the model's own import goes first
+WARM_UP_AFTER_S = 3.0  # after the model's load may start: once the server is quiet, the model goes first
 
 
 def create_app() -> pn.template.FastListTemplate:
@@ -202,8 +205,9 @@ def create_app() -> pn.template.FastListTemplate:
     compat.name_checkboxes(pn.state.curdoc)  # checkboxes named by their labels, which toggle them
 
     def sidebar() -> list:
-        after_drawn(explorer)
         return [how_to, lessons_card, explorer.controls, export]
+
+    pn.state.onload(lambda: after_drawn(explorer))
 
     dark = theme_from_link() == "dark"  # Panel's template reads ?theme= too
     return pn.template.FastListTemplate(

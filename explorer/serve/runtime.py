@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from explorer.core.lazy_import import lazy_module
@@ -113,7 +114,9 @@ _warmed = False
 LATER_IMPORTS = ("torch", "scipy.spatial", "scipy.ndimage", "scipy.optimize")
 
 
-def _warm_up() -> None:
+def _warm_up(wait: Callable[[], None] | None = None) -> None:
+    if wait is not None:
+        wait()
     import torch as real_torch  # the session's model job may be importing it too: Python's import lock
 
     freeze_imports("torch")
@@ -122,17 +125,18 @@ def _warm_up() -> None:
         importlib.import_module(name)
 
 
-def warm_up_soon(delay_s: float = 10.0) -> None:
+def warm_up_soon(delay_s: float = 10.0, wait: Callable[[], None] | None = None) -> None:
     """In a background thread `delay_s` from now, once per process: import torch, make its first optimiser, and
     import LATER_IMPORTS. The optimiser imports torch._dynamo (~1.2 s here), which the first Train would otherwise
     wait for; done at start-up, these held back the server's first page (docs/performance.md#sessions). The app
-    calls this once its first page is drawn. A Train or a density layer before then simply waits for the import
-    to finish (Python's import lock)."""
+    calls this once its first page is drawn, with `wait` (run first in that thread): until the server is quiet
+    (ui/lazy.py wait_quiet). A Train or a density layer before then simply waits for the import to finish
+    (Python's import lock)."""
     global _warmed
     with _warm:
         if _warmed:
             return
         _warmed = True
-    timer = threading.Timer(delay_s, _warm_up)
+    timer = threading.Timer(delay_s, _warm_up, args=(wait,))
     timer.daemon = True
     timer.start()

@@ -273,6 +273,15 @@ def connected(doc) -> bool:
     return session is not None and getattr(session, "connection_count", 0) > 0
 
 
+def gone(doc) -> bool:
+    """True when `doc`'s browser has closed its websocket (known only where `connection_count` is tested: else
+    False, and the page is treated as open)."""
+    if not enabled("connection_count"):
+        return False
+    session = getattr(getattr(doc, "session_context", None), "_session", None)
+    return session is not None and getattr(session, "connection_count", 0) == 0
+
+
 # --- for tests and bench/: a served session before and after the browser says "drawn" ------------------------------
 def hold_onload(doc) -> None:
     """Panel holds `doc`'s onload callbacks, as for a served page its browser has not drawn yet."""

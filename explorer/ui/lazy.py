@@ -14,7 +14,7 @@ from contextlib import nullcontext
 
 import panel as pn
 
-from explorer.ui.compat import connected, quick_build
+from explorer.ui.compat import connected, gone, quick_build
 
 
 def lazy_card(title: str, factory: Callable[[], object], **kw) -> pn.Card:
@@ -38,6 +38,14 @@ RETRY_MS = 200
 UNCONNECTED_S = 3.0
 MAX_WAIT_S = 20.0
 _undrawn: dict[int, tuple[float, weakref.ref]] = {}  # first paints not yet drawn: id -> (made, its document)
+# Background work that can wait (torch's import and the first page's model, ~5 s of CPU, much of it holding Python's
+# lock) waits until the process is quiet: no page on its way, and none made or filled in the last QUIET_S. Pages
+# opened one after another (a class following a link) are then not slowed by it; a visitor who needs the model sooner
+# says so (first_run.FirstRun.wait), and QUIET_MAX_S bounds the wait when pages never stop coming.
+QUIET_S = 1.5
+QUIET_MAX_S = 30.0
+POLL_S = 0.1
+_last_busy = [float("-inf")]  # when a page of this process was last made or filled (time.monotonic)
 
 
 def _on_its_way(made: float, doc_ref: weakref.ref, now: float, mine) -> bool:
@@ -56,20 +64,44 @@ def after_first_paint(factory: Callable[[], list], placeholder: str = "", **kw) 
     key, doc = id(column), pn.state.curdoc
     served = doc is not None and doc.session_context is not None
     if served:
-        _undrawn[key] = (time.monotonic(), weakref.ref(doc))
+        _last_busy[0] = time.monotonic()
+        _undrawn[key] = (_last_busy[0], weakref.ref(doc))
         pn.state.on_session_destroyed(lambda _ctx: _undrawn.pop(key, None))
 
     def fill() -> None:
         _undrawn.pop(key, None)
+        if served and gone(doc):  # closed since it was drawn: nobody will see the rest
+            return
         now = time.monotonic()
         if served and any(_on_its_way(made, ref, now, doc) for made, ref in list(_undrawn.values())):
             doc.add_timeout_callback(fill, RETRY_MS)
             return
         with quick_build() if served else nullcontext():  # as app.py builds the first paint; the views'
             column.objects = list(factory())  # tests, outside a server, build them with validation on
+        if served:
+            _last_busy[0] = time.monotonic()
 
-    pn.state.onload(fill)
+    # Served, each part fills in its own tick, so it goes to the page in its own patch: the plot's player does not
+    # wait for the sidebar's build (Panel runs a page's onload callbacks in one go, and Bokeh sends their changes
+    # together when the last one returns).
+    pn.state.onload((lambda: doc.add_next_tick_callback(fill)) if served else fill)
     return column
+
+
+def quiet(now: float | None = None) -> bool:
+    """True when no page of this process is on its way to its first paint, and none was made or filled in the
+    last QUIET_S seconds."""
+    now = time.monotonic() if now is None else now
+    return now - _last_busy[0] >= QUIET_S and not any(
+        _on_its_way(made, ref, now, None) for made, ref in list(_undrawn.values()))
+
+
+def wait_quiet(enough: Callable[[], bool] = lambda: False, most: float = QUIET_MAX_S) -> None:
+    """Block the calling thread (a background one, never the server's) until the process is `quiet()`, `enough()`
+    says to go on (the model is needed now, the job was stopped), or `most` seconds have passed."""
+    end = time.monotonic() + most
+    while not (quiet() or enough()) and time.monotonic() < end:
+        time.sleep(POLL_S)
 
 
 def lazy_column(factory: Callable[[], object], shown: bool, **kw) -> pn.Column:

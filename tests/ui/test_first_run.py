@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -105,9 +106,12 @@ def test_the_first_run_is_the_file_and_a_sampler_change_waits_for_the_model():
 def test_the_model_arriving_with_the_settings_unchanged_keeps_the_shown_run():
     st = ExplorerState(model_later=True)
     first = st.run
+    runs = []
+    st.param.watch(runs.append, ["run", "frame"])
     st.first_run.fetch()  # what the page does once drawn
     assert st.jobs.wait(300)
     assert isinstance(st.model, DiffusionModel) and st.run is first  # the shared run: nothing resent
+    assert runs == [], "the page would repack and move the player to a frame for nothing"
     assert first_run.MODEL_READY.is_set()
     later = ExplorerState(model_later=True)  # once a model has loaded, sessions load theirs at once
     assert isinstance(later.model, DiffusionModel) and later.first_run.awaiting is None
@@ -135,6 +139,39 @@ def test_training_before_the_model_is_in_keeps_the_trained_model():
     assert isinstance(st.model, DiffusionModel) and st.model_dataset is None  # the trained one, not the pretrained
     assert st.model.config.steps == 30 and not st.training
     st.shutdown()
+
+
+def _busy_server(asked: list):
+    """An `until_free` for a server that never gets quiet: holds the load until told it is needed (or stopped)."""
+    def until_free(enough):
+        asked.append(enough)
+        while not enough():
+            time.sleep(0.02)
+    return until_free
+
+
+def test_a_load_held_for_a_quiet_server_goes_at_once_when_the_model_is_needed():
+    st = ExplorerState(model_later=True)
+    asked = []
+    st.first_run.fetch(until_free=_busy_server(asked))  # the page is drawn; other pages keep the server busy
+    time.sleep(0.5)
+    assert len(asked) == 1 and st.jobs.running("model") and st.model is None, "the load waits for the server"
+    assert not asked[0]()
+    st.sampler = "euler"  # needs the model: the held load goes now
+    assert st.status == WAITING and asked[0]()
+    assert st.jobs.wait(300)
+    assert isinstance(st.model, DiffusionModel) and st.run.settings.sampler == "euler"
+    st.shutdown()
+
+
+def test_a_held_load_ends_quietly_when_its_session_closes():
+    st = ExplorerState(model_later=True)
+    asked = []
+    st.first_run.fetch(until_free=_busy_server(asked))
+    time.sleep(0.3)
+    st.shutdown()  # the tab closed: its jobs stop, the wait ends
+    assert asked and asked[0]() and not st.jobs.running("model")
+    assert st.model is None and not st.error and not first_run.MODEL_READY.is_set()
 
 
 def test_a_link_that_asks_for_another_run_before_the_page_is_drawn_loads_the_model_at_once():

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -120,8 +121,9 @@ class FirstRun:
     def __init__(self, state):
         self.state = state
         self.awaiting: str | None = None
-        self.drawn = False  # the page is drawn (fetch was called): from then on the model loads in the background
+        self.drawn = False  # the page is drawn (app.after_drawn): from then on the model loads in the background
         self._said = False
+        self._needed = False  # something asked for the model: its load waits for nothing
 
     def show(self, name: str) -> bool:
         """Show set `name`'s shipped run instead of loading its model, if no model has loaded in this process yet
@@ -139,15 +141,22 @@ class FirstRun:
         state.recompute()  # finds the shared run
         return True
 
-    def fetch(self) -> None:
-        """Start loading the awaited model in the background (a job of the session's runner), once."""
+    def fetch(self, until_free: Callable[[Callable[[], bool]], None] | None = None) -> None:
+        """Start loading the awaited model in the background (a job of the session's runner), once. `until_free`:
+        what the job waits on first while no model has loaded in the process (the served app: until the server is
+        quiet, ui/lazy.py wait_quiet), handed a test that ends the wait early: the model is needed now (`wait`), or
+        the session closed."""
         self.drawn = True
         state, name = self.state, self.awaiting
         if name is None or state.jobs.running("model"):
             return
 
         def work(job):
-            model = load_pretrained(name)  # imports torch (~2 s here) the first time
+            if until_free is not None and not MODEL_READY.is_set():
+                until_free(lambda: self._needed or job.stopped)
+                if job.stopped:
+                    return None
+            model = load_pretrained(name)  # imports torch (~3 s here) the first time
             MODEL_READY.set()
             return name, model
 
@@ -162,7 +171,7 @@ class FirstRun:
             MODEL_READY.set()
             self._use(name, model)
             return
-        self._said = True
+        self._said = self._needed = True  # a job waiting for a quiet server goes now
         if self.state.status != WAITING:
             self.state.status = WAITING
         self.fetch()
@@ -171,6 +180,8 @@ class FirstRun:
         state = self.state
         if news.error:
             state.error = f"Could not load the pretrained model: {news.error}"
+            return
+        if news.result is None:  # stopped while it waited (the session closed)
             return
         name, model = news.result
         if self.awaiting is None or state.model is not None:  # a trained or uploaded model came first

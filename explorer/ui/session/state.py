@@ -255,6 +255,9 @@ class ExplorerState(TrainingStarts, param.Parameterized):
                 _SHARED_RUNS[shared] = (run, quality_now)
                 while len(_SHARED_RUNS) > SHARED_RUNS:
                     _SHARED_RUNS.popitem(last=False)
+        if run is self.run:  # the same run (the shipped one, once its model is in): the page keeps what it shows
+            self.quality = dict(quality_now)
+            return
         plot = self.plot
         if self.run is None:
             frame = len(run.times) - 1  # first run: show the samples

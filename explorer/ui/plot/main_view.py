@@ -327,7 +327,7 @@ class MainView(StateView):
         # The picture first: a new page's first document holds the figure with the shown frame's samples; the
         # player, toggles, legend and caption come in the next patch, once the page has drawn it (lazy.py). The
         # player's module is compiled in the page, which held the first picture back ~0.4 s
-        # (docs/performance.md#first-page).
+        # (docs/performance.md#the-picture-first-2026-12-04).
         rest = after_first_paint(lambda: [self._controls, self._layers, legend, self._caption],
                                  sizing_mode="stretch_width", margin=0, min_height=REST_PX)
         return pn.Column(self._fig, rest, width=COLUMN_PX)

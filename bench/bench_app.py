@@ -118,7 +118,8 @@ STARTUP_ROWS = ("serve start to first plot", "page open to first plot, first vis
                 f"page open to playing, {SETTLE_S:.0f} s later (app only)", "server answers (static file)")
 
 
-def bench_startup(browser, script: Path, options: tuple[str, ...] = (), root: Path = REPO) -> dict:
+def bench_startup(browser, script: Path, options: tuple[str, ...] = (), root: Path = REPO, plays: bool = True) -> dict:
+    """One server's start-up rows. `plays`: the page has a player (the app), whose first frame is timed too."""
     t0 = time.perf_counter()
     proc, url, up = _serve(script, options, root)
     try:
@@ -126,7 +127,7 @@ def bench_startup(browser, script: Path, options: tuple[str, ...] = (), root: Pa
         t2 = time.perf_counter()
         warm = statistics.median(_first_frame(browser, url) for _ in range(3))
         time.sleep(SETTLE_S)
-        playing = [] if "floor" not in script.stem else None
+        playing = [] if plays else None
         settled = statistics.median(_first_frame(browser, url, playing) for _ in range(3))
     finally:
         _stop(proc)
@@ -147,7 +148,7 @@ def startup_table(browser, floor_app: Path, rounds: int, panel_options: bool, ro
     runs: dict[str, list[dict]] = {k: [] for k in variants}
     for r in range(rounds):
         for name, (script, options, root) in variants.items():
-            runs[name].append(bench_startup(browser, script, options, root))
+            runs[name].append(bench_startup(browser, script, options, root, plays=name != "floor"))
             print(f"  round {r + 1} {name:<30}" + "  ".join(f"{runs[name][-1][k]:5.2f}" for k in STARTUP_ROWS),
                   flush=True)
     floor = {k: statistics.median(x[k] for x in runs["floor"]) for k in STARTUP_ROWS}

@@ -265,21 +265,23 @@ def without_web_font(design):
     return type(design.__name__, (design,), {"_resources": {**resources, "font": {}}})
 
 
+def _connections(doc) -> int | None:
+    """How many browsers `doc`'s session has connected (Bokeh's ServerSession.connection_count); None if unknown."""
+    if not enabled("connection_count"):
+        return None
+    session = getattr(getattr(doc, "session_context", None), "_session", None)
+    return None if session is None else getattr(session, "connection_count", 0)
+
+
 def connected(doc) -> bool:
     """True while `doc`'s session has a browser connected (its websocket open); False if unknown."""
-    if not enabled("connection_count"):
-        return False
-    session = getattr(getattr(doc, "session_context", None), "_session", None)  # Bokeh's ServerSession
-    return session is not None and getattr(session, "connection_count", 0) > 0
+    return (_connections(doc) or 0) > 0
 
 
 def gone(doc) -> bool:
     """True when `doc`'s browser has closed its websocket (known only where `connection_count` is tested: else
     False, and the page is treated as open)."""
-    if not enabled("connection_count"):
-        return False
-    session = getattr(getattr(doc, "session_context", None), "_session", None)
-    return session is not None and getattr(session, "connection_count", 0) == 0
+    return _connections(doc) == 0
 
 
 # --- for tests and bench/: a served session before and after the browser says "drawn" ------------------------------

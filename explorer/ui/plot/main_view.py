@@ -218,16 +218,19 @@ class MainView(StateView):
         pos = min(max(tick / S, 0.0), len(p["t"]) - 1)
         return int(p["index"][round(pos)]), float(np.interp(pos, np.arange(len(p["t"])), p["t"]))
 
+    def _packed_frame(self, frame: int) -> int:
+        """Which packed frame is nearest to the run's frame `frame`."""
+        return int(np.argmin(np.abs(self._packed["index"] - frame)))
+
     def _frame_columns(self, frame: int) -> dict:
         """The samples of the packed frame nearest to the run's frame `frame`, as the `samples` source's columns."""
-        p = self._packed
-        k, n = int(np.argmin(np.abs(p["index"] - frame))), p["n"]
+        p, k = self._packed, self._packed_frame(frame)
+        n = p["n"]
         return {"x": p["x"][k * n:(k + 1) * n], "y": p["y"][k * n:(k + 1) * n], "c": p["c"]}
 
     def _tick_of(self, frame: int) -> int:
         """The slider position of the packed frame nearest to the run's frame `frame`."""
-        k = int(np.argmin(np.abs(self._packed["index"] - frame)))
-        return k * int(self._store.data["S"][0])
+        return self._packed_frame(frame) * int(self._store.data["S"][0])
 
     def _on_page(self, msg: dict) -> None:
         """What the user did in the page (player_controls.py): play, or pause / scrub at a slider tick."""
